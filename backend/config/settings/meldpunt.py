@@ -1,0 +1,26 @@
+"""Domain settings: what a municipality tunes without touching code."""
+
+from .env import env
+
+# Photos
+PHOTO_MAX_COUNT = env.int("PHOTO_MAX_COUNT", default=5)
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
+# 50 megapixels covers every phone camera; more than that is treated as a decompression bomb.
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)
+PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=2048)
+PHOTO_THUMBNAIL_SIDE = env.int("PHOTO_THUMBNAIL_SIDE", default=320)
+
+# Intake
+REPORT_TEXT_MAX_LENGTH = 4000
+DUPLICATE_RADIUS_METRES = env.float("DUPLICATE_RADIUS_METRES", default=50.0)
+DUPLICATE_WINDOW_DAYS = env.int("DUPLICATE_WINDOW_DAYS", default=30)
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# Category that takes a report nobody could place (the triage queue).
+TRIAGE_DEPARTMENT_CODE = env.str("TRIAGE_DEPARTMENT_CODE", default="KCC")
+SERVICE_AREA_TYPE = env.str("SERVICE_AREA_TYPE", default="municipality")
+# The secret the public tracking tokens are derived from. Rotating it invalidates every link.
+TRACKING_TOKEN_SECRET = env.str("TRACKING_TOKEN_SECRET", default="")
+
+# Outbox
+OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=10)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=50)

@@ -17,7 +17,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
-        "task": "backend.notifications.tasks.outbox_sweep",
+        "task": "backend.reports.tasks.outbox_sweep",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=15.0),
     },
     "idempotency-keys-expire": {

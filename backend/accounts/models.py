@@ -1,0 +1,31 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        DISPATCHER = "dispatcher", "Dispatcher"
+        ADMIN = "admin", "Administrator"
+        CONTRACTOR = "contractor", "Contractor"
+
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.DISPATCHER)
+
+    @property
+    def is_municipal_staff(self) -> bool:
+        return self.is_active and self.role in (self.Role.DISPATCHER, self.Role.ADMIN)
+
+
+class ApiToken(models.Model):
+    """A long-lived key for API clients. Only its hash is stored; the key is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    # The first characters, kept so people can tell their tokens apart in lists.
+    prefix = models.CharField(max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

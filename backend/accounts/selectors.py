@@ -1,0 +1,12 @@
+from backend.common.tokens import token_hash
+
+from .models import ApiToken
+
+
+def api_token_for_key(*, key: str) -> ApiToken | None:
+    """The live token with this key, with its user, or None."""
+    return (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=token_hash(key), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )

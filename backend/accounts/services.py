@@ -1,0 +1,41 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
+from backend.common.tokens import token_generate, token_hash
+
+from .models import ApiToken, User
+
+# Recording every use would turn each API read into a write; a coarse stamp is enough to
+# spot unused tokens.
+_LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token and return it with its key: the only moment the key exists in clear."""
+    key = token_generate()
+    token = ApiToken.objects.create(user=user, name=name, prefix=key[:8], key_hash=token_hash(key))
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_touch(*, token: ApiToken) -> None:
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+def user_create(*, username: str, role: str, email: str = "", password: str | None = None) -> User:
+    user = User(username=username, role=role, email=email, is_staff=role == User.Role.ADMIN)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "backend.notifications"
+    label = "notifications"
+
+    def ready(self) -> None:
+        from backend.reports.outbox import subscriber_register
+
+        from .realtime import realtime_publish
+
+        subscriber_register("realtime", realtime_publish)

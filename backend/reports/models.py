@@ -1,0 +1,208 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+
+from .workflow import Resolution, Status
+
+
+class Report(models.Model):
+    class Priority(models.TextChoices):
+        LOW = "low"
+        NORMAL = "normal"
+        HIGH = "high"
+
+    class Source(models.TextChoices):
+        APP = "app"
+        WEB = "web"
+        PHONE = "phone"
+        EMAIL = "email"
+        OPEN311 = "open311"
+        STAFF = "staff"
+
+    class Language(models.TextChoices):
+        NL = "nl"
+        EN = "en"
+
+    class LocationSource(models.TextChoices):
+        RESIDENT = "resident"
+        PHOTO_EXIF = "photo_exif"
+        STAFF = "staff"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Only a hash: the token itself is re-derived from the id with a server secret.
+    tracking_token_hash = models.CharField(max_length=64, unique=True)
+    location = models.PointField(srid=4326, spatial_index=True)
+    location_source = models.CharField(
+        max_length=20, choices=LocationSource.choices, default=LocationSource.RESIDENT
+    )
+    text = models.TextField(max_length=4000)
+    category = models.ForeignKey(
+        "taxonomy.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.RECEIVED)
+    resolution = models.CharField(max_length=30, choices=Resolution.choices, blank=True)
+    # Where an answered information request sends the report back to.
+    status_before_info_request = models.CharField(max_length=30, choices=Status.choices, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.APP)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.NL)
+    reporter_email = models.EmailField(blank=True)
+    reporter_phone = models.CharField(max_length=32, blank=True)
+    allow_contact = models.BooleanField(default=False)
+    contact_erased_at = models.DateTimeField(null=True, blank=True)
+    department = models.ForeignKey(
+        "taxonomy.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # A dispatcher's hand-made assignment is never overridden by automatic re-routing.
+    assigned_manually = models.BooleanField(default=False)
+    needs_triage = models.BooleanField(default=False)
+    deadline = models.DateTimeField(null=True, blank=True)
+    areas = models.ManyToManyField("geo.Area", blank=True, related_name="+")
+    last_event_seq = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="report_status_created"),
+            models.Index(fields=["category", "created_at"], name="report_category_created"),
+            models.Index(fields=["department", "status"], name="report_department_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="closed", resolution__gt="") | ~Q(status="closed"),
+                name="report_closed_has_resolution",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class Attachment(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending"
+        READY = "ready"
+        FAILED = "failed"
+
+    class Kind(models.TextChoices):
+        RESIDENT = "resident"
+        STAFF = "staff"
+        CONTRACTOR = "contractor"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RESIDENT)
+    position = models.PositiveSmallIntegerField(default=0)
+    # The raw upload, relative to PRIVATE_MEDIA_ROOT. Emptied once processing has finished:
+    # the original may carry the resident's position and camera serial.
+    original_path = models.CharField(max_length=300, blank=True)
+    original_mime_type = models.CharField(max_length=50)
+    original_size = models.PositiveIntegerField()
+    # Processed copies, relative to MEDIA_ROOT: metadata-free, safe to serve.
+    file = models.CharField(max_length=300, blank=True)
+    thumbnail = models.CharField(max_length=300, blank=True)
+    mime_type = models.CharField(max_length=50, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["report", "position"]
+        indexes = [models.Index(fields=["state", "created_at"], name="attachment_state_created")]
+
+
+class Note(models.Model):
+    """An internal note by staff. Never shown to the resident."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class ReportEvent(models.Model):
+    """One entry of a report's append-only history.
+
+    Written in the same transaction as the change it records. It is the audit trail (who did
+    what), the resident's timeline (public events, public payload only) and the source of every
+    push. A database trigger refuses UPDATE and DELETE.
+    """
+
+    class Type(models.TextChoices):
+        CREATED = "created"
+        STATUS_CHANGED = "status_changed"
+        ASSIGNED = "assigned"
+        CATEGORY_CHANGED = "category_changed"
+        PRIORITY_CHANGED = "priority_changed"
+        LOCATION_CHANGED = "location_changed"
+        TRIAGE_CHANGED = "triage_changed"
+        NOTE_ADDED = "note_added"
+        PHOTO_PROCESSED = "photo_processed"
+        PHOTO_FAILED = "photo_failed"
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    type = models.CharField(max_length=40)
+    # Whether the resident sees this event on the timeline and gets it pushed.
+    is_public = models.BooleanField(default=False)
+    actor_kind = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # What the resident may see. Never contact details, internal notes or people's names.
+    public_payload = models.JSONField(default=dict, blank=True)
+    internal_payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["report", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "seq"], name="report_event_unique_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}#{self.seq} {self.type}"
+
+
+class OutboxEntry(models.Model):
+    """An event waiting to be fanned out. Swept by beat until published, so an event committed
+    while Redis or the worker was away is still delivered once they are back."""
+
+    event = models.OneToOneField(ReportEvent, on_delete=models.PROTECT, related_name="outbox")
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(published_at__isnull=True),
+                name="outbox_pending",
+            )
+        ]
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key for report intake, with what the first request produced."""
+
+    key = models.CharField(max_length=255, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    # The 201 body minus the tracking token (which is re-derived, never stored).
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -1,0 +1,535 @@
+"""Every write to a report goes through here: one function per thing a person can do."""
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from backend.common.errors import ConflictError, DomainValidationError
+from backend.geo.selectors import AreaRef, areas_containing, in_service_area
+from backend.taxonomy.models import Category, Department
+from backend.taxonomy.sla import deadline_for
+
+from . import storage
+from .events import ActorRef, NewEvent, events_append
+from .images import ImageRejected, process_image
+from .models import Attachment, IdempotencyKey, Note, Report, ReportEvent
+from .tracking import tracking_token_hash_for
+from .workflow import Resolution, Status, allowed_targets, is_allowed
+
+logger = logging.getLogger(__name__)
+
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class PhotoUpload:
+    """A photo that the API has already identified by content as an acceptable image."""
+
+    file: BinaryIO
+    size: int
+    mime_type: str
+
+
+@dataclass(frozen=True)
+class IdempotencyRequest:
+    key: str
+    fingerprint: str
+
+
+@dataclass
+class ReportCreateResult:
+    report: Report
+    # Set when the Idempotency-Key was seen before: the first response, minus the token.
+    replayed_response: dict[str, Any] | None = None
+    areas: list[AreaRef] = field(default_factory=list)
+
+
+def intake_fingerprint(*, fields: dict[str, Any], photos: list[PhotoUpload]) -> str:
+    """What makes two intake requests "the same body", independent of multipart boundaries."""
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode())
+    for photo in photos:
+        photo.file.seek(0)
+        while chunk := photo.file.read(1024 * 1024):
+            digest.update(chunk)
+        photo.file.seek(0)
+    return digest.hexdigest()
+
+
+def _idempotent_replay(request: IdempotencyRequest) -> ReportCreateResult | None:
+    existing = IdempotencyKey.objects.select_related("report").filter(key=request.key).first()
+    if existing is None:
+        return None
+    if existing.fingerprint != request.fingerprint:
+        raise DomainValidationError.single(
+            "Idempotency-Key",
+            "This Idempotency-Key was already used for a different request body.",
+        )
+    return ReportCreateResult(report=existing.report, replayed_response=existing.response)
+
+
+def _service_area_check(point: Point, areas: list[AreaRef]) -> None:
+    if in_service_area(areas):
+        return
+    message = "This location lies outside the municipality's service area."
+    swapped = Point(point.y, point.x, srid=4326)
+    if -90 <= swapped.y <= 90 and in_service_area(areas_containing(swapped)):
+        message = "This location lies outside the service area; are lat and lon swapped?"
+    raise DomainValidationError({"lat": [message], "lon": [message]})
+
+
+def _default_department(category: Category | None) -> Department | None:
+    if category is not None and category.department_id is not None:
+        return category.department
+    return Department.objects.filter(code=settings.TRIAGE_DEPARTMENT_CODE).first()
+
+
+def report_create(
+    *,
+    text: str,
+    location: Point,
+    location_source: str = Report.LocationSource.RESIDENT,
+    category: Category | None = None,
+    language: str = Report.Language.NL,
+    source: str = Report.Source.APP,
+    email: str = "",
+    phone: str = "",
+    allow_contact: bool = False,
+    photos: list[PhotoUpload] | None = None,
+    idempotency: IdempotencyRequest | None = None,
+    actor: ActorRef | None = None,
+) -> ReportCreateResult:
+    """Store a new report with its photos (raw), place and assign it, and start its history.
+
+    One transaction: either everything is stored or nothing is, files included. Photo work
+    happens after commit, in a task.
+    """
+    photos = photos or []
+    actor = actor or ActorRef.resident()
+    if idempotency and (replay := _idempotent_replay(idempotency)):
+        return replay
+
+    areas = areas_containing(location)
+    _service_area_check(location, areas)
+
+    report_id = uuid.uuid4()
+    now = timezone.now()
+    department = _default_department(category)
+    needs_triage = category is None or category.department_id is None
+    report = Report(
+        id=report_id,
+        tracking_token_hash=tracking_token_hash_for(report_id),
+        location=location,
+        location_source=location_source,
+        text=text,
+        category=category,
+        language=language,
+        source=source,
+        reporter_email=email,
+        reporter_phone=phone,
+        allow_contact=allow_contact and bool(email or phone),
+        department=department,
+        needs_triage=needs_triage,
+        deadline=(
+            deadline_for(
+                sla_working_days=category.sla_working_days,
+                sla_hours=category.sla_hours,
+                start=now,
+            )
+            if category
+            else None
+        ),
+    )
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            report.save(force_insert=True)
+            if areas:
+                report.areas.add(*[area.id for area in areas])
+            attachments = []
+            for position, photo in enumerate(photos):
+                attachment_id = uuid.uuid4()
+                relative = storage.original_store(
+                    report_id=report_id,
+                    attachment_id=attachment_id,
+                    mime_type=photo.mime_type,
+                    source=photo.file,
+                )
+                written.append(relative)
+                attachments.append(
+                    Attachment(
+                        id=attachment_id,
+                        report=report,
+                        position=position,
+                        original_path=relative,
+                        original_mime_type=photo.mime_type,
+                        original_size=photo.size,
+                    )
+                )
+            Attachment.objects.bulk_create(attachments)
+            events_append(
+                report=report,
+                actor=actor,
+                events=[
+                    NewEvent(
+                        type=ReportEvent.Type.CREATED,
+                        public=True,
+                        public_payload={"status": report.status},
+                        internal_payload={
+                            "category": category.path if category else None,
+                            "source": source,
+                            "location_source": location_source,
+                            "photos": len(photos),
+                            "areas": [f"{a.type}:{a.code}" for a in areas],
+                        },
+                    ),
+                    NewEvent(
+                        type=ReportEvent.Type.ASSIGNED,
+                        internal_payload={
+                            "department": department.code if department else None,
+                            "reason": "category_default" if not needs_triage else "triage",
+                            "needs_triage": needs_triage,
+                        },
+                    ),
+                ],
+            )
+            Report.objects.filter(pk=report_id).update(last_event_seq=report.last_event_seq)
+            if idempotency:
+                IdempotencyKey.objects.create(
+                    key=idempotency.key, fingerprint=idempotency.fingerprint, report=report
+                )
+            attachment_ids = [a.id for a in attachments]
+            if attachment_ids:
+                transaction.on_commit(lambda: _attachments_dispatch(attachment_ids))
+    except BaseException as exc:
+        for relative in written:
+            storage.file_remove(storage.private_path(relative))
+        if idempotency and isinstance(exc, IntegrityError):
+            # A concurrent request with the same key committed first: answer as it did.
+            replay = _idempotent_replay(idempotency)
+            if replay:
+                return replay
+        raise
+    return ReportCreateResult(report=report, areas=areas)
+
+
+def idempotency_response_store(*, key: str, response: dict[str, Any]) -> None:
+    """Keep the first response for a key, so a retry gets the very same answer."""
+    IdempotencyKey.objects.filter(key=key).update(response=response)
+
+
+def _attachments_dispatch(attachment_ids: list[uuid.UUID]) -> None:
+    from .tasks import attachment_process_task
+
+    for attachment_id in attachment_ids:
+        try:
+            attachment_process_task.apply_async((str(attachment_id),), retry=False)
+        except Exception:
+            # The beat job picks up attachments left pending when the broker was away.
+            logger.warning("broker unavailable; attachment %s waits for the retry job", attachment_id)
+
+
+def _locked(report_id: uuid.UUID) -> Report:
+    return Report.objects.select_for_update().select_related("category", "department").get(
+        pk=report_id
+    )
+
+
+def _save(report: Report, fields: list[str]) -> None:
+    report.save(update_fields=[*fields, "last_event_seq", "updated_at"])
+
+
+@transaction.atomic
+def report_transition(
+    *,
+    report_id: uuid.UUID,
+    actor: ActorRef,
+    to: str,
+    resolution: str = "",
+    public_text: str = "",
+) -> Report:
+    """Move a report to another status, if the workflow table allows this actor to."""
+    report = _locked(report_id)
+    if to not in Status.values:
+        raise DomainValidationError.single("to", f"Unknown status {to!r}.")
+    if not is_allowed(report.status, to, actor.kind):
+        raise ConflictError(
+            f"A report in status {report.status!r} cannot move to {to!r}.",
+            current=report.status,
+            allowed=allowed_targets(report.status, actor.kind),
+        )
+    if to == Status.CLOSED:
+        if resolution not in Resolution.values:
+            raise DomainValidationError.single(
+                "resolution", f"Closing needs a resolution: one of {', '.join(Resolution.values)}."
+            )
+    elif resolution:
+        raise DomainValidationError.single("resolution", "Only closing takes a resolution.")
+    if to == Status.INFO_REQUESTED and not public_text.strip():
+        raise DomainValidationError.single(
+            "public_text", "Asking the resident for information needs the question itself."
+        )
+
+    previous = report.status
+    if to == Status.INFO_REQUESTED:
+        report.status_before_info_request = previous
+    report.status = to
+    report.resolution = resolution if to == Status.CLOSED else ""
+    report.closed_at = timezone.now() if to in (Status.CLOSED, Status.CANCELLED) else None
+    events_append(
+        report=report,
+        actor=actor,
+        events=[
+            NewEvent(
+                type=ReportEvent.Type.STATUS_CHANGED,
+                public=True,
+                public_payload={
+                    "status": to,
+                    **({"resolution": resolution} if resolution else {}),
+                    **({"text": public_text.strip()} if public_text.strip() else {}),
+                },
+                internal_payload={"from": previous},
+            )
+        ],
+    )
+    _save(report, ["status", "resolution", "closed_at", "status_before_info_request"])
+    return report
+
+
+@transaction.atomic
+def report_assign(*, report_id: uuid.UUID, actor: ActorRef, department: Department) -> Report:
+    """Hand a report to a department by hand; automatic re-routing leaves it there after."""
+    report = _locked(report_id)
+    if report.status in (Status.CLOSED, Status.CANCELLED):
+        raise ConflictError(f"A {report.status} report cannot be assigned.", current=report.status)
+    previous = report.department.code if report.department else None
+    report.department = department
+    report.assigned_manually = True
+    report.needs_triage = False
+    new_events = [
+        NewEvent(
+            type=ReportEvent.Type.ASSIGNED,
+            internal_payload={"department": department.code, "from": previous, "reason": "manual"},
+        )
+    ]
+    fields = ["department", "assigned_manually", "needs_triage"]
+    if is_allowed(report.status, Status.ASSIGNED, actor.kind) and report.status != Status.ASSIGNED:
+        new_events.append(
+            NewEvent(
+                type=ReportEvent.Type.STATUS_CHANGED,
+                public=True,
+                public_payload={"status": Status.ASSIGNED},
+                internal_payload={"from": report.status},
+            )
+        )
+        report.status = Status.ASSIGNED
+        fields.append("status")
+    events_append(report=report, actor=actor, events=new_events)
+    _save(report, fields)
+    return report
+
+
+@transaction.atomic
+def report_update(
+    *,
+    report_id: uuid.UUID,
+    actor: ActorRef,
+    category: Category | None = _UNSET,
+    priority: str = _UNSET,
+    location: Point = _UNSET,
+    needs_triage: bool = _UNSET,
+) -> Report:
+    """Staff corrections: category, priority, location, triage flag. Each change is an event."""
+    report = _locked(report_id)
+    new_events: list[NewEvent] = []
+    fields: list[str] = []
+
+    if category is not _UNSET and category != report.category:
+        if category is None:
+            raise DomainValidationError.single("category", "A report's category cannot be cleared.")
+        new_events.append(
+            NewEvent(
+                type=ReportEvent.Type.CATEGORY_CHANGED,
+                internal_payload={
+                    "from": report.category.path if report.category else None,
+                    "to": category.path,
+                },
+            )
+        )
+        report.category = category
+        report.deadline = deadline_for(
+            sla_working_days=category.sla_working_days,
+            sla_hours=category.sla_hours,
+            start=report.created_at,
+        )
+        fields += ["category", "deadline"]
+        if not report.assigned_manually:
+            department = _default_department(category)
+            if department != report.department:
+                new_events.append(
+                    NewEvent(
+                        type=ReportEvent.Type.ASSIGNED,
+                        internal_payload={
+                            "department": department.code if department else None,
+                            "from": report.department.code if report.department else None,
+                            "reason": "category_default",
+                        },
+                    )
+                )
+                report.department = department
+                fields.append("department")
+
+    if priority is not _UNSET and priority != report.priority:
+        if priority not in Report.Priority.values:
+            raise DomainValidationError.single("priority", f"Unknown priority {priority!r}.")
+        new_events.append(
+            NewEvent(
+                type=ReportEvent.Type.PRIORITY_CHANGED,
+                internal_payload={"from": report.priority, "to": priority},
+            )
+        )
+        report.priority = priority
+        fields.append("priority")
+
+    if location is not _UNSET and not location.equals_exact(report.location, tolerance=1e-9):
+        areas = areas_containing(location)
+        _service_area_check(location, areas)
+        new_events.append(
+            NewEvent(
+                type=ReportEvent.Type.LOCATION_CHANGED,
+                internal_payload={
+                    "from": [report.location.y, report.location.x],
+                    "to": [location.y, location.x],
+                },
+            )
+        )
+        report.location = location
+        report.location_source = Report.LocationSource.STAFF
+        report.areas.set([area.id for area in areas])
+        fields += ["location", "location_source"]
+
+    if needs_triage is not _UNSET and needs_triage != report.needs_triage:
+        new_events.append(
+            NewEvent(
+                type=ReportEvent.Type.TRIAGE_CHANGED,
+                internal_payload={"from": report.needs_triage, "to": needs_triage},
+            )
+        )
+        report.needs_triage = needs_triage
+        fields.append("needs_triage")
+
+    if new_events:
+        events_append(report=report, actor=actor, events=new_events)
+        _save(report, fields)
+    return report
+
+
+@transaction.atomic
+def report_note_add(*, report_id: uuid.UUID, author: Any, text: str) -> Note:
+    if not text.strip():
+        raise DomainValidationError.single("text", "A note needs text.")
+    report = _locked(report_id)
+    note = Note.objects.create(report=report, author=author, text=text.strip())
+    events_append(
+        report=report,
+        actor=ActorRef.staff(author),
+        events=[NewEvent(type=ReportEvent.Type.NOTE_ADDED, internal_payload={"note_id": note.pk})],
+    )
+    _save(report, [])
+    return note
+
+
+def attachment_process(*, attachment_id: uuid.UUID) -> Attachment:
+    """Decode, orient, strip, resize and thumbnail one photo; delete the raw upload after.
+
+    The image work runs outside any transaction; only the outcome is written, briefly.
+    A photo that turns out not to be one is marked failed; the report is untouched.
+    """
+    attachment = Attachment.objects.get(pk=attachment_id)
+    if attachment.state != Attachment.State.PENDING:
+        return attachment  # a retried or duplicated task: the work is done
+    original = storage.private_path(attachment.original_path)
+    try:
+        with open(original, "rb") as source:
+            processed = process_image(
+                source,
+                max_pixels=settings.PHOTO_MAX_PIXELS,
+                max_side=settings.PHOTO_MAX_SIDE,
+                thumbnail_side=settings.PHOTO_THUMBNAIL_SIDE,
+            )
+    except ImageRejected as exc:
+        return attachment_mark_failed(attachment_id=attachment_id, error=f"{exc.code}: {exc.message}")
+
+    file = storage.processed_store(report_id=attachment.report_id, name="photo.jpg",
+                                   data=processed.data)
+    thumbnail = storage.processed_store(report_id=attachment.report_id, name="thumb.jpg",
+                                        data=processed.thumbnail)
+    with transaction.atomic():
+        report = _locked(attachment.report_id)
+        attachment = Attachment.objects.select_for_update().get(pk=attachment_id)
+        if attachment.state != Attachment.State.PENDING:
+            storage.file_remove(storage.media_path(file))
+            storage.file_remove(storage.media_path(thumbnail))
+            return attachment
+        attachment.file = file
+        attachment.thumbnail = thumbnail
+        attachment.mime_type = processed.mime_type
+        attachment.width = processed.width
+        attachment.height = processed.height
+        attachment.state = Attachment.State.READY
+        attachment.processed_at = timezone.now()
+        attachment.original_path = ""
+        attachment.attempts += 1
+        attachment.save()
+        events_append(
+            report=report,
+            actor=ActorRef.system(),
+            events=[
+                NewEvent(
+                    type=ReportEvent.Type.PHOTO_PROCESSED,
+                    internal_payload={"attachment": str(attachment.id)},
+                )
+            ],
+        )
+        _save(report, [])
+        transaction.on_commit(lambda: storage.file_remove(original))
+    return attachment
+
+
+def attachment_mark_failed(*, attachment_id: uuid.UUID, error: str) -> Attachment:
+    """Give up on a photo: the report stays as it is, staff see why in its history."""
+    report_id = Attachment.objects.values_list("report_id", flat=True).get(pk=attachment_id)
+    with transaction.atomic():
+        # Report first, then attachment: the same lock order as attachment_process.
+        report = _locked(report_id)
+        attachment = Attachment.objects.select_for_update().get(pk=attachment_id)
+        if attachment.state != Attachment.State.PENDING:
+            return attachment
+        original = attachment.original_path
+        attachment.state = Attachment.State.FAILED
+        attachment.error = error[:300]
+        attachment.original_path = ""
+        attachment.attempts += 1
+        attachment.processed_at = timezone.now()
+        attachment.save()
+        events_append(
+            report=report,
+            actor=ActorRef.system(),
+            events=[
+                NewEvent(
+                    type=ReportEvent.Type.PHOTO_FAILED,
+                    internal_payload={"attachment": str(attachment.id), "error": error[:300]},
+                )
+            ],
+        )
+        _save(report, [])
+        if original:
+            transaction.on_commit(lambda: storage.file_remove(storage.private_path(original)))
+    return attachment

@@ -1,0 +1,144 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from backend.reports.images import ImageRejected, inspect_upload
+from backend.reports.models import Report
+from backend.taxonomy.selectors import category_by_path
+from frontend_api.common.serializers import (
+    CategoryRefSerializer,
+    FiniteFloatField,
+    LocationSerializer,
+    PhotoSerializer,
+)
+
+_RESIDENT_SOURCES = [Report.Source.APP, Report.Source.WEB]
+
+
+class ReportCreateInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=settings.REPORT_TEXT_MAX_LENGTH)
+    lat = FiniteFloatField(min_value=-90, max_value=90, required=False)
+    lon = FiniteFloatField(min_value=-180, max_value=180, required=False)
+    category = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=201,
+        help_text='"main/sub" slug from /api/v1/public/categories/; omit to let us classify.',
+    )
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.RegexField(
+        r"^\+?[0-9 ()-]{6,20}$", required=False, allow_blank=True,
+        error_messages={"invalid": "Enter a phone number of 6 to 20 digits."},
+    )
+    allow_contact = serializers.BooleanField(required=False, default=False)
+    language = serializers.ChoiceField(choices=Report.Language.choices, default="nl")
+    source = serializers.ChoiceField(choices=_RESIDENT_SOURCES, default=Report.Source.APP)
+    photos = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False), required=False, default=list,
+        help_text=f"Up to {settings.PHOTO_MAX_COUNT} photos (JPEG, PNG, WebP, HEIC), multipart only.",
+    )
+
+    def validate_category(self, value):
+        if not value:
+            return None
+        category = category_by_path(value)
+        if category is None:
+            raise serializers.ValidationError(
+                f"Unknown category {value!r}; use a \"main/sub\" slug from the categories list."
+            )
+        return category
+
+    def validate_photos(self, files):
+        if len(files) > settings.PHOTO_MAX_COUNT:
+            raise serializers.ValidationError(f"At most {settings.PHOTO_MAX_COUNT} photos.")
+        errors = {}
+        inspected = []
+        for index, upload in enumerate(files):
+            if upload.size > settings.PHOTO_MAX_BYTES:
+                limit = settings.PHOTO_MAX_BYTES // (1024 * 1024)
+                errors[index] = [f"{upload.name}: larger than {limit} MB."]
+                continue
+            try:
+                inspected.append((upload, inspect_upload(upload, max_pixels=settings.PHOTO_MAX_PIXELS)))
+            except ImageRejected as exc:
+                errors[index] = [f"{upload.name}: {exc.message}"]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return inspected
+
+    def validate(self, attrs):
+        has_lat, has_lon = "lat" in attrs, "lon" in attrs
+        if has_lat != has_lon:
+            missing = "lon" if has_lat else "lat"
+            raise serializers.ValidationError({missing: ["Give both lat and lon, or neither."]})
+        if not has_lat:
+            photos = attrs.get("photos") or []
+            gps = photos[0][1].gps if photos else None
+            if gps is None:
+                message = "A location is required: lat and lon, or a photo with GPS data."
+                raise serializers.ValidationError({"lat": [message], "lon": [message]})
+            attrs["lat"], attrs["lon"] = gps
+            attrs["location_from_photo"] = True
+        return attrs
+
+
+class DuplicateSummarySerializer(serializers.Serializer):
+    category = CategoryRefSerializer()
+    status = serializers.CharField()
+    status_text = serializers.CharField()
+    distance_m = serializers.FloatField()
+    created_at = serializers.DateTimeField()
+
+
+class LinksSerializer(serializers.Serializer):
+    self = serializers.URLField()
+    websocket = serializers.CharField()
+
+
+class ReportCreatedSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    tracking_token = serializers.CharField(help_text="Keep it: it is the only key to this report.")
+    status = serializers.CharField()
+    status_text = serializers.CharField()
+    category = CategoryRefSerializer(allow_null=True)
+    needs_triage = serializers.BooleanField()
+    deadline = serializers.DateTimeField(allow_null=True)
+    location = LocationSerializer()
+    location_source = serializers.CharField()
+    photos_received = serializers.IntegerField()
+    possible_duplicates = DuplicateSummarySerializer(many=True)
+    links = LinksSerializer()
+
+
+class PublicEventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    type = serializers.CharField()
+    status = serializers.CharField()
+    status_text = serializers.CharField()
+    text = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class PublicReportSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    status_text = serializers.CharField()
+    resolution = serializers.CharField(allow_blank=True)
+    category = CategoryRefSerializer(allow_null=True)
+    text = serializers.CharField()
+    location = LocationSerializer()
+    created_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField(allow_null=True)
+    photos = PhotoSerializer(many=True)
+    photos_processing = serializers.IntegerField()
+    timeline = PublicEventSerializer(many=True)
+    links = LinksSerializer()
+
+
+class SubCategorySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name_nl = serializers.CharField()
+    name_en = serializers.CharField()
+
+
+class MainCategorySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name_nl = serializers.CharField()
+    name_en = serializers.CharField()
+    sub = SubCategorySerializer(many=True)

@@ -1,0 +1,215 @@
+import re
+
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.common.errors import DomainValidationError
+from backend.reports.models import Attachment, Report
+from backend.reports.presentation import public_event
+from backend.reports.selectors import (
+    possible_duplicates,
+    report_by_tracking_token,
+    report_public_events,
+    report_ready_photos,
+)
+from backend.reports.services import (
+    IdempotencyRequest,
+    PhotoUpload,
+    idempotency_response_store,
+    intake_fingerprint,
+    report_create,
+)
+from backend.reports.tracking import tracking_token_for
+from backend.reports.workflow import status_text
+from backend.taxonomy.selectors import category_tree
+from frontend_api.common.permissions import Anyone
+from frontend_api.common.representations import category_ref, photo_ref, public_links
+from frontend_api.common.serializers import ErrorSerializer
+
+from .serializers import (
+    MainCategorySerializer,
+    PublicReportSerializer,
+    ReportCreatedSerializer,
+    ReportCreateInputSerializer,
+)
+
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input; `fields` names each field."),
+}
+
+
+def _created_body(report: Report, *, photos: int) -> dict:
+    return {
+        "id": str(report.id),
+        "tracking_token": tracking_token_for(report.id),
+        "status": report.status,
+        "status_text": status_text(report.status, report.language),
+        "category": category_ref(report.category),
+        "needs_triage": report.needs_triage,
+        "deadline": report.deadline.isoformat() if report.deadline else None,
+        "location": {"lat": report.location.y, "lon": report.location.x},
+        "location_source": report.location_source,
+        "photos_received": photos,
+        "possible_duplicates": [
+            {
+                "category": category_ref(other.category),
+                "status": other.status,
+                "status_text": status_text(other.status, report.language),
+                "distance_m": round(distance, 1),
+                "created_at": other.created_at.isoformat(),
+            }
+            for other, distance in possible_duplicates(report)
+        ],
+        "links": public_links(report),
+    }
+
+
+class ReportCreateView(APIView):
+    permission_classes = [Anyone]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="public_report_create",
+        request={
+            "application/json": ReportCreateInputSerializer,
+            "multipart/form-data": ReportCreateInputSerializer,
+        },
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="A retry with the same key and body returns the first response.",
+            )
+        ],
+        responses={
+            201: ReportCreatedSerializer,
+            **_ERRORS,
+            422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
+        },
+        tags=["public"],
+    )
+    def post(self, request: Request) -> Response:
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not _IDEMPOTENCY_KEY.match(key):
+            raise DomainValidationError.single(
+                "Idempotency-Key", "Use 1 to 255 printable ASCII characters without spaces."
+            )
+        serializer = ReportCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        photos = [
+            PhotoUpload(file=upload, size=upload.size, mime_type=inspection.mime_type)
+            for upload, inspection in data["photos"]
+        ]
+        fields = {name: value for name, value in data.items() if name != "photos"}
+        if fields.get("category") is not None:
+            fields["category"] = fields["category"].path
+        idempotency = (
+            IdempotencyRequest(key=key, fingerprint=intake_fingerprint(fields=fields, photos=photos))
+            if key
+            else None
+        )
+
+        with transaction.atomic():
+            try:
+                result = report_create(
+                    text=data["text"],
+                    location=Point(data["lon"], data["lat"], srid=4326),
+                    location_source=(
+                        Report.LocationSource.PHOTO_EXIF
+                        if data.get("location_from_photo")
+                        else Report.LocationSource.RESIDENT
+                    ),
+                    category=data.get("category"),
+                    language=data["language"],
+                    source=data["source"],
+                    email=data.get("email", ""),
+                    phone=data.get("phone", ""),
+                    allow_contact=data["allow_contact"],
+                    photos=photos,
+                    idempotency=idempotency,
+                )
+            except DomainValidationError as exc:
+                if "Idempotency-Key" in exc.errors:
+                    return Response(
+                        {"error": {"code": "idempotency_key_reused",
+                                   "message": exc.errors["Idempotency-Key"][0],
+                                   "fields": exc.errors}},
+                        status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+                    )
+                raise
+            report = result.report
+            if result.replayed_response is not None:
+                body = {**result.replayed_response, "tracking_token": tracking_token_for(report.id)}
+                return Response(body, status=status.HTTP_201_CREATED)
+            body = _created_body(report, photos=len(photos))
+            if key:
+                stored = {k: v for k, v in body.items() if k != "tracking_token"}
+                idempotency_response_store(key=key, response=stored)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ReportPublicView(APIView):
+    permission_classes = [Anyone]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="public_report_retrieve",
+        responses={200: PublicReportSerializer, 404: ErrorSerializer},
+        tags=["public"],
+    )
+    def get(self, request: Request, tracking_token: str) -> Response:
+        report = report_by_tracking_token(tracking_token)
+        if report is None:
+            raise Http404
+        photos = list(report_ready_photos(report))
+        processing = Attachment.objects.filter(
+            report=report, state=Attachment.State.PENDING
+        ).count()
+        body = {
+            "status": report.status,
+            "status_text": status_text(report.status, report.language, report.resolution or None),
+            "resolution": report.resolution,
+            "category": category_ref(report.category),
+            "text": report.text,
+            "location": {"lat": report.location.y, "lon": report.location.x},
+            "created_at": report.created_at,
+            "deadline": report.deadline,
+            "photos": [photo_ref(photo) for photo in photos],
+            "photos_processing": processing,
+            "timeline": [public_event(event, report) for event in report_public_events(report)],
+            "links": public_links(report),
+        }
+        return Response(PublicReportSerializer(body).data)
+
+
+class CategoryTreeView(APIView):
+    permission_classes = [Anyone]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="public_categories", responses={200: MainCategorySerializer(many=True)},
+        tags=["public"],
+    )
+    def get(self, request: Request) -> Response:
+        tree = [
+            {
+                "slug": main.slug,
+                "name_nl": main.name_nl,
+                "name_en": main.name_en,
+                "sub": [
+                    {"slug": sub.path, "name_nl": sub.name_nl, "name_en": sub.name_en}
+                    for sub in main.children.all()
+                ],
+            }
+            for main in category_tree()
+        ]
+        return Response(tree)

@@ -1,0 +1,142 @@
+from rest_framework import serializers
+
+from backend.reports.models import Report
+from backend.reports.workflow import Resolution, Status
+from backend.taxonomy.selectors import category_by_path, department_by_code
+from frontend_api.common.serializers import (
+    CategoryRefSerializer,
+    FiniteFloatField,
+    LocationSerializer,
+    PhotoSerializer,
+)
+
+
+class ReportListQuerySerializer(serializers.Serializer):
+    status = serializers.CharField(required=False, help_text="one status, or several comma-separated")
+    category = serializers.CharField(required=False, help_text='"main/sub", or "main" for all subs')
+    department = serializers.CharField(required=False, help_text="department code")
+    needs_triage = serializers.BooleanField(required=False, allow_null=True, default=None)
+    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+
+    def validate_status(self, value: str) -> list[str]:
+        statuses = [part.strip() for part in value.split(",") if part.strip()]
+        unknown = [s for s in statuses if s not in Status.values]
+        if unknown:
+            raise serializers.ValidationError(f"Unknown status: {', '.join(unknown)}.")
+        return statuses
+
+
+class DepartmentRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name_nl = serializers.CharField()
+    name_en = serializers.CharField()
+
+
+class ReporterSerializer(serializers.Serializer):
+    email = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+    allow_contact = serializers.BooleanField()
+
+
+class StaffReportSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    resolution = serializers.CharField(allow_blank=True)
+    category = CategoryRefSerializer(allow_null=True)
+    priority = serializers.CharField()
+    text = serializers.CharField()
+    location = LocationSerializer()
+    location_source = serializers.CharField()
+    source = serializers.CharField()
+    language = serializers.CharField()
+    needs_triage = serializers.BooleanField()
+    assignee = DepartmentRefSerializer(allow_null=True, help_text="the department handling it")
+    assigned_manually = serializers.BooleanField()
+    deadline = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class StaffReportDetailSerializer(StaffReportSerializer):
+    reporter = ReporterSerializer()
+    areas = serializers.ListField(child=serializers.CharField(), help_text='"type:code"')
+    photos = PhotoSerializer(many=True)
+    photos_failed = serializers.IntegerField()
+    photos_processing = serializers.IntegerField()
+    allowed_transitions = serializers.ListField(child=serializers.CharField())
+
+
+class StaffReportPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = StaffReportSerializer(many=True)
+
+
+class ReportUpdateInputSerializer(serializers.Serializer):
+    category = serializers.CharField(required=False)
+    priority = serializers.ChoiceField(choices=Report.Priority.choices, required=False)
+    lat = FiniteFloatField(min_value=-90, max_value=90, required=False)
+    lon = FiniteFloatField(min_value=-180, max_value=180, required=False)
+    needs_triage = serializers.BooleanField(required=False)
+
+    def validate_category(self, value):
+        category = category_by_path(value)
+        if category is None:
+            raise serializers.ValidationError(f"Unknown category {value!r}.")
+        return category
+
+    def validate(self, attrs):
+        if ("lat" in attrs) != ("lon" in attrs):
+            raise serializers.ValidationError(
+                {"lon" if "lat" in attrs else "lat": ["Give both lat and lon."]}
+            )
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Status.choices)
+    resolution = serializers.ChoiceField(choices=Resolution.choices, required=False, default="")
+    public_text = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=2000,
+        help_text="A message the resident sees with this status change.",
+    )
+
+
+class AssignInputSerializer(serializers.Serializer):
+    department = serializers.CharField()
+
+    def validate_department(self, value):
+        department = department_by_code(value)
+        if department is None:
+            raise serializers.ValidationError(f"Unknown department {value!r}.")
+        return department
+
+
+class NoteInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+
+
+class NoteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    author = serializers.CharField(source="author.username")
+    created_at = serializers.DateTimeField()
+
+
+class StaffEventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    type = serializers.CharField()
+    is_public = serializers.BooleanField()
+    actor_kind = serializers.CharField()
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+    public_payload = serializers.DictField()
+    internal_payload = serializers.DictField()
+    created_at = serializers.DateTimeField()

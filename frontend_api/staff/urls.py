@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("reports/", views.ReportListView.as_view(), name="staff-reports"),
+    path("reports/<uuid:report_id>/", views.ReportDetailView.as_view(), name="staff-report"),
+    path(
+        "reports/<uuid:report_id>/transition/",
+        views.ReportTransitionView.as_view(),
+        name="staff-report-transition",
+    ),
+    path(
+        "reports/<uuid:report_id>/assign/",
+        views.ReportAssignView.as_view(),
+        name="staff-report-assign",
+    ),
+    path("reports/<uuid:report_id>/notes/", views.ReportNotesView.as_view(), name="staff-report-notes"),
+    path(
+        "reports/<uuid:report_id>/events/",
+        views.ReportEventsView.as_view(),
+        name="staff-report-events",
+    ),
+]

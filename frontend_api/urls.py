@@ -1,0 +1,17 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .common.permissions import Anyone
+from .health import HealthView
+
+urlpatterns = [
+    path("api/v1/public/", include("frontend_api.public.urls")),
+    path("api/v1/staff/", include("frontend_api.staff.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[Anyone]), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[Anyone]),
+        name="docs",
+    ),
+    path("health/", HealthView.as_view(), name="health"),
+]

@@ -146,7 +146,7 @@ def process_image(
             if im.format in _JPEG_FORMATS:
                 _draft_jpeg_for(im, max_side)
             _load(im, max_pixels=max_pixels)
-            # A new image object: closing the file image below frees its pixel buffer.
+            # exif_transpose returns a new image, so nothing below still reads from fp.
             oriented = _exif_transpose(im)
     finally:
         fp.seek(0)
@@ -297,11 +297,12 @@ def _icc_to_srgb(im: Image.Image, icc_profile: bytes) -> Image.Image | None:
         from PIL import ImageCms
     except ImportError:  # Pillow built without LittleCMS
         return None
+    profile_errors: tuple[type[BaseException], ...] = (ImageCms.PyCMSError, *_DECODE_ERRORS)
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
         srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
         converted = ImageCms.profileToProfile(im, source, srgb, outputMode="RGB")
-    except (ImageCms.PyCMSError, *_DECODE_ERRORS):
+    except profile_errors:
         # A broken or mismatched profile (e.g. a grey profile on an RGB image) is ignored.
         return None
     return converted
@@ -331,6 +332,9 @@ def _read_gps(im: Image.Image) -> tuple[float, float] | None:
     except _DECODE_ERRORS:
         return None
     if latitude is None or longitude is None:
+        return None
+    # Cameras without a fix write 0/0 ("null island"): no position, not a position.
+    if latitude == 0 and longitude == 0:
         return None
     return latitude, longitude
 

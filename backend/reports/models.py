@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .workflow import Resolution, Status
 
@@ -61,7 +62,8 @@ class Report(models.Model):
     deadline = models.DateTimeField(null=True, blank=True)
     areas = models.ManyToManyField("geo.Area", blank=True, related_name="+")
     last_event_seq = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by the service, so the deadline and the creation time are the same instant.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 

@@ -132,6 +132,7 @@ def report_create(
         category=category,
         language=language,
         source=source,
+        created_at=now,
         reporter_email=email,
         reporter_phone=phone,
         allow_contact=allow_contact and bool(email or phone),
@@ -237,7 +238,7 @@ def _attachments_dispatch(attachment_ids: list[uuid.UUID]) -> None:
 
 
 def _locked(report_id: uuid.UUID) -> Report:
-    return Report.objects.select_for_update().select_related("category", "department").get(
+    return Report.objects.select_for_update(of=("self",)).select_related("category", "department").get(
         pk=report_id
     )
 

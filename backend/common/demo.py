@@ -1,0 +1,50 @@
+"""The demo municipality: what `make run` loads so a fresh clone has something to show."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+
+from backend.accounts.models import ApiToken, User
+from backend.accounts.services import api_token_create, api_token_revoke, user_create
+from backend.geo.services import area_import
+from backend.taxonomy.services import taxonomy_load
+
+DEMO_AREA_FILES = (
+    ("municipality", "municipality.geojson"),
+    ("district", "districts.geojson"),
+    ("neighbourhood", "neighbourhoods.geojson"),
+)
+DEMO_DISPATCHER = "demo-dispatcher"
+_DEMO_TOKEN_NAME = "demo (make run)"
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    dispatcher: str
+    token: str
+
+
+def fixtures_dir() -> Path:
+    return Path(settings.BASE_DIR) / "fixtures"
+
+
+def reference_data_load() -> None:
+    """Taxonomy and areas: everything the product needs before the first report."""
+    taxonomy_load(data=yaml.safe_load((fixtures_dir() / "taxonomy.yaml").read_text("utf-8")))
+    for area_type, filename in DEMO_AREA_FILES:
+        area_import(path=fixtures_dir() / "areas" / filename, type=area_type)
+
+
+def demo_setup() -> DemoSetup:
+    """Reference data plus a dispatcher with a fresh token. Each run replaces the previous demo
+    token, so a printed key is never valid longer than the session that printed it."""
+    reference_data_load()
+    user = User.objects.filter(username=DEMO_DISPATCHER).first() or user_create(
+        username=DEMO_DISPATCHER, role=User.Role.DISPATCHER
+    )
+    for old in ApiToken.objects.filter(user=user, name=_DEMO_TOKEN_NAME, revoked_at__isnull=True):
+        api_token_revoke(token=old)
+    _, key = api_token_create(user=user, name=_DEMO_TOKEN_NAME)
+    return DemoSetup(dispatcher=user.username, token=key)

@@ -1,0 +1,34 @@
+"""The test suite's settings: the real services, kept apart from a running `make run`."""
+
+import os
+import tempfile
+
+from backend.config.settings import *  # noqa: F403
+from backend.config.settings import REDIS_URL
+
+# Another Redis database number, so tests never touch the queues of a running instance.
+_base, _, _db = REDIS_URL.rpartition("/")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", f"{_base}/{15 if _db != '15' else 14}")
+REDIS_URL = TEST_REDIS_URL
+CELERY_BROKER_URL = TEST_REDIS_URL
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [TEST_REDIS_URL]},
+    }
+}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": TEST_REDIS_URL,
+        "KEY_PREFIX": "meldpunt-test",
+    }
+}
+
+_media = tempfile.mkdtemp(prefix="meldpunt-test-media-")
+MEDIA_ROOT = os.path.join(_media, "public")
+PRIVATE_MEDIA_ROOT = os.path.join(_media, "private")
+PUBLIC_BASE_URL = "http://testserver"
+TRACKING_TOKEN_SECRET = "test-tracking-secret"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Web (HTTP + WebSocket), Celery worker and Celery beat in one foreground process group.
+# Ctrl-C stops all three; if one of them dies, the others are stopped too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PORT="${PORT:-8000}"
+HOST="${HOST:-127.0.0.1}"
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://$HOST:$PORT}"
+mkdir -p var
+
+trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
+
+.venv/bin/uvicorn backend.config.asgi:application --host "$HOST" --port "$PORT" \
+  --workers "${WEB_CONCURRENCY:-2}" --no-access-log --lifespan off &
+.venv/bin/celery -A backend.config worker --loglevel INFO \
+  --concurrency "${CELERY_CONCURRENCY:-2}" --hostname "worker@%h" &
+.venv/bin/celery -A backend.config beat --loglevel INFO --schedule var/celerybeat-schedule &
+
+cat <<TXT
+
+  Meldpunt is starting on $PUBLIC_BASE_URL
+    API docs (Swagger UI)  $PUBLIC_BASE_URL/api/docs/
+    OpenAPI schema         $PUBLIC_BASE_URL/api/schema/
+    Health                 $PUBLIC_BASE_URL/health/
+    Residents' API         $PUBLIC_BASE_URL/api/v1/public/
+    Staff API              $PUBLIC_BASE_URL/api/v1/staff/   (Authorization: Token \$(cat var/demo-token))
+    Demo dispatcher token  $(cat var/demo-token 2>/dev/null)
+  Ctrl-C stops everything.
+
+TXT
+
+wait -n

@@ -1,0 +1,72 @@
+"""Shared fixtures. Everything runs against the real PostGIS and Redis of this machine."""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from backend.accounts.models import User
+from backend.accounts.services import api_token_create, user_create
+from backend.common.demo import reference_data_load
+from backend.geo.models import Area
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request: pytest.FixtureRequest) -> None:
+    """Taxonomy and demo areas for every test that uses the database.
+
+    Loaded once for the whole session of plain `db` tests (they roll back); a transactional
+    test truncates every table afterwards, so the next one loads them again.
+    """
+    names = request.fixturenames
+    if "transactional_db" in names or "live_server" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    else:
+        return
+    if not Area.objects.filter(type="municipality").exists():
+        reference_data_load()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        reference_data_load()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _media_dirs() -> Iterator[None]:
+    yield
+    shutil.rmtree(Path(settings.MEDIA_ROOT).parent, ignore_errors=True)
+
+
+def files_under(root: str) -> list[Path]:
+    return [p for p in Path(root).rglob("*") if p.is_file()]
+
+
+@pytest.fixture
+def dispatcher(db) -> User:
+    return user_create(username="dispatcher", role=User.Role.DISPATCHER)
+
+
+@pytest.fixture
+def staff_client(dispatcher) -> APIClient:
+    _, key = api_token_create(user=dispatcher, name="test")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.fixture
+def public_client() -> APIClient:
+    return APIClient()
+
+
+# Points of the demo municipality (fixtures/areas/README.md).
+DAM = (52.3731, 4.8926)
+NOORD = (52.39, 4.92)
+HAARLEM = (52.3874, 4.6462)

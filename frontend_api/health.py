@@ -21,8 +21,11 @@ class HealthView(APIView):
         responses={
             200: inline_serializer(
                 "Health",
-                {"status": serializers.CharField(), "database": serializers.CharField(),
-                 "redis": serializers.CharField()},
+                {
+                    "status": serializers.CharField(),
+                    "database": serializers.CharField(),
+                    "redis": serializers.CharField(),
+                },
             )
         },
         tags=["health"],
@@ -41,5 +44,6 @@ class HealthView(APIView):
         except Exception as exc:
             checks["redis"] = f"error: {exc.__class__.__name__}"
         healthy = all(value == "ok" for value in checks.values())
-        return Response({"status": "ok" if healthy else "degraded", **checks},
-                        status=200 if healthy else 503)
+        return Response(
+            {"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503
+        )

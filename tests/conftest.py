@@ -22,9 +22,13 @@ def reference_data(request: pytest.FixtureRequest) -> None:
     test truncates every table afterwards, so the next one loads them again.
     """
     names = request.fixturenames
-    if "transactional_db" in names or "live_server" in names:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and bool(
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    if transactional or "transactional_db" in names or "live_server" in names:
         request.getfixturevalue("transactional_db")
-    elif "db" in names:
+    elif marker is not None or "db" in names:
         request.getfixturevalue("db")
     else:
         return

@@ -17,7 +17,7 @@ DEMO_AREA_FILES = (
     ("neighbourhood", "neighbourhoods.geojson"),
 )
 DEMO_DISPATCHER = "demo-dispatcher"
-_DEMO_TOKEN_NAME = "demo (make run)"
+_DEMO_TOKEN_NAME = "demo (make run)"  # noqa: S105 - a label, not a secret
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
 # The HTTP surface lives in frontend_api; the domain only names it here by module path.
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("frontend_api.urls")),
     path("admin/", admin.site.urls),
 ]
@@ -12,7 +12,7 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(
-            r"^%s(?P<path>photos/.*)$" % settings.MEDIA_URL.lstrip("/"),
+            rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>photos/.*)$",
             serve,
             {"document_root": settings.MEDIA_ROOT},
         )

@@ -19,7 +19,7 @@ class AreaImportResult:
     updated: int
 
 
-def _as_multipolygon(geometry: OGRGeometry) -> MultiPolygon:
+def _as_multipolygon(geometry: OGRGeometry) -> GEOSGeometry:
     geos = GEOSGeometry(geometry.wkb, srid=4326)
     if geos.geom_type == "Polygon":
         geos = MultiPolygon(geos, srid=4326)

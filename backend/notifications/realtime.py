@@ -22,7 +22,9 @@ def realtime_publish(event: ReportEvent) -> None:
     report = event.report
     send = async_to_sync(layer.group_send)
     if event.is_public:
-        send(report_group(report.id), {"type": "report.event", "event": public_event(event, report)})
+        send(
+            report_group(report.id), {"type": "report.event", "event": public_event(event, report)}
+        )
     send(
         STAFF_FEED_GROUP,
         {

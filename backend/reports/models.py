@@ -186,6 +186,9 @@ class OutboxEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     next_attempt_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Subscribers that already have this event: a retry after a partial failure skips them,
+    # so nobody gets an event twice because someone else failed.
+    delivered_to = models.JSONField(default=list, blank=True)
     last_error = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,8 +1,8 @@
 """Fan-out of committed events to the subscribers other parts register.
 
 The reports domain does not know who listens (WebSocket groups, e-mail, web push, contractor
-webhooks): each registers a subscriber in its AppConfig.ready(). A subscriber must be
-idempotent per event, because an entry whose fan-out failed halfway is tried again as a whole.
+webhooks): each registers a subscriber in its AppConfig.ready(). Each entry records which
+subscribers already have it, so a retry after a partial failure reaches only the others.
 """
 
 import logging
@@ -34,7 +34,9 @@ def subscribers() -> dict[str, Subscriber]:
 
 
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(settings.OUTBOX_RETRY_AFTER_SECONDS * 2 ** min(attempts, 10), 3600))
+    return timedelta(
+        seconds=min(settings.OUTBOX_RETRY_AFTER_SECONDS * 2 ** min(attempts, 10), 3600)
+    )
 
 
 def outbox_entries_publish(*, entry_ids: list[int]) -> int:
@@ -47,7 +49,7 @@ def outbox_entries_publish(*, entry_ids: list[int]) -> int:
     for entry_id in entry_ids:
         with transaction.atomic():
             entry = (
-                OutboxEntry.objects.select_for_update(skip_locked=True)
+                OutboxEntry.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("event", "event__report")
                 .filter(pk=entry_id, published_at__isnull=True)
                 .first()
@@ -55,20 +57,26 @@ def outbox_entries_publish(*, entry_ids: list[int]) -> int:
             if entry is None:
                 continue
             entry.attempts += 1
-            try:
-                for name, handler in _subscribers.items():
-                    try:
-                        handler(entry.event)
-                    except Exception as exc:
-                        raise RuntimeError(f"subscriber {name}: {exc!r}") from exc
-            except RuntimeError as exc:
-                logger.warning("outbox entry %s not published: %s", entry.pk, exc)
-                entry.last_error = str(exc)[:2000]
+            failure = None
+            for name, handler in _subscribers.items():
+                if name in entry.delivered_to:
+                    continue
+                try:
+                    handler(entry.event)
+                except Exception as exc:  # any subscriber failure means "try again later"
+                    failure = f"subscriber {name}: {exc!r}"
+                    break
+                entry.delivered_to.append(name)
+            if failure:
+                logger.warning("outbox entry %s not published: %s", entry.pk, failure)
+                entry.last_error = failure[:2000]
                 entry.next_attempt_at = timezone.now() + _backoff(entry.attempts)
-                entry.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+                entry.save(
+                    update_fields=["attempts", "delivered_to", "last_error", "next_attempt_at"]
+                )
                 continue
             entry.published_at = timezone.now()
-            entry.save(update_fields=["attempts", "published_at"])
+            entry.save(update_fields=["attempts", "delivered_to", "published_at"])
             published += 1
     return published
 

@@ -3,8 +3,8 @@ from datetime import timedelta
 from math import cos, radians
 
 from django.conf import settings
-from django.contrib.gis.geos import Point
 from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.db.models import QuerySet
 from django.utils import timezone

@@ -234,12 +234,16 @@ def _attachments_dispatch(attachment_ids: list[uuid.UUID]) -> None:
             attachment_process_task.apply_async((str(attachment_id),), retry=False)
         except Exception:
             # The beat job picks up attachments left pending when the broker was away.
-            logger.warning("broker unavailable; attachment %s waits for the retry job", attachment_id)
+            logger.warning(
+                "broker unavailable; attachment %s waits for the retry job", attachment_id
+            )
 
 
 def _locked(report_id: uuid.UUID) -> Report:
-    return Report.objects.select_for_update(of=("self",)).select_related("category", "department").get(
-        pk=report_id
+    return (
+        Report.objects.select_for_update(of=("self",))
+        .select_related("category", "department")
+        .get(pk=report_id)
     )
 
 
@@ -466,12 +470,16 @@ def attachment_process(*, attachment_id: uuid.UUID) -> Attachment:
                 thumbnail_side=settings.PHOTO_THUMBNAIL_SIDE,
             )
     except ImageRejected as exc:
-        return attachment_mark_failed(attachment_id=attachment_id, error=f"{exc.code}: {exc.message}")
+        return attachment_mark_failed(
+            attachment_id=attachment_id, error=f"{exc.code}: {exc.message}"
+        )
 
-    file = storage.processed_store(report_id=attachment.report_id, name="photo.jpg",
-                                   data=processed.data)
-    thumbnail = storage.processed_store(report_id=attachment.report_id, name="thumb.jpg",
-                                        data=processed.thumbnail)
+    file = storage.processed_store(
+        report_id=attachment.report_id, name="photo.jpg", data=processed.data
+    )
+    thumbnail = storage.processed_store(
+        report_id=attachment.report_id, name="thumb.jpg", data=processed.thumbnail
+    )
     with transaction.atomic():
         report = _locked(attachment.report_id)
         attachment = Attachment.objects.select_for_update().get(pk=attachment_id)

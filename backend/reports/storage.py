@@ -1,5 +1,6 @@
 """Where photo files live: raw uploads in private storage, processed copies in media."""
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -28,8 +29,9 @@ def media_url(relative: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}{settings.MEDIA_URL}{relative}"
 
 
-def original_store(*, report_id: uuid.UUID, attachment_id: uuid.UUID, mime_type: str,
-                   source: BinaryIO) -> str:
+def original_store(
+    *, report_id: uuid.UUID, attachment_id: uuid.UUID, mime_type: str, source: BinaryIO
+) -> str:
     relative = f"originals/{report_id}/{attachment_id}.{_EXTENSIONS.get(mime_type, 'bin')}"
     target = private_path(relative)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -53,7 +55,5 @@ def processed_store(*, report_id: uuid.UUID, name: str, data: bytes) -> str:
 
 def file_remove(path: Path) -> None:
     path.unlink(missing_ok=True)
-    try:
-        path.parent.rmdir()  # the per-report folder, once empty
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):  # the per-report folder, once it is empty
+        path.parent.rmdir()

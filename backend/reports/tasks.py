@@ -48,8 +48,9 @@ def attachments_retry_pending() -> int:
     """Re-dispatch photos left pending, e.g. because the broker was down at intake."""
     stale = timezone.now() - timedelta(minutes=5)
     ids = list(
-        Attachment.objects.filter(state=Attachment.State.PENDING, created_at__lt=stale)
-        .values_list("id", flat=True)[:500]
+        Attachment.objects.filter(state=Attachment.State.PENDING, created_at__lt=stale).values_list(
+            "id", flat=True
+        )[:500]
     )
     for attachment_id in ids:
         attachment_process_task.delay(str(attachment_id))

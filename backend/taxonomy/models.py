@@ -36,9 +36,12 @@ class Category(models.Model):
     class Meta:
         ordering = ["position", "path"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "slug"], name="category_unique_slug_in_parent"),
+            models.UniqueConstraint(
+                fields=["parent", "slug"], name="category_unique_slug_in_parent"
+            ),
             models.CheckConstraint(
-                condition=models.Q(sla_working_days__isnull=True) | models.Q(sla_hours__isnull=True),
+                condition=models.Q(sla_working_days__isnull=True)
+                | models.Q(sla_hours__isnull=True),
                 name="category_one_sla_kind",
             ),
         ]

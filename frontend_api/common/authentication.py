@@ -15,7 +15,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Send the header as 'Authorization: Token <key>'.")
+            raise exceptions.AuthenticationFailed(
+                "Send the header as 'Authorization: Token <key>'."
+            )
         try:
             key = header[1].decode()
         except UnicodeError as exc:

@@ -14,11 +14,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from backend.common.errors import ConflictError, DomainValidationError
 
 
-def error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:
+def error_body(
+    code: str, message: str, fields: dict | None = None, extra: dict | None = None
+) -> dict:
     error: dict = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
-    error.update(extra)
+    error.update(extra or {})
     return {"error": error}
 
 
@@ -48,7 +50,7 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, ConflictError):
         return Response(
-            error_body("conflict", exc.message, **exc.details), status=status.HTTP_409_CONFLICT
+            error_body("conflict", exc.message, extra=exc.details), status=status.HTTP_409_CONFLICT
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -59,17 +61,19 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        response.data = error_body("invalid", "The request has invalid fields.", _flatten(exc.detail))
+        response.data = error_body(
+            "invalid", "The request has invalid fields.", _flatten(exc.detail)
+        )
     elif isinstance(exc, exceptions.ParseError):
         response.data = error_body("parse_error", str(exc.detail), {"body": [str(exc.detail)]})
     elif isinstance(exc, exceptions.UnsupportedMediaType):
-        response.data = error_body("unsupported_media_type", str(exc.detail),
-                                   {"Content-Type": [str(exc.detail)]})
+        response.data = error_body(
+            "unsupported_media_type", str(exc.detail), {"Content-Type": [str(exc.detail)]}
+        )
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         message = str(detail) if not isinstance(detail, (dict, list)) else "Request failed."
-        response.data = error_body(exc.get_codes() if isinstance(exc.get_codes(), str) else
-                                   exc.default_code, message)
+        response.data = error_body(exc.default_code, message)
     return response
 
 

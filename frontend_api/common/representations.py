@@ -15,7 +15,7 @@ def category_ref(category: Category | None) -> dict[str, Any] | None:
         return None
     return {
         "slug": category.path,
-        "main": category.parent.slug if category.parent_id else category.slug,
+        "main": category.parent.slug if category.parent else category.slug,
         "name_nl": category.name_nl,
         "name_en": category.name_en,
     }

@@ -1,5 +1,6 @@
 import math
 
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 
@@ -30,12 +31,20 @@ class LocationSerializer(serializers.Serializer):
     lon = serializers.FloatField()
 
 
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                   required=False)
+# Declared inline: a serializer attribute named "fields" would shadow Serializer.fields.
+ErrorDetailSerializer = inline_serializer(
+    "ErrorDetail",
+    fields={
+        "code": serializers.CharField(),
+        "message": serializers.CharField(),
+        "fields": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text="each offending input (or `body`) with its messages",
+        ),
+    },
+)
 
 
 class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
+    error = ErrorDetailSerializer

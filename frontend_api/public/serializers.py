@@ -19,20 +19,30 @@ class ReportCreateInputSerializer(serializers.Serializer):
     lat = FiniteFloatField(min_value=-90, max_value=90, required=False)
     lon = FiniteFloatField(min_value=-180, max_value=180, required=False)
     category = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, max_length=201,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=201,
         help_text='"main/sub" slug from /api/v1/public/categories/; omit to let us classify.',
     )
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.RegexField(
-        r"^\+?[0-9 ()-]{6,20}$", required=False, allow_blank=True,
+        r"^\+?[0-9 ()-]{6,20}$",
+        required=False,
+        allow_blank=True,
         error_messages={"invalid": "Enter a phone number of 6 to 20 digits."},
     )
     allow_contact = serializers.BooleanField(required=False, default=False)
     language = serializers.ChoiceField(choices=Report.Language.choices, default="nl")
-    source = serializers.ChoiceField(choices=_RESIDENT_SOURCES, default=Report.Source.APP)
+    # Shadows Field.source only on the class; DRF moves declared fields out of the way.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=_RESIDENT_SOURCES, default=Report.Source.APP
+    )
     photos = serializers.ListField(
-        child=serializers.FileField(allow_empty_file=False), required=False, default=list,
-        help_text=f"Up to {settings.PHOTO_MAX_COUNT} photos (JPEG, PNG, WebP, HEIC), multipart only.",
+        child=serializers.FileField(allow_empty_file=False),
+        required=False,
+        default=list,
+        help_text="Up to 5 photos (JPEG, PNG, WebP, HEIC) of 15 MB each; multipart only.",
     )
 
     def validate_category(self, value):
@@ -41,24 +51,26 @@ class ReportCreateInputSerializer(serializers.Serializer):
         category = category_by_path(value)
         if category is None:
             raise serializers.ValidationError(
-                f"Unknown category {value!r}; use a \"main/sub\" slug from the categories list."
+                f'Unknown category {value!r}; use a "main/sub" slug from the categories list.'
             )
         return category
 
     def validate_photos(self, files):
         if len(files) > settings.PHOTO_MAX_COUNT:
             raise serializers.ValidationError(f"At most {settings.PHOTO_MAX_COUNT} photos.")
-        errors = {}
+        errors: dict[str, list[str]] = {}
         inspected = []
         for index, upload in enumerate(files):
             if upload.size > settings.PHOTO_MAX_BYTES:
                 limit = settings.PHOTO_MAX_BYTES // (1024 * 1024)
-                errors[index] = [f"{upload.name}: larger than {limit} MB."]
+                errors[str(index)] = [f"{upload.name}: larger than {limit} MB."]
                 continue
             try:
-                inspected.append((upload, inspect_upload(upload, max_pixels=settings.PHOTO_MAX_PIXELS)))
+                inspected.append(
+                    (upload, inspect_upload(upload, max_pixels=settings.PHOTO_MAX_PIXELS))
+                )
             except ImageRejected as exc:
-                errors[index] = [f"{upload.name}: {exc.message}"]
+                errors[str(index)] = [f"{upload.name}: {exc.message}"]
         if errors:
             raise serializers.ValidationError(errors)
         return inspected

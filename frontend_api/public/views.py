@@ -113,7 +113,9 @@ class ReportCreateView(APIView):
         if fields.get("category") is not None:
             fields["category"] = fields["category"].path
         idempotency = (
-            IdempotencyRequest(key=key, fingerprint=intake_fingerprint(fields=fields, photos=photos))
+            IdempotencyRequest(
+                key=key, fingerprint=intake_fingerprint(fields=fields, photos=photos)
+            )
             if key
             else None
         )
@@ -140,9 +142,13 @@ class ReportCreateView(APIView):
             except DomainValidationError as exc:
                 if "Idempotency-Key" in exc.errors:
                     return Response(
-                        {"error": {"code": "idempotency_key_reused",
-                                   "message": exc.errors["Idempotency-Key"][0],
-                                   "fields": exc.errors}},
+                        {
+                            "error": {
+                                "code": "idempotency_key_reused",
+                                "message": exc.errors["Idempotency-Key"][0],
+                                "fields": exc.errors,
+                            }
+                        },
                         status=status.HTTP_422_UNPROCESSABLE_ENTITY,
                     )
                 raise
@@ -196,7 +202,8 @@ class CategoryTreeView(APIView):
     authentication_classes: list = []
 
     @extend_schema(
-        operation_id="public_categories", responses={200: MainCategorySerializer(many=True)},
+        operation_id="public_categories",
+        responses={200: MainCategorySerializer(many=True)},
         tags=["public"],
     )
     def get(self, request: Request) -> Response:

@@ -12,7 +12,9 @@ from frontend_api.common.serializers import (
 
 
 class ReportListQuerySerializer(serializers.Serializer):
-    status = serializers.CharField(required=False, help_text="one status, or several comma-separated")
+    status = serializers.CharField(
+        required=False, help_text="one status, or several comma-separated"
+    )
     category = serializers.CharField(required=False, help_text='"main/sub", or "main" for all subs')
     department = serializers.CharField(required=False, help_text="department code")
     needs_triage = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -48,7 +50,7 @@ class StaffReportSerializer(serializers.Serializer):
     text = serializers.CharField()
     location = LocationSerializer()
     location_source = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # DRF moves it aside
     language = serializers.CharField()
     needs_triage = serializers.BooleanField()
     assignee = DepartmentRefSerializer(allow_null=True, help_text="the department handling it")
@@ -105,7 +107,10 @@ class TransitionInputSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Status.choices)
     resolution = serializers.ChoiceField(choices=Resolution.choices, required=False, default="")
     public_text = serializers.CharField(
-        required=False, default="", allow_blank=True, max_length=2000,
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=2000,
         help_text="A message the resident sees with this status change.",
     )
 

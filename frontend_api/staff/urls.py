@@ -15,7 +15,11 @@ urlpatterns = [
         views.ReportAssignView.as_view(),
         name="staff-report-assign",
     ),
-    path("reports/<uuid:report_id>/notes/", views.ReportNotesView.as_view(), name="staff-report-notes"),
+    path(
+        "reports/<uuid:report_id>/notes/",
+        views.ReportNotesView.as_view(),
+        name="staff-report-notes",
+    ),
     path(
         "reports/<uuid:report_id>/events/",
         views.ReportEventsView.as_view(),

@@ -33,7 +33,6 @@ from .serializers import (
     StaffEventSerializer,
     StaffReportDetailSerializer,
     StaffReportPageSerializer,
-    StaffReportSerializer,
     TransitionInputSerializer,
 )
 
@@ -184,7 +183,9 @@ class ReportTransitionView(StaffView):
         _report_or_404(report_id)
         serializer = TransitionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report_transition(report_id=report_id, actor=self.actor(request), **serializer.validated_data)
+        report_transition(
+            report_id=report_id, actor=self.actor(request), **serializer.validated_data
+        )
         return Response(StaffReportDetailSerializer(_detail(_report_or_404(report_id))).data)
 
 

@@ -45,34 +45,60 @@ def _square(code, name, x0, y0, size):
 def test_imports_a_dutch_rd_geopackage_reprojecting_to_wgs84(tmp_path):
     # Around the Dam in RD New (EPSG:28992): x 121320, y 487370.
     source = tmp_path / "rd.geojson"
-    source.write_text(json.dumps({
-        "type": "FeatureCollection",
-        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
-        "features": [_square("DAM1", "Dam", 121100, 487200, 400)],
-    }))
+    source.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
+                "features": [_square("DAM1", "Dam", 121100, 487200, 400)],
+            }
+        )
+    )
     gpkg = tmp_path / "rd.gpkg"
     subprocess.run(["ogr2ogr", "-f", "GPKG", str(gpkg), str(source)], check=True)
 
-    call_command("load_areas", str(gpkg), "--type", "buurt", "--code-field", "buurtcode",
-                 "--name-field", "buurtnaam")
+    call_command(
+        "load_areas",
+        str(gpkg),
+        "--type",
+        "buurt",
+        "--code-field",
+        "buurtcode",
+        "--name-field",
+        "buurtnaam",
+    )
 
     area = Area.objects.get(type="buurt", code="DAM1")
     assert area.name == "Dam"
     assert area.geometry.srid == 4326
     assert area.geometry.contains(_point(DAM))
     # 400 m of RD is about 0.0059 degrees of longitude at this latitude.
-    xmin, ymin, xmax, ymax = area.geometry.extent
+    xmin, _, xmax, _ = area.geometry.extent
     assert 0.0055 < xmax - xmin < 0.0062
 
 
 def test_reimport_updates_areas_with_the_same_type_and_code(tmp_path):
     path = tmp_path / "a.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        _square("X", "First name", 4.88, 52.36, 0.01)]}))
-    assert area_import(path=path, type="test", code_field="buurtcode",
-                       name_field="buurtnaam").created == 1
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        _square("X", "Second name", 4.90, 52.36, 0.01)]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [_square("X", "First name", 4.88, 52.36, 0.01)],
+            }
+        )
+    )
+    assert (
+        area_import(path=path, type="test", code_field="buurtcode", name_field="buurtnaam").created
+        == 1
+    )
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [_square("X", "Second name", 4.90, 52.36, 0.01)],
+            }
+        )
+    )
     result = area_import(path=path, type="test", code_field="buurtcode", name_field="buurtnaam")
     assert (result.created, result.updated) == (0, 1)
     area = Area.objects.get(type="test", code="X")
@@ -82,8 +108,11 @@ def test_reimport_updates_areas_with_the_same_type_and_code(tmp_path):
 
 def test_a_missing_field_is_refused_and_nothing_is_imported(tmp_path):
     path = tmp_path / "a.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        _square("X", "Name", 4.88, 52.36, 0.01)]}))
+    path.write_text(
+        json.dumps(
+            {"type": "FeatureCollection", "features": [_square("X", "Name", 4.88, 52.36, 0.01)]}
+        )
+    )
     with pytest.raises(CommandError, match="no field 'code'"):
         call_command("load_areas", str(path), "--type", "test")
     assert not Area.objects.filter(type="test").exists()

@@ -9,8 +9,11 @@ from tests.conftest import DAM
 
 
 def make_report(
-    *, text: str = "De container is vol", category: str | None = "afval/container-is-vol",
-    at: tuple[float, float] = DAM, **kwargs
+    *,
+    text: str = "De container is vol",
+    category: str | None = "afval/container-is-vol",
+    at: tuple[float, float] = DAM,
+    **kwargs,
 ) -> Report:
     return report_create(
         text=text,

@@ -21,7 +21,11 @@ def _flatten(data: dict) -> dict:
         out[main["slug"]] = (main["nl"], main["en"])
         for sub in main["sub"]:
             out[f"{main['slug']}/{sub['slug']}"] = (
-                sub["nl"], sub["en"], sub.get("department"), sub.get("sla"), sub.get("sla_hours")
+                sub["nl"],
+                sub["en"],
+                sub.get("department"),
+                sub.get("sla"),
+                sub.get("sla_hours"),
             )
     return out
 

@@ -18,7 +18,11 @@ class Command(BaseCommand):
     def handle(self, *args, path, type, code_field, name_field, layer, **options):
         try:
             result = area_import(
-                path=Path(path), type=type, code_field=code_field, name_field=name_field, layer=layer
+                path=Path(path),
+                type=type,
+                code_field=code_field,
+                name_field=name_field,
+                layer=layer,
             )
         except AreaImportError as exc:
             raise CommandError(str(exc)) from exc

@@ -1,0 +1,1 @@
+"""Benchmarks. Never imported by the application and never part of the test run."""

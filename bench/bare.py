@@ -1,0 +1,41 @@
+"""A naive DRF create of the same model, as the yardstick for the real intake.
+
+What "just store the row" costs through the same server, middleware and database: a plain
+ModelSerializer and CreateAPIView, no validation beyond the serializer, no events, no
+photos, no areas, no classification, no routing. Only the model's required fields are filled.
+"""
+
+import secrets
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from rest_framework import serializers
+from rest_framework.generics import CreateAPIView
+from rest_framework.permissions import AllowAny
+
+from backend.reports.models import Report
+
+
+class BareReportSerializer(serializers.ModelSerializer):
+    lat = serializers.FloatField(write_only=True)
+    lon = serializers.FloatField(write_only=True)
+
+    class Meta:
+        model = Report
+        fields = ["id", "text", "lat", "lon", "status", "created_at"]
+        read_only_fields = ["id", "status", "created_at"]
+
+    def create(self, validated_data: dict[str, Any]) -> Report:
+        lat = validated_data.pop("lat")
+        lon = validated_data.pop("lon")
+        validated_data["location"] = Point(lon, lat, srid=4326)
+        # Required and unique; random is all a naive create would do.
+        validated_data["tracking_token_hash"] = secrets.token_hex(32)
+        return super().create(validated_data)
+
+
+class BareReportCreateView(CreateAPIView):
+    queryset = Report.objects.all()
+    serializer_class = BareReportSerializer
+    permission_classes = [AllowAny]
+    authentication_classes: list = []

@@ -1,0 +1,714 @@
+"""Report intake throughput and latency against a running server, next to a bare DRF create.
+
+Drives the server with concurrent clients (asyncio + httpx) and prints reports/s and
+p50/p95/p99 latency for
+
+  full-json    POST /api/v1/public/reports/ (JSON body, category given)
+  full-photo   the same, multipart with one 3 MP JPEG (EXIF GPS included)
+  bare-json    POST /bench/bare-reports/: a plain ModelSerializer + CreateAPIView of the same
+               model, served by the same server process (bench.settings only)
+
+and the ratios full / bare against the targets (full intake >= 0.5 of the bare create's
+throughput, >= 150 JSON reports/s).
+
+    .venv/bin/python bench/intake.py --start-server --url http://127.0.0.1:8010
+    .venv/bin/python bench/intake.py --url http://127.0.0.1:8000   # server already running
+                                                                    # with bench.settings
+
+Only loopback URLs are accepted. Every loop is bounded by a duration and a request count.
+Each created report stays in the database (as does every bare one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+VENV_BIN = REPO / ".venv" / "bin"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+FULL_PATH = "/api/v1/public/reports/"
+BARE_PATH = "/bench/bare-reports/"
+HEALTH_PATH = "/health/"
+CATEGORY = "afval/container-is-vol"
+# A small box inside the demo municipality (fixtures/areas/municipality.geojson).
+LAT_RANGE = (52.36, 52.38)
+LON_RANGE = (4.88, 4.91)
+PHOTO_SIZE = (2048, 1536)  # 3.1 MP
+REQUEST_TIMEOUT = 60.0
+TARGET_RATIO = 0.5
+TARGET_JSON_RPS = 150.0
+
+TEXTS = (
+    "De container bij de ingang zit helemaal vol, er staan zakken naast.",
+    "Container vol, afval ligt op straat.",
+    "Glasbak en papiercontainer zijn beide vol sinds het weekend.",
+    "Ondergrondse container is vol en de klep gaat niet meer open.",
+)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def loopback_only(url: str) -> str:
+    """The base URL, refused unless it points at this machine."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("http", "https") or parsed.hostname not in LOOPBACK_HOSTS:
+        raise SystemExit(f"refusing {url!r}: this benchmark only targets 127.0.0.1/localhost")
+    return f"{parsed.scheme}://{parsed.netloc}"
+
+
+# --- request bodies ---------------------------------------------------------------------------
+
+
+def random_point(rng: random.Random) -> tuple[float, float]:
+    return round(rng.uniform(*LAT_RANGE), 6), round(rng.uniform(*LON_RANGE), 6)
+
+
+def json_body(rng: random.Random, *, category: bool) -> dict[str, Any]:
+    lat, lon = random_point(rng)
+    body: dict[str, Any] = {"text": rng.choice(TEXTS), "lat": lat, "lon": lon}
+    if category:
+        body["category"] = CATEGORY
+    return body
+
+
+def _dms(value: float) -> tuple[float, float, float]:
+    degrees = int(value)
+    minutes_full = (value - degrees) * 60
+    minutes = int(minutes_full)
+    return float(degrees), float(minutes), round((minutes_full - minutes) * 60, 2)
+
+
+def make_photo() -> bytes:
+    """A 2048x1536 JPEG like a phone's: smooth gradients, mild sensor noise, EXIF GPS."""
+    from PIL import Image
+
+    gradient = Image.linear_gradient("L")
+    channels = [
+        gradient.resize(PHOTO_SIZE),
+        gradient.rotate(90).resize(PHOTO_SIZE),
+        gradient.rotate(45).resize(PHOTO_SIZE),
+    ]
+    noise = Image.effect_noise(PHOTO_SIZE, 24)
+    image = Image.merge("RGB", [Image.blend(channel, noise, 0.3) for channel in channels])
+    exif = Image.Exif()
+    gps = exif.get_ifd(0x8825)
+    lat = (LAT_RANGE[0] + LAT_RANGE[1]) / 2
+    lon = (LON_RANGE[0] + LON_RANGE[1]) / 2
+    gps.update({1: "N", 2: _dms(lat), 3: "E", 4: _dms(lon)})
+    exif[0x0110] = "Bench Phone"  # Model
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=88, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+# --- load generation --------------------------------------------------------------------------
+
+
+@dataclass
+class Scenario:
+    name: str
+    description: str
+    path: str
+    duration: float
+    make_request: Callable[[httpx.AsyncClient, random.Random, str], Any]
+
+
+@dataclass
+class Result:
+    scenario: str
+    description: str
+    duration_s: float = 0.0
+    requests: int = 0
+    successes: int = 0
+    errors: int = 0
+    error_kinds: Counter[str] = field(default_factory=Counter)
+    first_error: str | None = None
+    latencies_ms: list[float] = field(default_factory=list)
+    queue_after: int | None = None
+
+    @property
+    def rps(self) -> float:
+        return self.successes / self.duration_s if self.duration_s else 0.0
+
+    def percentile(self, p: float) -> float | None:
+        """Nearest-rank percentile of the successful requests' latencies."""
+        if not self.latencies_ms:
+            return None
+        ordered = sorted(self.latencies_ms)
+        rank = max(1, min(len(ordered), int(-(-p * len(ordered) // 100))))
+        return ordered[rank - 1]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "description": self.description,
+            "duration_s": round(self.duration_s, 3),
+            "requests": self.requests,
+            "successes": self.successes,
+            "errors": self.errors,
+            "error_kinds": dict(self.error_kinds),
+            "first_error": self.first_error,
+            "reports_per_s": round(self.rps, 2),
+            "p50_ms": _round(self.percentile(50)),
+            "p95_ms": _round(self.percentile(95)),
+            "p99_ms": _round(self.percentile(99)),
+            "celery_queue_after": self.queue_after,
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def post_json(*, category: bool) -> Callable[[httpx.AsyncClient, random.Random, str], Any]:
+    def send(client: httpx.AsyncClient, rng: random.Random, path: str) -> Any:
+        return client.post(path, json=json_body(rng, category=category))
+
+    return send
+
+
+def post_photo(photo: bytes) -> Callable[[httpx.AsyncClient, random.Random, str], Any]:
+    def send(client: httpx.AsyncClient, rng: random.Random, path: str) -> Any:
+        fields = {k: str(v) for k, v in json_body(rng, category=True).items()}
+        return client.post(path, data=fields, files={"photos": ("photo.jpg", photo, "image/jpeg")})
+
+    return send
+
+
+async def _worker(
+    client: httpx.AsyncClient,
+    scenario: Scenario,
+    deadline: float,
+    budget: Iterator[int],
+    result: Result | None,
+    seed: int,
+) -> None:
+    rng = random.Random(seed)
+    while time.perf_counter() < deadline and next(budget, None) is not None:
+        started = time.perf_counter()
+        try:
+            response = await scenario.make_request(client, rng, scenario.path)
+        except httpx.HTTPError as exc:
+            if result is not None:
+                result.requests += 1
+                result.errors += 1
+                result.error_kinds[type(exc).__name__] += 1
+                result.first_error = result.first_error or f"{type(exc).__name__}: {exc}"
+            continue
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if result is None:
+            continue
+        result.requests += 1
+        if response.status_code == 201:
+            result.successes += 1
+            result.latencies_ms.append(elapsed_ms)
+        else:
+            result.errors += 1
+            result.error_kinds[f"HTTP {response.status_code}"] += 1
+            if result.first_error is None:
+                result.first_error = f"HTTP {response.status_code}: {response.text[:500]}"
+
+
+async def run_scenario(
+    base_url: str, scenario: Scenario, *, concurrency: int, warmup: float, max_requests: int
+) -> Result:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    timeout = httpx.Timeout(REQUEST_TIMEOUT)
+    async with httpx.AsyncClient(
+        base_url=base_url, limits=limits, timeout=timeout, trust_env=False, follow_redirects=False
+    ) as client:
+        if warmup > 0:
+            warm_deadline = time.perf_counter() + warmup
+            warm_budget = iter(range(max_requests))
+            await asyncio.gather(
+                *(
+                    _worker(client, scenario, warm_deadline, warm_budget, None, seed=-1 - i)
+                    for i in range(concurrency)
+                )
+            )
+        result = Result(scenario=scenario.name, description=scenario.description)
+        budget = iter(range(max_requests))
+        started = time.perf_counter()
+        deadline = started + scenario.duration
+        await asyncio.gather(
+            *(
+                _worker(client, scenario, deadline, budget, result, seed=i)
+                for i in range(concurrency)
+            )
+        )
+        result.duration_s = time.perf_counter() - started
+    return result
+
+
+# --- the server under test --------------------------------------------------------------------
+
+
+class Server:
+    """uvicorn + one Celery worker with bench.settings, as scripts/run.sh starts them."""
+
+    def __init__(self, *, base_url: str, workers: int) -> None:
+        parsed = urllib.parse.urlsplit(base_url)
+        self.host = parsed.hostname or "127.0.0.1"
+        self.port = parsed.port or 80
+        self.base_url = base_url
+        self.workers = workers
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.workdir = Path(tempfile.mkdtemp(prefix="meldpunt-bench-"))
+        self.log_path = self.workdir / "server.log"
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            DJANGO_SETTINGS_MODULE="bench.settings",
+            PUBLIC_BASE_URL=self.base_url,
+            # Uploads of the run go to a scratch folder, not the checkout's var/.
+            MEDIA_ROOT=str(self.workdir / "media"),
+            PRIVATE_MEDIA_ROOT=str(self.workdir / "private"),
+            LOG_LEVEL=env.get("LOG_LEVEL", "WARNING"),
+        )
+        return env
+
+    def start(self) -> None:
+        commands = [
+            [
+                str(VENV_BIN / "uvicorn"),
+                "backend.config.asgi:application",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                "--no-access-log",
+                "--lifespan",
+                "off",
+            ],
+            [
+                str(VENV_BIN / "celery"),
+                "-A",
+                "backend.config",
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                "1",
+                "--hostname",
+                f"bench-intake-{os.getpid()}@%h",
+            ],
+        ]
+        env = self._env()
+        with open(self.log_path, "ab") as log_file:
+            for command in commands:
+                self.processes.append(
+                    subprocess.Popen(
+                        command,
+                        cwd=REPO,
+                        env=env,
+                        stdout=log_file,
+                        stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL,
+                        start_new_session=True,
+                    )
+                )
+        log(
+            f"started uvicorn ({self.workers} workers) and a Celery worker on {self.base_url}; "
+            f"log: {self.log_path}"
+        )
+
+    def stop(self) -> None:
+        # SIGTERM to the parent only: uvicorn stops its workers, Celery finishes the task at
+        # hand (a warm shutdown); signalling the whole group would kill Celery's pool child
+        # mid-task.
+        for process in self.processes:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+            # Each process leads its own session (start_new_session), so its group id is its
+            # pid: this reaches leftover children of ours and nothing else.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        self.processes.clear()
+        shutil.rmtree(self.workdir / "media", ignore_errors=True)
+        shutil.rmtree(self.workdir / "private", ignore_errors=True)
+
+    def died(self) -> bool:
+        return any(process.poll() is not None for process in self.processes)
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def wait_healthy(base_url: str, *, timeout: float, server: Server | None) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    with httpx.Client(base_url=base_url, timeout=2.0, trust_env=False) as client:
+        while time.monotonic() < deadline:
+            if server is not None and server.died():
+                raise SystemExit(f"the server exited during start-up:\n{server.log_tail()}")
+            try:
+                response = client.get(HEALTH_PATH)
+                if response.status_code == 200:
+                    return
+                last = f"HTTP {response.status_code}: {response.text[:200]}"
+            except httpx.HTTPError as exc:
+                last = f"{type(exc).__name__}"
+            time.sleep(0.3)
+    tail = f"\n{server.log_tail()}" if server else ""
+    raise SystemExit(
+        f"{base_url}{HEALTH_PATH} did not become healthy in {timeout:.0f}s: {last}{tail}"
+    )
+
+
+def preflight(base_url: str, photo: bytes) -> None:
+    """One request of each kind, so a misconfigured server fails loudly before measuring."""
+    rng = random.Random(0)
+    with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT, trust_env=False) as client:
+        bare = client.post(BARE_PATH, json=json_body(rng, category=False))
+        if bare.status_code == 404:
+            raise SystemExit(
+                f"{base_url}{BARE_PATH} answers 404: the server was not started with "
+                "DJANGO_SETTINGS_MODULE=bench.settings. Start it with\n"
+                "  DJANGO_SETTINGS_MODULE=bench.settings .venv/bin/uvicorn "
+                "backend.config.asgi:application --port ... --no-access-log --lifespan off\n"
+                "or let this script do it: --start-server"
+            )
+        checks = [
+            ("bare create", bare),
+            ("full intake (JSON)", client.post(FULL_PATH, json=json_body(rng, category=True))),
+            (
+                "full intake (photo)",
+                client.post(
+                    FULL_PATH,
+                    data={k: str(v) for k, v in json_body(rng, category=True).items()},
+                    files={"photos": ("photo.jpg", photo, "image/jpeg")},
+                ),
+            ),
+        ]
+    for label, response in checks:
+        if response.status_code != 201:
+            hint = ""
+            if "category" in response.text or "service area" in response.text:
+                hint = (
+                    "\nIs the reference data loaded (taxonomy, demo areas)? "
+                    "`.venv/bin/python manage.py setup_demo` loads it."
+                )
+            raise SystemExit(
+                f"preflight {label}: expected 201, got HTTP {response.status_code}: "
+                f"{response.text[:500]}{hint}"
+            )
+
+
+# --- Celery queue (so one scenario's background work does not bleed into the next) --------
+
+
+def celery_queue_length() -> int | None:
+    """Messages waiting in the default Celery queue, or None when Redis is not on loopback."""
+    import redis
+
+    url = os.environ.get("CELERY_BROKER_URL") or os.environ.get(
+        "REDIS_URL", "redis://127.0.0.1:6379/0"
+    )
+    if urllib.parse.urlsplit(url).hostname not in LOOPBACK_HOSTS:
+        return None
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=2)
+        return int(client.llen("celery"))  # type: ignore[arg-type]
+    except redis.RedisError:
+        return None
+
+
+def wait_queue_drained(timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    waiting = celery_queue_length()
+    if not waiting:
+        return
+    log(f"  waiting for the Celery queue to drain ({waiting} tasks, at most {timeout:.0f}s)")
+    while waiting and time.monotonic() < deadline:
+        time.sleep(1.0)
+        waiting = celery_queue_length()
+    if waiting:
+        log(f"  {waiting} tasks still queued; the next scenario shares the CPU with them")
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def print_table(summary: dict[str, Any], results: list[Result]) -> None:
+    machine = summary["machine"]
+    print()
+    print(
+        f"Meldpunt intake benchmark  {summary['base_url']}  "
+        f"nproc={machine['nproc']}  concurrency={summary['concurrency']}  "
+        f"web workers={summary['web_workers']}  celery worker=--concurrency 1"
+        if summary["server_started"]
+        else f"Meldpunt intake benchmark  {summary['base_url']}  nproc={machine['nproc']}  "
+        f"concurrency={summary['concurrency']}  web workers={summary['web_workers']}"
+    )
+    print(
+        f"photo: {summary['photo']['width']}x{summary['photo']['height']} JPEG, "
+        f"{summary['photo']['bytes'] / 1e6:.2f} MB, EXIF GPS; warm-up {summary['warmup_s']} s"
+    )
+    print()
+    header = (
+        f"{'scenario':<12} {'secs':>5} {'requests':>9} {'201s':>7} {'errors':>7} "
+        f"{'reports/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r.scenario:<12} {r.duration_s:>5.1f} {r.requests:>9} {r.successes:>7} "
+            f"{r.errors:>7} {r.rps:>10.1f} {_fmt(r.percentile(50)):>8} "
+            f"{_fmt(r.percentile(95)):>8} {_fmt(r.percentile(99)):>8}"
+        )
+    print()
+    for r in results:
+        print(f"  {r.scenario:<12} {r.description}")
+    errors = [r for r in results if r.errors]
+    if errors:
+        print()
+        print("errors:")
+        for r in errors:
+            kinds = ", ".join(f"{kind} x{count}" for kind, count in r.error_kinds.items())
+            print(f"  {r.scenario}: {kinds}")
+            print(f"    first: {r.first_error}")
+    ratios = summary["ratios"]
+    targets = summary["targets"]
+    print()
+    print("ratios (throughput, full intake / bare create):")
+    print(f"  full-json  / bare-json  {_fmt(ratios['full_json_over_bare'], 2):>6}")
+    print(f"  full-photo / bare-json  {_fmt(ratios['full_photo_over_bare'], 2):>6}")
+    print()
+    print("targets:")
+    for target in targets:
+        measured = _fmt(target["measured"], 2)
+        print(f"  {target['verdict']:<4}  {target['name']:<38} measured {measured}")
+    print()
+
+
+def summarise(
+    args: argparse.Namespace, base_url: str, photo: bytes, results: dict[str, Result]
+) -> dict[str, Any]:
+    bare = results["bare-json"].rps
+    full_json = results["full-json"].rps
+    full_photo = results["full-photo"].rps if "full-photo" in results else None
+    json_ratio = full_json / bare if bare else None
+    photo_ratio = full_photo / bare if bare and full_photo is not None else None
+    targets = [
+        {
+            "name": f"full-json / bare-json >= {TARGET_RATIO}",
+            "measured": json_ratio,
+            "verdict": _verdict(json_ratio is not None and json_ratio >= TARGET_RATIO),
+        },
+    ]
+    if full_photo is not None:
+        targets.append(
+            {
+                "name": f"full-photo / bare-json >= {TARGET_RATIO}",
+                "measured": photo_ratio,
+                "verdict": _verdict(photo_ratio is not None and photo_ratio >= TARGET_RATIO),
+            }
+        )
+    targets.append(
+        {
+            "name": f"full-json >= {TARGET_JSON_RPS:.0f} reports/s",
+            "measured": full_json,
+            "verdict": _verdict(full_json >= TARGET_JSON_RPS),
+        }
+    )
+    return {
+        "base_url": base_url,
+        "machine": {"nproc": os.cpu_count(), "platform": sys.platform},
+        "concurrency": args.concurrency,
+        "web_workers": args.workers if args.start_server else "unknown (external server)",
+        "server_started": args.start_server,
+        "warmup_s": args.warmup,
+        "photo": {"width": PHOTO_SIZE[0], "height": PHOTO_SIZE[1], "bytes": len(photo)},
+        "results": [result.as_dict() for result in results.values()],
+        "ratios": {"full_json_over_bare": json_ratio, "full_photo_over_bare": photo_ratio},
+        "targets": targets,
+    }
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--url", default="http://127.0.0.1:8000", help="base URL of the server (loopback only)"
+    )
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=15.0,
+        help="seconds measured for the JSON scenarios (full and bare)",
+    )
+    parser.add_argument(
+        "--photo-duration",
+        type=float,
+        default=15.0,
+        help="seconds measured for the photo scenario (0 skips it)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=2.0,
+        help="seconds of uncounted requests before each scenario",
+    )
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=100_000,
+        help="upper bound of requests per scenario, whatever the duration",
+    )
+    parser.add_argument(
+        "--start-server",
+        action="store_true",
+        help="start uvicorn + a Celery worker with bench.settings, stop them after",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", "2")),
+        help="uvicorn workers with --start-server (run.sh: WEB_CONCURRENCY=2)",
+    )
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=60.0,
+        help="seconds to wait for the Celery queue to empty between scenarios",
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    args = parser.parse_args(argv)
+    if args.concurrency < 1 or args.duration <= 0 or args.max_requests < 1:
+        parser.error("concurrency, duration and max-requests must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    base_url = loopback_only(args.url)
+    try:
+        import uvloop
+
+        uvloop.install()  # less client CPU taken from the 2 cores the server runs on
+    except ImportError:
+        pass
+
+    photo = make_photo()
+    log(f"photo: {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]} JPEG, {len(photo)} bytes")
+
+    server = Server(base_url=base_url, workers=args.workers) if args.start_server else None
+    try:
+        if server is not None:
+            server.start()
+        wait_healthy(base_url, timeout=60.0 if server else 5.0, server=server)
+        preflight(base_url, photo)
+
+        scenarios = [
+            Scenario(
+                "bare-json",
+                f"POST {BARE_PATH} JSON (ModelSerializer + CreateAPIView)",
+                BARE_PATH,
+                args.duration,
+                post_json(category=False),
+            ),
+            Scenario(
+                "full-json",
+                f"POST {FULL_PATH} JSON with category",
+                FULL_PATH,
+                args.duration,
+                post_json(category=True),
+            ),
+        ]
+        if args.photo_duration > 0:
+            scenarios.append(
+                Scenario(
+                    "full-photo",
+                    f"POST {FULL_PATH} multipart, 1 photo of {len(photo) / 1e6:.2f} MB",
+                    FULL_PATH,
+                    args.photo_duration,
+                    post_photo(photo),
+                )
+            )
+        results: dict[str, Result] = {}
+        for scenario in scenarios:
+            wait_queue_drained(args.drain_timeout)
+            log(
+                f"{scenario.name}: {args.warmup:.0f}s warm-up, {scenario.duration:.0f}s measured, "
+                f"{args.concurrency} clients"
+            )
+            result = asyncio.run(
+                run_scenario(
+                    base_url,
+                    scenario,
+                    concurrency=args.concurrency,
+                    warmup=args.warmup,
+                    max_requests=args.max_requests,
+                )
+            )
+            result.queue_after = celery_queue_length()
+            results[scenario.name] = result
+            log(
+                f"  {result.successes} created, {result.errors} errors, {result.rps:.1f}/s, "
+                f"Celery queue after: {result.queue_after}"
+            )
+            if server is not None and server.died():
+                raise SystemExit(f"the server died during {scenario.name}:\n{server.log_tail()}")
+    finally:
+        if server is not None:
+            server.stop()
+            log("server stopped")
+
+    summary = summarise(args, base_url, photo, results)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print_table(summary, list(results.values()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

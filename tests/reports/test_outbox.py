@@ -1,0 +1,171 @@
+"""Nothing committed is lost when Redis is away; nothing is delivered twice."""
+
+import asyncio
+import time
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from celery.contrib.testing.worker import start_worker
+from channels_redis.core import RedisChannelLayer
+
+from backend.config.celery import app as celery_app
+from backend.notifications.realtime import report_group
+from backend.reports.events import ActorRef
+from backend.reports.models import OutboxEntry, ReportEvent
+from backend.reports.outbox import subscriber_register, subscriber_unregister
+from backend.reports.services import report_transition
+from backend.reports.tasks import outbox_publish, outbox_sweep
+from tests.reports.factories import make_report
+from tests.support.redis_server import RedisServer
+
+
+@pytest.fixture
+def recorder():
+    received: list[tuple[str, int]] = []
+    subscriber_register(
+        "test-recorder", lambda event: received.append((str(event.report_id), event.seq))
+    )
+    yield received
+    subscriber_unregister("test-recorder")
+
+
+@pytest.fixture
+def private_redis(tmp_path, settings):
+    """Broker and channel layer on a Redis of our own, so stopping it harms nobody else."""
+    server = RedisServer(tmp_path)
+    server.start()
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [server.url]},
+        }
+    }
+    previous = celery_app.conf.broker_url
+    celery_app.conf.broker_url = server.url
+    celery_app._after_fork()  # drop pooled connections to the old broker
+    yield server
+    server.stop() if server.process else None
+    celery_app.conf.broker_url = previous
+    celery_app._after_fork()
+
+
+def _listen_while(redis_url: str, report_id, action, expected: int) -> list[dict]:
+    """Join the report's group like a resident's socket, run ``action``, collect what arrives.
+
+    Its own layer and one event loop: a channel's receive buffer belongs to one loop.
+    """
+
+    async def run():
+        layer = RedisChannelLayer(hosts=[redis_url])
+        channel = await layer.new_channel()
+        await layer.group_add(report_group(report_id), channel)
+        await sync_to_async(action)()
+        messages = []
+        try:
+            async with asyncio.timeout(5):
+                while len(messages) < expected:
+                    messages.append(await layer.receive(channel))
+            # Anything beyond what we expect would be a duplicate.
+            async with asyncio.timeout(0.5):
+                messages.append(await layer.receive(channel))
+        except TimeoutError:
+            pass
+        await layer.flush()
+        return messages
+
+    return async_to_sync(run)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_committed_while_redis_is_down_arrive_in_order_once_after_it_is_back(
+    private_redis, recorder, settings
+):
+    settings.OUTBOX_RETRY_AFTER_SECONDS = 0
+    report = make_report()
+    outbox_sweep()  # as beat would: nothing else runs a worker in this test
+    assert [seq for _, seq in recorder] == [1, 2]
+
+    private_redis.stop()
+    staff = ActorRef.staff(None)
+    for target in ("assigned", "in_progress", "scheduled"):
+        report_transition(report_id=report.id, actor=staff, to=target)  # commits despite Redis
+
+    # While Redis is down the sweep fails for the realtime subscriber and keeps the entries.
+    outbox_sweep()
+    pending = OutboxEntry.objects.filter(published_at__isnull=True).order_by("pk")
+    assert [e.event.seq for e in pending] == [3, 4, 5]
+    assert all("realtime" in e.last_error and e.attempts == 1 for e in pending)
+    assert [seq for _, seq in recorder] == [1, 2]
+
+    private_redis.start()
+    # A resident's socket (re)joins the group; the next sweep delivers what was missed.
+    messages = _listen_while(private_redis.url, report.id, outbox_sweep, expected=3)
+    assert [m["event"]["seq"] for m in messages] == [3, 4, 5]
+    assert [m["event"]["status"] for m in messages] == ["assigned", "in_progress", "scheduled"]
+    assert [seq for _, seq in recorder] == [1, 2, 3, 4, 5]
+    assert not OutboxEntry.objects.filter(published_at__isnull=True).exists()
+
+    # A retried publisher task and another sweep deliver nothing twice.
+    def again():
+        outbox_publish(list(OutboxEntry.objects.values_list("pk", flat=True)))
+        outbox_sweep()
+
+    assert _listen_while(private_redis.url, report.id, again, expected=0) == []
+    assert [seq for _, seq in recorder] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_partial_failure_is_retried_only_for_the_subscriber_that_failed(
+    private_redis, recorder, settings
+):
+    settings.OUTBOX_RETRY_AFTER_SECONDS = 0
+    flaky_calls: list[int] = []
+
+    def flaky(event):
+        flaky_calls.append(event.seq)
+        if len(flaky_calls) == 1:
+            raise ConnectionError("push service unreachable")
+
+    subscriber_register("test-flaky", flaky)
+    try:
+        report = make_report()
+        OutboxEntry.objects.filter(event__seq=2).update(next_attempt_at="2999-01-01T00:00:00Z")
+        outbox_sweep()
+        entry = OutboxEntry.objects.get(event__report=report, event__seq=1)
+        assert entry.published_at is None and "test-flaky" not in entry.delivered_to
+        assert "realtime" in entry.delivered_to and "test-recorder" in entry.delivered_to
+        outbox_sweep()
+        entry.refresh_from_db()
+        assert entry.published_at is not None
+        assert flaky_calls == [1, 1]
+        assert recorder == [(str(report.id), 1)]  # not again because test-flaky failed once
+    finally:
+        subscriber_unregister("test-flaky")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_change_publishes_nothing(private_redis, recorder, settings):
+    settings.OUTBOX_RETRY_AFTER_SECONDS = 0
+    report = make_report()
+    outbox_sweep()
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        report_transition(report_id=report.id, actor=ActorRef.staff(None), to="in_progress")
+        raise RuntimeError("rolled back")
+    outbox_sweep()
+    assert [seq for _, seq in recorder] == [1, 2]
+    assert ReportEvent.objects.filter(report=report).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_worker_publishes_right_after_commit_without_the_sweep(recorder, settings):
+    # The sweep would only look after an hour: delivery here is the on-commit task.
+    settings.OUTBOX_RETRY_AFTER_SECONDS = 3600
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        report = make_report()
+        deadline = time.monotonic() + 15
+        while OutboxEntry.objects.filter(event__report=report, published_at__isnull=True).exists():
+            assert time.monotonic() < deadline, "the worker did not publish the events"
+            time.sleep(0.05)
+    assert sorted(seq for _, seq in recorder) == [1, 2]

@@ -25,12 +25,17 @@ if command -v dpkg >/dev/null 2>&1; then
   else
     need "postgresql-${pg_major}-postgis-3"
   fi
-  need gdal-bin
-  need libgdal-dev    # pulls the GDAL shared library GeoDjango loads by name
+  need gdal-bin       # ogr2ogr/ogrinfo, and the GDAL and PROJ libraries GeoDjango loads
   need libgeos-c1v5
-  need binutils       # ctypes.util.find_library needs objdump/ld to locate GDAL and GEOS
+  need binutils       # ctypes.util.find_library falls back on objdump to locate GDAL and GEOS
   command -v redis-server >/dev/null 2>&1 || need redis-server
-  command -v python3.11 >/dev/null 2>&1 || { need python3.11; need python3.11-venv; }
+  # Debian's python3.11 comes without venv/ensurepip; a pyenv or official build has both.
+  if ! command -v python3.11 >/dev/null 2>&1; then
+    need python3.11
+    need python3.11-venv
+  elif ! python3.11 -c 'import ensurepip' >/dev/null 2>&1; then
+    need python3.11-venv
+  fi
   if [ "$WITH_BROWSER" = 1 ]; then
     need chromium
     need chromium-driver
@@ -51,7 +56,6 @@ fi
 
 # --- services: use what runs, start what does not ---------------------------------------
 PYTHON=python3.11
-if ! "$PYTHON" -c 'import venv' 2>/dev/null; then PYTHON=python3; fi
 
 db_host=$("$PYTHON" -c 'import os,urllib.parse as u; p=u.urlparse(os.environ["DATABASE_URL"]); print(p.hostname or "127.0.0.1", p.port or 5432)')
 redis_host=$("$PYTHON" -c 'import os,urllib.parse as u; p=u.urlparse(os.environ["REDIS_URL"]); print(p.hostname or "127.0.0.1", p.port or 6379)')

@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONPATH=/app \
     DJANGO_SETTINGS_MODULE=backend.config.settings \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
 
 # GeoDjango loads GDAL, GEOS and PROJ through ctypes at run time (the Python packages are all
 # wheels, so no compiler is needed). bookworm: GDAL 3.6 = libgdal32, PROJ 9.1 = libproj25.

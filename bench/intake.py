@@ -28,6 +28,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -36,7 +37,7 @@ import tempfile
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,13 +128,17 @@ def make_photo() -> bytes:
 # --- load generation --------------------------------------------------------------------------
 
 
+# Sends one request of a scenario: (client, random source, path) -> response.
+Sender = Callable[[httpx.AsyncClient, random.Random, str], Awaitable[httpx.Response]]
+
+
 @dataclass
 class Scenario:
     name: str
     description: str
     path: str
     duration: float
-    make_request: Callable[[httpx.AsyncClient, random.Random, str], Any]
+    make_request: Sender
 
 
 @dataclass
@@ -183,15 +188,15 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def post_json(*, category: bool) -> Callable[[httpx.AsyncClient, random.Random, str], Any]:
-    def send(client: httpx.AsyncClient, rng: random.Random, path: str) -> Any:
+def post_json(*, category: bool) -> Sender:
+    def send(client: httpx.AsyncClient, rng: random.Random, path: str) -> Awaitable[httpx.Response]:
         return client.post(path, json=json_body(rng, category=category))
 
     return send
 
 
-def post_photo(photo: bytes) -> Callable[[httpx.AsyncClient, random.Random, str], Any]:
-    def send(client: httpx.AsyncClient, rng: random.Random, path: str) -> Any:
+def post_photo(photo: bytes) -> Sender:
+    def send(client: httpx.AsyncClient, rng: random.Random, path: str) -> Awaitable[httpx.Response]:
         fields = {k: str(v) for k, v in json_body(rng, category=True).items()}
         return client.post(path, data=fields, files={"photos": ("photo.jpg", photo, "image/jpeg")})
 
@@ -233,9 +238,20 @@ async def _worker(
 
 
 async def run_scenario(
-    base_url: str, scenario: Scenario, *, concurrency: int, warmup: float, max_requests: int
+    base_url: str,
+    scenario: Scenario,
+    *,
+    concurrency: int,
+    warmup: float,
+    max_requests: int,
+    keepalive: bool = False,
 ) -> Result:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # Without keep-alive every request comes on a new connection, as from many phones. With
+    # it, the kernel hands all of a burst of new connections to whichever uvicorn worker
+    # wakes first (no SO_REUSEPORT), and one worker serves everything while the other idles.
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency if keepalive else 0
+    )
     timeout = httpx.Timeout(REQUEST_TIMEOUT)
     async with httpx.AsyncClient(
         base_url=base_url, limits=limits, timeout=timeout, trust_env=False, follow_redirects=False
@@ -269,20 +285,24 @@ async def run_scenario(
 class Server:
     """uvicorn + one Celery worker with bench.settings, as scripts/run.sh starts them."""
 
-    def __init__(self, *, base_url: str, workers: int) -> None:
+    def __init__(self, *, base_url: str, workers: int, settings_module: str) -> None:
         parsed = urllib.parse.urlsplit(base_url)
         self.host = parsed.hostname or "127.0.0.1"
         self.port = parsed.port or 80
         self.base_url = base_url
         self.workers = workers
+        self.settings_module = settings_module
         self.processes: list[subprocess.Popen[bytes]] = []
-        self.workdir = Path(tempfile.mkdtemp(prefix="meldpunt-bench-"))
-        self.log_path = self.workdir / "server.log"
+        # One fixed scratch folder for uploads: a photo task left queued by an earlier run
+        # still finds its file (paths are stored relative to PRIVATE_MEDIA_ROOT).
+        self.workdir = Path(tempfile.gettempdir()) / "meldpunt-bench"
+        self.workdir.mkdir(mode=0o700, exist_ok=True)
+        self.log_path = self.workdir / f"server-{time.strftime('%Y%m%d-%H%M%S')}.log"
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
-            DJANGO_SETTINGS_MODULE="bench.settings",
+            DJANGO_SETTINGS_MODULE=self.settings_module,
             PUBLIC_BASE_URL=self.base_url,
             # Uploads of the run go to a scratch folder, not the checkout's var/.
             MEDIA_ROOT=str(self.workdir / "media"),
@@ -334,11 +354,11 @@ class Server:
                     )
                 )
         log(
-            f"started uvicorn ({self.workers} workers) and a Celery worker on {self.base_url}; "
-            f"log: {self.log_path}"
+            f"started uvicorn ({self.workers} workers) and a Celery worker on {self.base_url} "
+            f"with {self.settings_module}; log: {self.log_path}"
         )
 
-    def stop(self) -> None:
+    def stop(self, *, remove_uploads: bool) -> None:
         # SIGTERM to the parent only: uvicorn stops its workers, Celery finishes the task at
         # hand (a warm shutdown); signalling the whole group would kill Celery's pool child
         # mid-task.
@@ -357,11 +377,26 @@ class Server:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
         self.processes.clear()
-        shutil.rmtree(self.workdir / "media", ignore_errors=True)
-        shutil.rmtree(self.workdir / "private", ignore_errors=True)
+        if remove_uploads:
+            shutil.rmtree(self.workdir / "media", ignore_errors=True)
+            shutil.rmtree(self.workdir / "private", ignore_errors=True)
 
     def died(self) -> bool:
         return any(process.poll() is not None for process in self.processes)
+
+    def log_errors(self, top: int = 5) -> list[dict[str, Any]]:
+        """The most frequent exception lines the server logged during this run."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return []
+        counts = Counter(
+            match.group(0)[:300]
+            for match in re.finditer(r"^[\w.]+(?:Error|Exception): .*$", text, re.MULTILINE)
+            # Django re-raises psycopg's error as its own: count the cause only once.
+            if not match.group(0).startswith("django.db.utils.")
+        )
+        return [{"count": n, "line": line} for line, n in counts.most_common(top)]
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -449,17 +484,18 @@ def celery_queue_length() -> int | None:
         return None
 
 
-def wait_queue_drained(timeout: float) -> None:
+def wait_queue_drained(timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     waiting = celery_queue_length()
     if not waiting:
-        return
+        return True
     log(f"  waiting for the Celery queue to drain ({waiting} tasks, at most {timeout:.0f}s)")
     while waiting and time.monotonic() < deadline:
         time.sleep(1.0)
         waiting = celery_queue_length()
     if waiting:
-        log(f"  {waiting} tasks still queued; the next scenario shares the CPU with them")
+        log(f"  {waiting} tasks still queued; whatever runs next shares the CPU with them")
+    return not waiting
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -476,17 +512,23 @@ def _verdict(ok: bool) -> str:
 def print_table(summary: dict[str, Any], results: list[Result]) -> None:
     machine = summary["machine"]
     print()
+    if summary["server_started"]:
+        server = (
+            f"uvicorn --workers {summary['web_workers']} + Celery worker --concurrency 1, "
+            f"{summary['settings']} (started by this script)"
+        )
+    else:
+        server = "already running (web workers unknown)"
+    connections = "keep-alive" if summary["keepalive"] else "a new connection per request"
+    print(f"Meldpunt intake benchmark against {summary['base_url']}")
+    print(f"machine: nproc={machine['nproc']}   server: {server}")
     print(
-        f"Meldpunt intake benchmark  {summary['base_url']}  "
-        f"nproc={machine['nproc']}  concurrency={summary['concurrency']}  "
-        f"web workers={summary['web_workers']}  celery worker=--concurrency 1"
-        if summary["server_started"]
-        else f"Meldpunt intake benchmark  {summary['base_url']}  nproc={machine['nproc']}  "
-        f"concurrency={summary['concurrency']}  web workers={summary['web_workers']}"
+        f"clients: {summary['concurrency']} concurrent, {connections}; "
+        f"warm-up {summary['warmup_s']:g} s per scenario"
     )
     print(
         f"photo: {summary['photo']['width']}x{summary['photo']['height']} JPEG, "
-        f"{summary['photo']['bytes'] / 1e6:.2f} MB, EXIF GPS; warm-up {summary['warmup_s']} s"
+        f"{summary['photo']['bytes'] / 1e6:.2f} MB, with EXIF GPS"
     )
     print()
     header = (
@@ -512,6 +554,11 @@ def print_table(summary: dict[str, Any], results: list[Result]) -> None:
             kinds = ", ".join(f"{kind} x{count}" for kind, count in r.error_kinds.items())
             print(f"  {r.scenario}: {kinds}")
             print(f"    first: {r.first_error}")
+    if summary["server_log_errors"]:
+        print()
+        print("server log, most frequent exceptions:")
+        for entry in summary["server_log_errors"]:
+            print(f"  x{entry['count']:<5} {entry['line']}")
     ratios = summary["ratios"]
     targets = summary["targets"]
     print()
@@ -527,7 +574,11 @@ def print_table(summary: dict[str, Any], results: list[Result]) -> None:
 
 
 def summarise(
-    args: argparse.Namespace, base_url: str, photo: bytes, results: dict[str, Result]
+    args: argparse.Namespace,
+    base_url: str,
+    photo: bytes,
+    results: dict[str, Result],
+    server_errors: list[dict[str, Any]] | None,
 ) -> dict[str, Any]:
     bare = results["bare-json"].rps
     full_json = results["full-json"].rps
@@ -560,13 +611,16 @@ def summarise(
         "base_url": base_url,
         "machine": {"nproc": os.cpu_count(), "platform": sys.platform},
         "concurrency": args.concurrency,
+        "keepalive": args.keepalive,
         "web_workers": args.workers if args.start_server else "unknown (external server)",
         "server_started": args.start_server,
+        "settings": args.settings if args.start_server else None,
         "warmup_s": args.warmup,
         "photo": {"width": PHOTO_SIZE[0], "height": PHOTO_SIZE[1], "bytes": len(photo)},
         "results": [result.as_dict() for result in results.values()],
         "ratios": {"full_json_over_bare": json_ratio, "full_photo_over_bare": photo_ratio},
         "targets": targets,
+        "server_log_errors": server_errors,
     }
 
 
@@ -615,6 +669,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="uvicorn workers with --start-server (run.sh: WEB_CONCURRENCY=2)",
     )
     parser.add_argument(
+        "--keepalive",
+        action="store_true",
+        help="reuse connections (default: a new connection per request, like many phones)",
+    )
+    parser.add_argument(
+        "--settings",
+        default="bench.settings",
+        help="settings module for --start-server; it must mount bench.urls",
+    )
+    parser.add_argument(
         "--drain-timeout",
         type=float,
         default=60.0,
@@ -640,7 +704,12 @@ def main(argv: list[str] | None = None) -> int:
     photo = make_photo()
     log(f"photo: {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]} JPEG, {len(photo)} bytes")
 
-    server = Server(base_url=base_url, workers=args.workers) if args.start_server else None
+    server = (
+        Server(base_url=base_url, workers=args.workers, settings_module=args.settings)
+        if args.start_server
+        else None
+    )
+    server_errors: list[dict[str, Any]] | None = None
     try:
         if server is not None:
             server.start()
@@ -687,6 +756,7 @@ def main(argv: list[str] | None = None) -> int:
                     concurrency=args.concurrency,
                     warmup=args.warmup,
                     max_requests=args.max_requests,
+                    keepalive=args.keepalive,
                 )
             )
             result.queue_after = celery_queue_length()
@@ -699,10 +769,13 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"the server died during {scenario.name}:\n{server.log_tail()}")
     finally:
         if server is not None:
-            server.stop()
-            log("server stopped")
+            # Leave no backlog behind for the next run's worker to chew on while measuring.
+            drained = not server.died() and wait_queue_drained(args.drain_timeout)
+            server.stop(remove_uploads=drained)
+            server_errors = server.log_errors()
+            log(f"server stopped; its log: {server.log_path}")
 
-    summary = summarise(args, base_url, photo, results)
+    summary = summarise(args, base_url, photo, results, server_errors)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

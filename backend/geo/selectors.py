@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.db import connection
 
 from .models import Area
 
@@ -13,10 +14,19 @@ class AreaRef:
     code: str
 
 
+# Hand-written SQL: the query itself takes ~0.1 ms, the ORM's geometry handling around it ten
+# times that, and every intake runs it.
+_CONTAINING_SQL = """
+    SELECT id, type, code FROM geo_area
+    WHERE ST_Intersects(geometry, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
+"""
+
+
 def areas_containing(point: Point) -> list[AreaRef]:
     """Every area the point lies in, of every type, in one indexed spatial query."""
-    rows = Area.objects.filter(geometry__intersects=point).values_list("id", "type", "code")
-    return [AreaRef(id=row[0], type=row[1], code=row[2]) for row in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(_CONTAINING_SQL, [point.x, point.y])
+        return [AreaRef(id=row[0], type=row[1], code=row[2]) for row in cursor.fetchall()]
 
 
 def in_service_area(areas: list[AreaRef]) -> bool:

@@ -1,40 +1,82 @@
 """Live pushes over the channel layer: the resident's report group and the staff feed."""
 
-from asgiref.sync import async_to_sync
+import asyncio
+import threading
+from typing import Any
+
 from channels.layers import get_channel_layer
 
 from backend.reports.models import ReportEvent
 from backend.reports.presentation import public_event
+
+STAFF_FEED_GROUP = "staff.feed"
+# A publish that hangs (Redis unreachable, not refusing) fails the batch; the sweep retries.
+_SEND_TIMEOUT_SECONDS = 5.0
 
 
 def report_group(report_id: object) -> str:
     return f"report.{report_id}"
 
 
-STAFF_FEED_GROUP = "staff.feed"
+def _messages(event: ReportEvent) -> list[tuple[str, dict[str, Any]]]:
+    report = event.report
+    messages = []
+    if event.is_public:
+        messages.append(
+            (
+                report_group(report.id),
+                {"type": "report.event", "event": public_event(event, report)},
+            )
+        )
+    messages.append(
+        (
+            STAFF_FEED_GROUP,
+            {
+                "type": "staff.event",
+                "event": {
+                    "report": str(report.id),
+                    "seq": event.seq,
+                    "type": event.type,
+                    "status": event.public_payload.get("status", report.status),
+                    "at": event.created_at.isoformat(),
+                },
+            },
+        )
+    )
+    return messages
 
 
-def realtime_publish(event: ReportEvent) -> None:
-    """Send a committed event to whoever listens now; a missed one is replayed from the DB."""
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, kept running in a thread of its own.
+
+    The channel layer keeps its Redis connections per event loop; a fresh loop per call (what
+    async_to_sync does from a worker) would open a new connection for every batch.
+    """
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(
+                target=loop.run_forever, name="realtime-publisher", daemon=True
+            ).start()
+            _loop = loop
+        return _loop
+
+
+def realtime_publish(events: list[ReportEvent]) -> None:
+    """Send committed events to whoever listens now; a missed one is replayed from the DB."""
     layer = get_channel_layer()
     if layer is None:
         return
-    report = event.report
-    send = async_to_sync(layer.group_send)
-    if event.is_public:
-        send(
-            report_group(report.id), {"type": "report.event", "event": public_event(event, report)}
-        )
-    send(
-        STAFF_FEED_GROUP,
-        {
-            "type": "staff.event",
-            "event": {
-                "report": str(report.id),
-                "seq": event.seq,
-                "type": event.type,
-                "status": report.status,
-                "at": event.created_at.isoformat(),
-            },
-        },
-    )
+    messages = [message for event in events for message in _messages(event)]
+
+    async def send_all() -> None:
+        for group, message in messages:
+            await layer.group_send(group, message)
+
+    future = asyncio.run_coroutine_threadsafe(send_all(), _publisher_loop())
+    future.result(timeout=_SEND_TIMEOUT_SECONDS)

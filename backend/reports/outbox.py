@@ -5,19 +5,24 @@ webhooks): each registers a subscriber in its AppConfig.ready(). Each entry reco
 subscribers already have it, so a retry after a partial failure reaches only the others.
 """
 
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+import redis
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .models import OutboxEntry, ReportEvent
 
 logger = logging.getLogger(__name__)
 
-Subscriber = Callable[[ReportEvent], None]
+# A subscriber gets a batch of committed events, oldest first, and sends them on.
+Subscriber = Callable[[list[ReportEvent]], None]
 _subscribers: dict[str, Subscriber] = {}
 
 
@@ -34,51 +39,125 @@ def subscribers() -> dict[str, Subscriber]:
 
 
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(
-        seconds=min(settings.OUTBOX_RETRY_AFTER_SECONDS * 2 ** min(attempts, 10), 3600)
-    )
+    seconds = settings.OUTBOX_RETRY_AFTER_SECONDS * 2 ** min(attempts, 10)
+    return timedelta(seconds=min(seconds, 3600))
 
 
 def outbox_entries_publish(*, entry_ids: list[int]) -> int:
     """Publish these entries unless another worker holds them or they are already published.
 
-    Returns how many were published now. Runs each entry in its own transaction holding its
-    row lock, so a retried task or a concurrent sweep never publishes an entry twice.
+    Returns how many were published now. The batch is held locked while its subscribers run,
+    so a retried task or a concurrent sweep never publishes an entry twice; a subscriber that
+    fails leaves the others' deliveries standing and is retried alone later.
     """
-    published = 0
-    for entry_id in entry_ids:
-        with transaction.atomic():
-            entry = (
-                OutboxEntry.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("event", "event__report")
-                .filter(pk=entry_id, published_at__isnull=True)
-                .first()
+    with transaction.atomic():
+        entries = list(
+            OutboxEntry.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("event", "event__report")
+            # What subscribers read of a report; loading the rest (a geometry, the contact
+            # details) would cost more than the fan-out and widen what leaves this module.
+            .only(
+                "delivered_to",
+                "attempts",
+                "event__seq",
+                "event__type",
+                "event__is_public",
+                "event__actor_kind",
+                "event__public_payload",
+                "event__created_at",
+                "event__report__id",
+                "event__report__status",
+                "event__report__language",
             )
-            if entry is None:
+            .filter(pk__in=entry_ids, published_at__isnull=True)
+            .order_by("pk")
+        )
+        if not entries:
+            return 0
+        failures: list[str] = []
+        for name, handler in _subscribers.items():
+            todo = [entry for entry in entries if name not in entry.delivered_to]
+            if not todo:
                 continue
-            entry.attempts += 1
-            failure = None
-            for name, handler in _subscribers.items():
-                if name in entry.delivered_to:
-                    continue
-                try:
-                    handler(entry.event)
-                except Exception as exc:  # any subscriber failure means "try again later"
-                    failure = f"subscriber {name}: {exc!r}"
-                    break
+            try:
+                handler([entry.event for entry in todo])
+            except Exception as exc:  # any subscriber failure means "try again later"
+                failures.append(f"subscriber {name}: {exc!r}")
+                continue
+            for entry in todo:
                 entry.delivered_to.append(name)
-            if failure:
-                logger.warning("outbox entry %s not published: %s", entry.pk, failure)
-                entry.last_error = failure[:2000]
-                entry.next_attempt_at = timezone.now() + _backoff(entry.attempts)
-                entry.save(
-                    update_fields=["attempts", "delivered_to", "last_error", "next_attempt_at"]
-                )
-                continue
-            entry.published_at = timezone.now()
-            entry.save(update_fields=["attempts", "delivered_to", "published_at"])
-            published += 1
-    return published
+        now = timezone.now()
+        # One UPDATE per distinct delivery state (normally one): bulk_update's CASE expressions
+        # cost more than the whole fan-out.
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for entry in entries:
+            groups.setdefault(tuple(entry.delivered_to), []).append(entry.pk)
+        for delivered_to, pks in groups.items():
+            changes: dict[str, Any] = {
+                "attempts": F("attempts") + 1,
+                "delivered_to": list(delivered_to),
+            }
+            if failures:
+                changes["last_error"] = "; ".join(failures)[:2000]
+                changes["next_attempt_at"] = now + _backoff(entries[0].attempts + 1)
+            else:
+                changes["published_at"] = now
+            OutboxEntry.objects.filter(pk__in=pks).update(**changes)
+    if failures:
+        logger.warning("%d outbox entries not published: %s", len(entries), failures)
+        return 0
+    return len(entries)
+
+
+# At most one drain task is queued at a time: under load many commits share one task (and one
+# transaction, one Redis round trip per subscriber) instead of each paying for its own.
+_KICK_KEY = "meldpunt:outbox:kick"
+# Long enough to cover a queued task; short enough that a lost one is soon replaced.
+_KICK_TTL_MS = 2000
+_kick_clients: dict[str, redis.Redis] = {}
+_DRAIN_BATCH = 200
+
+
+def _kick_client() -> redis.Redis:
+    # The broker's Redis: when it is down, the flag and the task fail together.
+    url = settings.CELERY_BROKER_URL
+    if url not in _kick_clients:
+        _kick_clients[url] = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    return _kick_clients[url]
+
+
+def outbox_kick(*, pending: int) -> None:
+    """After commit: make sure a drain task is on its way (cheap when one already is)."""
+    from .tasks import outbox_drain
+
+    client = _kick_client()
+    try:
+        if not client.set(_KICK_KEY, 1, nx=True, px=_KICK_TTL_MS):
+            return
+        # No retry loop: the request must not wait on a broker that is down.
+        outbox_drain.apply_async(retry=False)
+    except Exception:  # redis and kombu raise several unrelated types for "unreachable"
+        with contextlib.suppress(Exception):
+            client.delete(_KICK_KEY)
+        logger.warning("broker unavailable; %d outbox entries wait for the sweep", pending)
+
+
+def outbox_drain() -> int:
+    """Publish every entry never tried yet, batch after batch, until none is left."""
+    with contextlib.suppress(Exception):
+        # Cleared first: a commit from now on queues a new drain rather than relying on this one.
+        _kick_client().delete(_KICK_KEY)
+    total = 0
+    while True:
+        ids = list(
+            OutboxEntry.objects.filter(published_at__isnull=True, attempts=0)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:_DRAIN_BATCH]
+        )
+        published = outbox_entries_publish(entry_ids=ids) if ids else 0
+        total += published
+        if len(ids) < _DRAIN_BATCH or not published:
+            return total
 
 
 def outbox_pending_ids(*, limit: int = 500) -> list[int]:

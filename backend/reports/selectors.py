@@ -1,11 +1,11 @@
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from math import cos, radians
 
 from django.conf import settings
-from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
-from django.contrib.gis.measure import D
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -72,26 +72,53 @@ def report_events(report: Report) -> QuerySet[ReportEvent]:
     return ReportEvent.objects.filter(report=report).select_related("actor").order_by("seq")
 
 
-def possible_duplicates(report: Report) -> list[tuple[Report, float]]:
+@dataclass(frozen=True)
+class NearbyReport:
+    """What the intake response may say about another resident's report: no id, no text."""
+
+    category_id: int
+    status: str
+    created_at: datetime
+    distance_m: float
+
+
+# Hand-written SQL for the same reason as geo.selectors.areas_containing: every intake runs
+# it. The degree box lets the GIST index make the first cut; the geography distance (metres on
+# the spheroid) then decides.
+_NEARBY_SQL = """
+    WITH here AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS point)
+    SELECT r.category_id, r.status, r.created_at,
+           ST_Distance(r.location::geography, here.point::geography) AS metres
+    FROM reports_report r, here
+    WHERE r.category_id = %(category)s
+      AND r.status = ANY(%(statuses)s)
+      AND r.created_at >= %(since)s
+      AND r.id <> %(id)s
+      AND ST_DWithin(r.location, here.point, %(box)s)
+      AND ST_DWithin(r.location::geography, here.point::geography, %(radius)s)
+    ORDER BY metres
+    LIMIT 5
+"""
+
+
+def possible_duplicates(report: Report) -> list[NearbyReport]:
     """Open reports of the same category near this one, recent, nearest first."""
     if report.category_id is None:
         return []
     radius = settings.DUPLICATE_RADIUS_METRES
     point: Point = report.location
-    # A degree box around the point lets the GIST index do the first cut; the exact
-    # spheroid distance then decides. A longitude degree shrinks with cos(latitude).
+    # A longitude degree shrinks with cos(latitude).
     box = radius / (111_320 * max(cos(radians(point.y)), 0.01))
-    since = timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS)
-    candidates = (
-        Report.objects.filter(
-            category_id=report.category_id,
-            status__in=OPEN_STATUSES,
-            created_at__gte=since,
-            location__dwithin=(point, box),
-        )
-        .exclude(pk=report.pk)
-        .annotate(distance=Distance("location", point))
-        .filter(distance__lte=D(m=radius))
-        .order_by("distance")[:5]
-    )
-    return [(candidate, candidate.distance.m) for candidate in candidates]
+    params = {
+        "lon": point.x,
+        "lat": point.y,
+        "category": report.category_id,
+        "statuses": list(OPEN_STATUSES),
+        "since": timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS),
+        "id": report.id,
+        "box": box,
+        "radius": radius,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_NEARBY_SQL, params)
+        return [NearbyReport(*row) for row in cursor.fetchall()]

@@ -152,8 +152,9 @@ def report_create(
     try:
         with transaction.atomic():
             report.save(force_insert=True)
-            if areas:
-                report.areas.add(*[area.id for area in areas])
+            Report.areas.through.objects.bulk_create(
+                [Report.areas.through(report_id=report_id, area_id=area.id) for area in areas]
+            )
             attachments = []
             for position, photo in enumerate(photos):
                 attachment_id = uuid.uuid4()

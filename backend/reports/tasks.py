@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .models import Attachment, IdempotencyKey
+from .outbox import outbox_drain as outbox_drain_entries
 from .outbox import outbox_entries_publish, outbox_pending_ids
 from .services import attachment_mark_failed, attachment_process
 
@@ -18,6 +19,12 @@ _PHOTO_RETRIES = 3
 @shared_task(acks_late=True)
 def outbox_publish(entry_ids: list[int]) -> int:
     return outbox_entries_publish(entry_ids=entry_ids)
+
+
+@shared_task(acks_late=True)
+def outbox_drain() -> int:
+    """Queued after commits (at most one at a time): publishes every fresh entry."""
+    return outbox_drain_entries()
 
 
 @shared_task

@@ -1,3 +1,5 @@
+import time
+
 from django.db.models import Prefetch, QuerySet
 
 from .models import Category, Department
@@ -11,13 +13,34 @@ def category_tree() -> QuerySet[Category]:
     )
 
 
+# Every intake looks its category up; the tree changes a few times a year. Each process keeps
+# it for a short while, and taxonomy_load clears the copy of the process that changed it.
+_CACHE_SECONDS = 60.0
+_sub_categories: dict[str, Category] = {}
+_loaded_at = -_CACHE_SECONDS
+
+
+def category_cache_clear() -> None:
+    global _loaded_at
+    _sub_categories.clear()
+    _loaded_at = -_CACHE_SECONDS
+
+
 def category_by_path(path: str) -> Category | None:
     """An active sub category by its "main/sub" slug."""
-    return (
-        Category.objects.select_related("parent", "department")
-        .filter(path=path, parent__isnull=False, is_active=True)
-        .first()
-    )
+    global _loaded_at
+    now = time.monotonic()
+    if now - _loaded_at > _CACHE_SECONDS:
+        fresh = {
+            c.path: c
+            for c in Category.objects.select_related("parent", "department").filter(
+                parent__isnull=False, is_active=True
+            )
+        }
+        _sub_categories.clear()
+        _sub_categories.update(fresh)
+        _loaded_at = now
+    return _sub_categories.get(path)
 
 
 def department_by_code(code: str) -> Department | None:

@@ -4,6 +4,7 @@ from typing import Any
 from django.db import transaction
 
 from .models import Category, Department
+from .selectors import category_cache_clear
 
 
 @dataclass(frozen=True)
@@ -58,4 +59,5 @@ def taxonomy_load(*, data: dict[str, Any]) -> TaxonomyLoadResult:
             )
             seen.append(category.pk)
     Category.objects.exclude(pk__in=seen).update(is_active=False)
+    transaction.on_commit(category_cache_clear)
     return TaxonomyLoadResult(departments=len(departments), categories=len(seen))

@@ -59,13 +59,14 @@ def _created_body(report: Report, *, photos: int) -> dict:
         "photos_received": photos,
         "possible_duplicates": [
             {
-                "category": category_ref(other.category),
+                "category": category_ref(report.category),
                 "status": other.status,
                 "status_text": status_text(other.status, report.language),
-                "distance_m": round(distance, 1),
+                "distance_m": round(other.distance_m, 1),
                 "created_at": other.created_at.isoformat(),
             }
-            for other, distance in possible_duplicates(report)
+            # Same category by definition: the report's own is the duplicates' category.
+            for other in possible_duplicates(report)
         ],
         "links": public_links(report),
     }

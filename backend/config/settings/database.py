@@ -9,9 +9,16 @@ DATABASES = {
 }
 # env.db_url maps postgres:// to the plain backend; GeoDjango needs the PostGIS one either way.
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
-# Keep connections between requests: opening one costs more than a whole intake query.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Under ASGI every request runs in a thread of its own, so persistent per-thread connections
+# would pile up until PostgreSQL refuses more; a per-process pool reuses them instead.
+# (web processes + worker processes) x DATABASE_POOL_MAX_SIZE must stay below max_connections.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+if env.bool("DATABASE_POOL", default=True):
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
     "DATABASE_TEST_NAME", default="test_meldpunt"
 )

@@ -31,4 +31,3 @@ PRIVATE_MEDIA_ROOT = os.path.join(_media, "private")
 PUBLIC_BASE_URL = "http://testserver"
 TRACKING_TOKEN_SECRET = "test-tracking-secret"  # noqa: S105 - tests only
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -150,32 +150,10 @@ def report_create(
     )
     written: list[str] = []
     try:
-        with transaction.atomic():
-            report.save(force_insert=True)
-            Report.areas.through.objects.bulk_create(
-                [Report.areas.through(report_id=report_id, area_id=area.id) for area in areas]
-            )
-            attachments = []
-            for position, photo in enumerate(photos):
-                attachment_id = uuid.uuid4()
-                relative = storage.original_store(
-                    report_id=report_id,
-                    attachment_id=attachment_id,
-                    mime_type=photo.mime_type,
-                    source=photo.file,
-                )
-                written.append(relative)
-                attachments.append(
-                    Attachment(
-                        id=attachment_id,
-                        report=report,
-                        position=position,
-                        original_path=relative,
-                        original_mime_type=photo.mime_type,
-                        original_size=photo.size,
-                    )
-                )
-            Attachment.objects.bulk_create(attachments)
+        # A savepoint only where the idempotency race needs one to recover from (see below).
+        with transaction.atomic(savepoint=idempotency is not None):
+            # The history first, so the report row is written once with its last_event_seq;
+            # foreign keys are checked at commit (PostgreSQL: DEFERRABLE INITIALLY DEFERRED).
             events_append(
                 report=report,
                 actor=actor,
@@ -202,7 +180,31 @@ def report_create(
                     ),
                 ],
             )
-            Report.objects.filter(pk=report_id).update(last_event_seq=report.last_event_seq)
+            report.save(force_insert=True)
+            Report.areas.through.objects.bulk_create(
+                [Report.areas.through(report_id=report_id, area_id=area.id) for area in areas]
+            )
+            attachments = []
+            for position, photo in enumerate(photos):
+                attachment_id = uuid.uuid4()
+                relative = storage.original_store(
+                    report_id=report_id,
+                    attachment_id=attachment_id,
+                    mime_type=photo.mime_type,
+                    source=photo.file,
+                )
+                written.append(relative)
+                attachments.append(
+                    Attachment(
+                        id=attachment_id,
+                        report=report,
+                        position=position,
+                        original_path=relative,
+                        original_mime_type=photo.mime_type,
+                        original_size=photo.size,
+                    )
+                )
+            Attachment.objects.bulk_create(attachments)
             if idempotency:
                 IdempotencyKey.objects.create(
                     key=idempotency.key, fingerprint=idempotency.fingerprint, report=report

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from backend.reports.models import Attachment, IdempotencyKey, OutboxEntry, Report, ReportEvent
+from backend.reports import storage
 from backend.reports.services import attachment_process
 from tests.conftest import DAM, files_under
 from tests.support import images
@@ -198,18 +199,26 @@ def test_bad_photos_name_the_field_and_store_nothing(public_client, case, photos
 
 
 def test_a_crash_while_storing_removes_the_files_already_written(public_client, monkeypatch):
-    """A failure late in the transaction (here: the event insert) must not orphan photo files."""
-    import backend.reports.services as services
+    """A failure after the photos were written (here: their rows) must not orphan the files."""
+    written = []
+    real_store = storage.original_store
 
-    def explode(**kwargs):
+    def store_and_remember(**kwargs):
+        relative = real_store(**kwargs)
+        written.append(relative)
+        return relative
+
+    def explode(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "events_append", explode)
+    monkeypatch.setattr(storage, "original_store", store_and_remember)
+    monkeypatch.setattr(Attachment.objects, "bulk_create", explode)
     before = _stored_state()
     data = _valid(photos=[_photo(images.jpeg_bytes()), _photo(images.jpeg_bytes())])
     public_client.raise_request_exception = False
     response = public_client.post(URL, data, format="multipart")
     assert response.status_code == 500
+    assert len(written) == 2  # the files did reach the disk before the failure
     assert _stored_state() == before
 
 

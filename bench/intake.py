@@ -327,6 +327,10 @@ class Server:
                 "off",
             ],
             [
+                # As scripts/run.sh starts it: background work yields the CPU to requests.
+                "nice",
+                "-n",
+                os.environ.get("CELERY_NICE", "10"),
                 str(VENV_BIN / "celery"),
                 "-A",
                 "backend.config",
@@ -334,7 +338,7 @@ class Server:
                 "--loglevel",
                 "WARNING",
                 "--concurrency",
-                "1",
+                os.environ.get("CELERY_CONCURRENCY", "2"),
                 "--hostname",
                 f"bench-intake-{os.getpid()}@%h",
             ],
@@ -514,7 +518,9 @@ def print_table(summary: dict[str, Any], results: list[Result]) -> None:
     print()
     if summary["server_started"]:
         server = (
-            f"uvicorn --workers {summary['web_workers']} + Celery worker --concurrency 1, "
+            f"uvicorn --workers {summary['web_workers']} + Celery worker "
+            f"--concurrency {os.environ.get('CELERY_CONCURRENCY', '2')} "
+            f"(nice {os.environ.get('CELERY_NICE', '10')}), "
             f"{summary['settings']} (started by this script)"
         )
     else:

@@ -29,16 +29,17 @@ INSTALLED_APPS = [
     "backend.notifications",
 ]
 
+# Sync-only variants of Django's own (see frontend_api/common/middleware.py for why).
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    "frontend_api.common.middleware.SyncSecurityMiddleware",
     # Swagger UI and the admin need their static files without a separate web server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "frontend_api.common.middleware.SyncSessionMiddleware",
+    "frontend_api.common.middleware.SyncCommonMiddleware",
+    "frontend_api.common.middleware.SyncCsrfViewMiddleware",
+    "frontend_api.common.middleware.SyncAuthenticationMiddleware",
+    "frontend_api.common.middleware.SyncMessageMiddleware",
+    "frontend_api.common.middleware.SyncXFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "backend.config.urls"

@@ -5,8 +5,8 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from backend.reports.models import Attachment, IdempotencyKey, OutboxEntry, Report, ReportEvent
 from backend.reports import storage
+from backend.reports.models import Attachment, IdempotencyKey, OutboxEntry, Report, ReportEvent
 from backend.reports.services import attachment_process
 from tests.conftest import DAM, files_under
 from tests.support import images

@@ -1,4 +1,10 @@
 """WebSocket routes. The report and staff-feed consumers arrive with the push-updates work;
-until then the ASGI server accepts no WebSocket path."""
+every other path is closed with 4404."""
 
-websocket_urlpatterns: list = []
+from django.urls import re_path
+
+from .consumers import UnknownPathConsumer
+
+websocket_urlpatterns = [
+    re_path(r"^.*$", UnknownPathConsumer.as_asgi()),
+]

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from backend.common.tokens import token_hash
 
-from .models import Attachment, Report, ReportEvent
+from .models import Attachment, Note, Report, ReportEvent
 from .workflow import OPEN_STATUSES
 
 
@@ -35,6 +35,22 @@ def report_ready_photos(report: Report) -> QuerySet[Attachment]:
     return Attachment.objects.filter(report=report, state=Attachment.State.READY).order_by(
         "position"
     )
+
+
+def report_photo_counts(report: Report) -> dict[str, int]:
+    """How many of the report's photos are pending, ready and failed."""
+    counts = dict.fromkeys(Attachment.State.values, 0)
+    for state in Attachment.objects.filter(report=report).values_list("state", flat=True):
+        counts[state] += 1
+    return counts
+
+
+def report_area_labels(report: Report) -> list[str]:
+    return [f"{a.type}:{a.code}" for a in report.areas.order_by("type", "code")]
+
+
+def report_notes(report: Report) -> QuerySet[Note]:
+    return Note.objects.filter(report=report).select_related("author").order_by("created_at")
 
 
 def report_list(

@@ -15,6 +15,7 @@ from backend.reports.presentation import public_event
 from backend.reports.selectors import (
     possible_duplicates,
     report_by_tracking_token,
+    report_photo_counts,
     report_public_events,
     report_ready_photos,
 )
@@ -178,9 +179,7 @@ class ReportPublicView(APIView):
         if report is None:
             raise Http404
         photos = list(report_ready_photos(report))
-        processing = Attachment.objects.filter(
-            report=report, state=Attachment.State.PENDING
-        ).count()
+        processing = report_photo_counts(report)[Attachment.State.PENDING]
         body = {
             "status": report.status,
             "status_text": status_text(report.status, report.language, report.resolution or None),

@@ -12,7 +12,15 @@ from rest_framework.views import APIView
 
 from backend.reports.events import ActorRef
 from backend.reports.models import Attachment, Report
-from backend.reports.selectors import report_events, report_get, report_list, report_ready_photos
+from backend.reports.selectors import (
+    report_area_labels,
+    report_events,
+    report_get,
+    report_list,
+    report_notes,
+    report_photo_counts,
+    report_ready_photos,
+)
 from backend.reports.services import (
     report_assign,
     report_note_add,
@@ -75,7 +83,7 @@ def _summary(report: Report) -> dict[str, Any]:
 
 
 def _detail(report: Report) -> dict[str, Any]:
-    states = list(Attachment.objects.filter(report=report).values_list("state", flat=True))
+    photos = report_photo_counts(report)
     return {
         **_summary(report),
         "reporter": {
@@ -83,10 +91,10 @@ def _detail(report: Report) -> dict[str, Any]:
             "phone": report.reporter_phone,
             "allow_contact": report.allow_contact,
         },
-        "areas": [f"{a.type}:{a.code}" for a in report.areas.all().order_by("type", "code")],
+        "areas": report_area_labels(report),
         "photos": [photo_ref(photo) for photo in report_ready_photos(report)],
-        "photos_failed": states.count(Attachment.State.FAILED),
-        "photos_processing": states.count(Attachment.State.PENDING),
+        "photos_failed": photos[Attachment.State.FAILED],
+        "photos_processing": photos[Attachment.State.PENDING],
         "allowed_transitions": allowed_targets(report.status, Actor.STAFF),
     }
 
@@ -216,8 +224,7 @@ class ReportNotesView(StaffView):
     )
     def get(self, request: Request, report_id: uuid.UUID) -> Response:
         report = _report_or_404(report_id)
-        notes = report.notes.select_related("author").order_by("created_at")
-        return Response(NoteSerializer(notes, many=True).data)
+        return Response(NoteSerializer(report_notes(report), many=True).data)
 
     @extend_schema(
         operation_id="staff_reports_notes_create",

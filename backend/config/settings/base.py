@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "backend.geo",
     "backend.reports",
     "backend.notifications",
+    "backend.classification",
 ]
 
 # Sync-only variants of Django's own (see frontend_api/common/middleware.py for why).

@@ -3,15 +3,20 @@
 import itertools
 import re
 import warnings
+from typing import Any
 
+import numpy as np
 import snowballstemmer
+from scipy.optimize import minimize_scalar
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-ALGORITHM = "tfidf(stemmed nl+en words 1-2, char_wb 1-4) + linear SVM (balanced)"
+ALGORITHM = "tfidf(stemmed nl+en words 1-2, char_wb 1-4) + linear SVM (balanced), softmax T"
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 
@@ -41,6 +46,63 @@ class StemmedWords:
         self.__init__()  # type: ignore[misc]
 
 
+class TemperatureScaledSVM(ClassifierMixin, BaseEstimator):
+    """A linear SVM whose scores become probabilities by one softmax temperature.
+
+    The temperature is fitted on out-of-fold scores (minimum log loss). Being one number for
+    all classes, it never reorders them: the most probable category is exactly the SVM's
+    choice. Per-class calibration (Platt, isotonic) measured 1-2 points of macro-F1 worse.
+    """
+
+    def __init__(self, C: float = 0.3, calibration_folds: int = 3) -> None:
+        self.C = C
+        self.calibration_folds = calibration_folds
+
+    def _svm(self) -> LinearSVC:
+        # A fixed random_state: the solver's shuffling must not make runs differ.
+        return LinearSVC(C=self.C, class_weight="balanced", random_state=0)
+
+    def fit(self, X: Any, y: Any) -> "TemperatureScaledSVM":
+        labels = np.asarray(y)
+        folds = min(self.calibration_folds, int(np.unique(labels, return_counts=True)[1].min()))
+        self.svm_ = self._svm().fit(X, labels)
+        self.classes_ = self.svm_.classes_
+        if folds >= 2:
+            scores = cross_val_predict(
+                self._svm(),
+                X,
+                labels,
+                method="decision_function",
+                cv=StratifiedKFold(folds, shuffle=True, random_state=0),
+            )
+            truth = np.searchsorted(self.classes_, labels)
+
+            def log_loss(temperature: float) -> float:
+                logp = _log_softmax(scores / temperature)
+                return float(-logp[np.arange(len(truth)), truth].mean())
+
+            self.temperature_ = float(
+                minimize_scalar(log_loss, bounds=(0.01, 10.0), method="bounded").x
+            )
+        else:
+            self.temperature_ = 1.0
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        return self.svm_.decision_function(X)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return np.exp(_log_softmax(self.decision_function(X) / self.temperature_))
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
 def build_pipeline() -> Pipeline:
     """Stemmed words and word pairs catch phrases ("doet het niet"); character n-grams within
     words catch Dutch compounds, inflections and typos ("lantarenpaal", "kliko's"). A linear
@@ -60,12 +122,7 @@ def build_pipeline() -> Pipeline:
             ),
         ]
     )
-    return Pipeline(
-        [
-            ("features", features),
-            ("classifier", LinearSVC(C=0.3, class_weight="balanced", random_state=0)),
-        ]
-    )
+    return Pipeline([("features", features), ("classifier", TemperatureScaledSVM(C=0.3))])
 
 
 def build_signalen_baseline() -> Pipeline:

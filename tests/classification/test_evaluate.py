@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from backend.classification.pipeline import StemmedWords, build_signalen_baseline
+from backend.classification.pipeline import StemmedWords, build_pipeline, build_signalen_baseline
 
 SEED = Path(settings.BASE_DIR) / "fixtures" / "classification" / "seed"
 THREE = (
@@ -89,3 +89,19 @@ def test_stemming_brings_word_forms_together_in_both_languages():
     analyze = StemmedWords()
     assert set(analyze("lantaarnpalen")) & set(analyze("lantaarnpaal"))
     assert set(analyze("potholes")) & set(analyze("pothole"))
+
+
+def test_probabilities_sum_to_one_and_never_reorder_the_svm(tmp_path):
+    data = tmp_path / "subset.csv"
+    _subset_csv(data)
+    with data.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    model = build_pipeline().fit([r["text"] for r in rows], [r["label"] for r in rows])
+    texts = ["de kliko is vol", "lantaarnpaal doet het niet", "ratten bij de schuur", "hmm"]
+    probabilities = model.predict_proba(texts)
+    assert probabilities.shape == (4, 3)
+    assert abs(probabilities.sum(axis=1) - 1).max() < 1e-9
+    decisions = model.decision_function(texts)
+    assert (probabilities.argmax(axis=1) == decisions.argmax(axis=1)).all()
+    assert list(model.predict(texts[:3])) == list(THREE)
+    assert model.steps[-1][1].temperature_ > 0

@@ -42,6 +42,16 @@ class Report(models.Model):
     category = models.ForeignKey(
         "taxonomy.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A dispatcher set or confirmed the category: the report is a labelled example for the
+    # classifier from then on.
+    category_verified = models.BooleanField(default=False)
+    # The classifier's best guess at intake, kept to measure it against what dispatchers do.
+    suggested_category = models.ForeignKey(
+        "taxonomy.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    suggestion_probability = models.FloatField(null=True, blank=True)
+    # The suggestion set the category (the resident gave none and it was confident enough).
+    suggestion_applied = models.BooleanField(default=False)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.RECEIVED)
     resolution = models.CharField(max_length=30, choices=Resolution.choices, blank=True)
@@ -147,6 +157,8 @@ class ReportEvent(models.Model):
         STATUS_CHANGED = "status_changed"
         ASSIGNED = "assigned"
         CATEGORY_CHANGED = "category_changed"
+        CATEGORY_CONFIRMED = "category_confirmed"
+        CLASSIFIED = "classified"
         PRIORITY_CHANGED = "priority_changed"
         LOCATION_CHANGED = "location_changed"
         TRIAGE_CHANGED = "triage_changed"

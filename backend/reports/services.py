@@ -12,9 +12,11 @@ from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from backend.classification.predict import Prediction, predict
 from backend.common.errors import ConflictError, DomainValidationError
 from backend.geo.selectors import AreaRef, areas_containing, in_service_area
 from backend.taxonomy.models import Category, Department
+from backend.taxonomy.selectors import category_by_path
 from backend.taxonomy.sla import deadline_for
 
 from . import storage
@@ -119,6 +121,17 @@ def report_create(
     areas = areas_containing(location)
     _service_area_check(location, areas)
 
+    # Classified even when the resident chose: the suggestion is how the model is measured.
+    prediction = predict(text)
+    suggested = category_by_path(prediction.best.slug) if prediction else None
+    threshold = settings.CLASSIFIER_CONFIDENCE_THRESHOLD
+    applied = bool(
+        category is None and suggested and prediction and prediction.best.probability >= threshold
+    )
+    resident_category = category
+    if applied:
+        category = suggested
+
     report_id = uuid.uuid4()
     now = timezone.now()
     department = _default_department(category)
@@ -136,6 +149,9 @@ def report_create(
         reporter_email=email,
         reporter_phone=phone,
         allow_contact=allow_contact and bool(email or phone),
+        suggested_category=suggested,
+        suggestion_probability=prediction.best.probability if prediction else None,
+        suggestion_applied=applied,
         department=department,
         needs_triage=needs_triage,
         deadline=(
@@ -170,6 +186,7 @@ def report_create(
                             "areas": [f"{a.type}:{a.code}" for a in areas],
                         },
                     ),
+                    *_classified_events(prediction, threshold, applied, resident_category),
                     NewEvent(
                         type=ReportEvent.Type.ASSIGNED,
                         internal_payload={
@@ -222,6 +239,36 @@ def report_create(
                 return replay
         raise
     return ReportCreateResult(report=report, areas=areas)
+
+
+def _classified_events(
+    prediction: Prediction | None,
+    threshold: float,
+    applied: bool,
+    resident_category: Category | None,
+) -> list[NewEvent]:
+    if prediction is None:
+        return []
+    return [
+        NewEvent(
+            type=ReportEvent.Type.CLASSIFIED,
+            internal_payload={
+                "model_version": prediction.model_version,
+                "suggestions": [
+                    {"slug": s.slug, "probability": round(s.probability, 4)}
+                    for s in prediction.subs
+                ],
+                "mains": [
+                    {"slug": s.slug, "probability": round(s.probability, 4)}
+                    for s in prediction.mains
+                ],
+                "confidence": round(prediction.best.probability, 4),
+                "threshold": threshold,
+                "applied": applied,
+                "resident_category": resident_category.path if resident_category else None,
+            },
+        )
+    ]
 
 
 def idempotency_response_store(*, key: str, response: dict[str, Any]) -> None:
@@ -359,9 +406,18 @@ def report_update(
     new_events: list[NewEvent] = []
     fields: list[str] = []
 
+    if category is not _UNSET and category is None:
+        raise DomainValidationError.single("category", "A report's category cannot be cleared.")
+    if category is not _UNSET and category == report.category and not report.category_verified:
+        new_events.append(
+            NewEvent(
+                type=ReportEvent.Type.CATEGORY_CONFIRMED,
+                internal_payload={"category": category.path},
+            )
+        )
+        report.category_verified = True
+        fields.append("category_verified")
     if category is not _UNSET and category != report.category:
-        if category is None:
-            raise DomainValidationError.single("category", "A report's category cannot be cleared.")
         new_events.append(
             NewEvent(
                 type=ReportEvent.Type.CATEGORY_CHANGED,
@@ -372,12 +428,13 @@ def report_update(
             )
         )
         report.category = category
+        report.category_verified = True
         report.deadline = deadline_for(
             sla_working_days=category.sla_working_days,
             sla_hours=category.sla_hours,
             start=report.created_at,
         )
-        fields += ["category", "deadline"]
+        fields += ["category", "category_verified", "deadline"]
         if not report.assigned_manually:
             department = _default_department(category)
             if department != report.department:

@@ -24,3 +24,12 @@ TRACKING_TOKEN_SECRET = env.str("TRACKING_TOKEN_SECRET", default="")
 # Outbox
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=10)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=50)
+
+# Classification
+# At or above this probability the suggested sub category is set at intake; below it the
+# report waits for a dispatcher (needs_triage). Amsterdam's Signalen uses 40%.
+CLASSIFIER_CONFIDENCE_THRESHOLD = env.float("CLASSIFIER_CONFIDENCE_THRESHOLD", default=0.4)
+# How often a process checks whether another model version was activated.
+CLASSIFIER_RELOAD_SECONDS = env.float("CLASSIFIER_RELOAD_SECONDS", default=10.0)
+# The weekly retraining runs only when at least this many new labelled reports exist.
+CLASSIFIER_RETRAIN_MIN_NEW_EXAMPLES = env.int("CLASSIFIER_RETRAIN_MIN_NEW_EXAMPLES", default=50)

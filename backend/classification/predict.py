@@ -1,0 +1,111 @@
+"""Suggesting categories for a text with the active model version."""
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.utils.html import strip_tags
+
+from . import store
+from .models import ClassifierModel
+
+_LETTER = re.compile(r"[^\W\d_]")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    slug: str  # "main/sub", or "main" for main categories
+    probability: float
+
+    @property
+    def main(self) -> str:
+        return self.slug.split("/", 1)[0]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    model_version: str
+    subs: list[Suggestion]  # the top 3, most probable first
+    mains: list[Suggestion]
+
+    @property
+    def best(self) -> Suggestion:
+        return self.subs[0]
+
+
+def clean_text(text: str) -> str:
+    """What the model reads: no markup, one space between words."""
+    return _SPACE.sub(" ", strip_tags(text)).strip()
+
+
+def has_words(text: str) -> bool:
+    return bool(_LETTER.search(text))
+
+
+class _ActiveModel:
+    """The active version, loaded once per process and swapped when another is activated.
+
+    Whether another is active is asked at most every CLASSIFIER_RELOAD_SECONDS, so activating
+    a version reaches every web and worker process within seconds, without a restart.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._id: int | None = None
+        self._version = ""
+        self._model: Any = None
+        self._checked = float("-inf")
+
+    def get(self) -> tuple[str, Any] | None:
+        now = time.monotonic()
+        if now - self._checked > settings.CLASSIFIER_RELOAD_SECONDS:
+            with self._lock:
+                row = ClassifierModel.objects.filter(is_active=True).values_list("id", "version")
+                current = row.first()
+                if current is None:
+                    self._id, self._version, self._model = None, "", None
+                elif current[0] != self._id:
+                    artifact = ClassifierModel.objects.values_list("artifact", flat=True).get(
+                        pk=current[0]
+                    )
+                    self._model = store.artifact_load(bytes(artifact))
+                    self._id, self._version = current
+                self._checked = now
+        if self._model is None:
+            return None
+        return self._version, self._model
+
+    def forget(self) -> None:
+        with self._lock:
+            self._id, self._version, self._model = None, "", None
+            self._checked = float("-inf")
+
+
+active_model = _ActiveModel()
+
+
+def predict(text: str, *, top: int = 3) -> Prediction | None:
+    """The top sub and main categories for a text, or None while no version is active."""
+    loaded = active_model.get()
+    if loaded is None:
+        return None
+    version, model = loaded
+    probabilities = model.predict_proba([clean_text(text)])[0]
+    classes = model.classes_
+    order = probabilities.argsort()[::-1]
+    subs = [Suggestion(slug=str(classes[i]), probability=float(probabilities[i])) for i in order]
+    main_totals: dict[str, float] = {}
+    for suggestion in subs:
+        main_totals[suggestion.main] = (
+            main_totals.get(suggestion.main, 0.0) + suggestion.probability
+        )
+    mains = sorted(
+        (Suggestion(slug=main, probability=p) for main, p in main_totals.items()),
+        key=lambda s: s.probability,
+        reverse=True,
+    )
+    return Prediction(model_version=version, subs=subs[:top], mains=mains[:top])

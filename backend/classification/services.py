@@ -1,0 +1,128 @@
+"""Training, activating and using the classifier."""
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+from sklearn.model_selection import train_test_split
+
+from . import store
+from .corpus import Example, digest, seed_examples
+from .evaluation import detailed_metrics, fit
+from .models import ClassifierModel
+from .pipeline import ALGORITHM, build_pipeline
+
+HOLDOUT_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    model: ClassifierModel
+    activated: bool
+    reason: str
+    # The active version's scores on the new version's held-out rows, when there was one.
+    active_metrics: dict[str, Any] | None
+
+
+def _main_of(label: str) -> str:
+    return label.split("/", 1)[0]
+
+
+def classifier_train(
+    *,
+    examples: list[Example] | None = None,
+    seed: int = 42,
+    force: bool = False,
+    actor: Any = None,
+    build: Any = build_pipeline,
+    algorithm: str = ALGORITHM,
+) -> TrainResult:
+    """Train a version, score it on a held-out split next to the active one, store it, and
+    activate it only if it is at least as good (macro-F1 over sub categories), or if forced.
+
+    The stored model is refitted on all the data once measured.
+    """
+    examples = examples if examples is not None else training_examples()
+    texts = [e.text for e in examples]
+    labels = [e.label for e in examples]
+    indices = np.arange(len(examples))
+    train_idx, test_idx = train_test_split(
+        indices, test_size=HOLDOUT_SHARE, random_state=seed, stratify=labels
+    )
+    test_texts = [texts[i] for i in test_idx]
+    test_labels = [labels[i] for i in test_idx]
+
+    candidate = fit(build(), [texts[i] for i in train_idx], [labels[i] for i in train_idx])
+    metrics = detailed_metrics(test_labels, list(candidate.predict(test_texts)), _main_of)
+
+    active = ClassifierModel.objects.filter(is_active=True).first()
+    active_metrics = None
+    if active is not None:
+        active_model = store.artifact_load(bytes(active.artifact))
+        active_metrics = detailed_metrics(
+            test_labels, list(active_model.predict(test_texts)), _main_of
+        )
+
+    started = time.perf_counter()
+    final = fit(build(), texts, labels)
+    train_seconds = time.perf_counter() - started
+    artifact, artifact_sha = store.artifact_dump(final)
+    data_sha, data_bytes = digest(examples)
+
+    ours = metrics["sub"]["macro_f1"]
+    theirs = active_metrics["sub"]["macro_f1"] if active_metrics else None
+    if force:
+        activate, reason = True, "forced"
+    elif theirs is None:
+        activate, reason = True, "no active version"
+    elif ours >= theirs:
+        activate, reason = True, f"macro-F1 {ours:.4f} >= active {theirs:.4f} on the same split"
+    else:
+        activate, reason = False, f"macro-F1 {ours:.4f} < active {theirs:.4f} on the same split"
+
+    with transaction.atomic():
+        model = ClassifierModel.objects.create(
+            version=f"{timezone.now():%Y%m%dT%H%M%S}-{artifact_sha[:8]}",
+            algorithm=algorithm,
+            created_by=actor,
+            training_rows=len(examples),
+            training_labels=len(set(labels)),
+            training_data_sha256=data_sha,
+            training_data_bytes=data_bytes,
+            train_seconds=round(train_seconds, 3),
+            metrics=metrics,
+            split={"seed": seed, "holdout_share": HOLDOUT_SHARE, "holdout_rows": len(test_idx)},
+            artifact=artifact,
+            artifact_sha256=artifact_sha,
+        )
+        if activate:
+            classifier_activate(model=model)
+    return TrainResult(
+        model=model, activated=activate, reason=reason, active_metrics=active_metrics
+    )
+
+
+@transaction.atomic
+def classifier_activate(*, model: ClassifierModel) -> ClassifierModel:
+    """Make this version the one every process uses (each picks it up within seconds)."""
+    ClassifierModel.objects.filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
+    model.is_active = True
+    model.activated_at = timezone.now()
+    model.save(update_fields=["is_active", "activated_at"])
+    return model
+
+
+def training_examples() -> list[Example]:
+    """The seed corpus plus every report whose category a dispatcher set or confirmed."""
+    from backend.reports.models import Report
+
+    labelled = [
+        Example(text=text, label=path)
+        for text, path in Report.objects.filter(
+            category_verified=True, category__isnull=False
+        ).values_list("text", "category__path")
+    ]
+    return seed_examples() + labelled

@@ -111,4 +111,6 @@ log "preparing the database"
 .venv/bin/python scripts/ensure_database.py
 .venv/bin/python manage.py migrate --no-input -v 0
 .venv/bin/python manage.py setup_demo --quiet
+# A first classifier from the seed corpus (a few seconds), unless one is active already.
+.venv/bin/python manage.py classifier train --if-none-active
 .venv/bin/python manage.py collectstatic --no-input -v 0

@@ -1,13 +1,12 @@
 """Training, activating and using the classifier."""
 
+import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from django.db import transaction
 from django.utils import timezone
-from sklearn.model_selection import train_test_split
 
 from . import store
 from .corpus import Example, digest, seed_examples
@@ -15,7 +14,7 @@ from .evaluation import detailed_metrics, fit
 from .models import ClassifierModel
 from .pipeline import ALGORITHM, build_pipeline
 
-HOLDOUT_SHARE = 0.2
+HOLDOUT_PERCENT = 20
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ class TrainResult:
     model: ClassifierModel
     activated: bool
     reason: str
-    # The active version's scores on the new version's held-out rows, when there was one.
+    # The active version's scores on the same held-out rows, when there was one.
     active_metrics: dict[str, Any] | None
 
 
@@ -31,31 +30,41 @@ def _main_of(label: str) -> str:
     return label.split("/", 1)[0]
 
 
+def holdout_split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
+    """Train and held-out rows, decided by each text's own hash.
+
+    Every version ever trained holds out the same texts, so the active version and a new one
+    are scored on rows neither has seen: "at least as good on the same split" is a fair test.
+    """
+    train: list[Example] = []
+    held_out: list[Example] = []
+    for example in examples:
+        key = hashlib.sha256(example.text.strip().lower().encode()).digest()
+        (held_out if int.from_bytes(key[:4], "big") % 100 < HOLDOUT_PERCENT else train).append(
+            example
+        )
+    return train, held_out
+
+
 def classifier_train(
     *,
     examples: list[Example] | None = None,
-    seed: int = 42,
     force: bool = False,
     actor: Any = None,
     build: Any = build_pipeline,
     algorithm: str = ALGORITHM,
 ) -> TrainResult:
-    """Train a version, score it on a held-out split next to the active one, store it, and
+    """Train a version, score it on the held-out rows next to the active one, store it, and
     activate it only if it is at least as good (macro-F1 over sub categories), or if forced.
-
-    The stored model is refitted on all the data once measured.
     """
     examples = examples if examples is not None else training_examples()
-    texts = [e.text for e in examples]
-    labels = [e.label for e in examples]
-    indices = np.arange(len(examples))
-    train_idx, test_idx = train_test_split(
-        indices, test_size=HOLDOUT_SHARE, random_state=seed, stratify=labels
-    )
-    test_texts = [texts[i] for i in test_idx]
-    test_labels = [labels[i] for i in test_idx]
+    train, held_out = holdout_split(examples)
+    test_texts = [e.text for e in held_out]
+    test_labels = [e.label for e in held_out]
 
-    candidate = fit(build(), [texts[i] for i in train_idx], [labels[i] for i in train_idx])
+    started = time.perf_counter()
+    candidate = fit(build(), [e.text for e in train], [e.label for e in train])
+    train_seconds = time.perf_counter() - started
     metrics = detailed_metrics(test_labels, list(candidate.predict(test_texts)), _main_of)
 
     active = ClassifierModel.objects.filter(is_active=True).first()
@@ -66,12 +75,8 @@ def classifier_train(
             test_labels, list(active_model.predict(test_texts)), _main_of
         )
 
-    started = time.perf_counter()
-    final = fit(build(), texts, labels)
-    train_seconds = time.perf_counter() - started
-    artifact, artifact_sha = store.artifact_dump(final)
+    artifact, artifact_sha = store.artifact_dump(candidate)
     data_sha, data_bytes = digest(examples)
-
     ours = metrics["sub"]["macro_f1"]
     theirs = active_metrics["sub"]["macro_f1"] if active_metrics else None
     if force:
@@ -79,22 +84,25 @@ def classifier_train(
     elif theirs is None:
         activate, reason = True, "no active version"
     elif ours >= theirs:
-        activate, reason = True, f"macro-F1 {ours:.4f} >= active {theirs:.4f} on the same split"
+        activate, reason = True, f"macro-F1 {ours:.4f} >= active {theirs:.4f} on the same rows"
     else:
-        activate, reason = False, f"macro-F1 {ours:.4f} < active {theirs:.4f} on the same split"
+        activate, reason = False, f"macro-F1 {ours:.4f} < active {theirs:.4f} on the same rows"
 
     with transaction.atomic():
         model = ClassifierModel.objects.create(
             version=f"{timezone.now():%Y%m%dT%H%M%S}-{artifact_sha[:8]}",
             algorithm=algorithm,
             created_by=actor,
-            training_rows=len(examples),
-            training_labels=len(set(labels)),
+            training_rows=len(train),
+            training_labels=len({e.label for e in train}),
             training_data_sha256=data_sha,
             training_data_bytes=data_bytes,
             train_seconds=round(train_seconds, 3),
             metrics=metrics,
-            split={"seed": seed, "holdout_share": HOLDOUT_SHARE, "holdout_rows": len(test_idx)},
+            split={
+                "method": f"sha256(lowercased text) mod 100 < {HOLDOUT_PERCENT}",
+                "holdout_rows": len(held_out),
+            },
             artifact=artifact,
             artifact_sha256=artifact_sha,
         )

@@ -1,6 +1,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from backend.classification.predict import clean_text, has_words
 from backend.reports.images import ImageRejected, inspect_upload
 from backend.reports.models import Report
 from backend.taxonomy.selectors import category_by_path
@@ -154,3 +155,26 @@ class MainCategorySerializer(serializers.Serializer):
     name_nl = serializers.CharField()
     name_en = serializers.CharField()
     sub = SubCategorySerializer(many=True)
+
+
+class ClassifyInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=settings.REPORT_TEXT_MAX_LENGTH)
+
+    def validate_text(self, value: str) -> str:
+        cleaned = clean_text(value)
+        if not has_words(cleaned):
+            raise serializers.ValidationError("Describe the problem in words.")
+        return cleaned
+
+
+class ClassifySuggestionSerializer(serializers.Serializer):
+    slug = serializers.CharField(help_text='"main/sub"')
+    main = serializers.CharField()
+    name_nl = serializers.CharField()
+    name_en = serializers.CharField()
+    probability = serializers.FloatField()
+
+
+class ClassifyOutputSerializer(serializers.Serializer):
+    suggestions = ClassifySuggestionSerializer(many=True)
+    model_version = serializers.CharField()

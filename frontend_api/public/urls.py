@@ -10,4 +10,5 @@ urlpatterns = [
         name="public-report-detail",
     ),
     path("categories/", views.CategoryTreeView.as_view(), name="public-categories"),
+    path("classify/", views.ClassifyView.as_view(), name="public-classify"),
 ]

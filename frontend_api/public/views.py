@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.classification.predict import predict
 from backend.common.errors import DomainValidationError
 from backend.reports.models import Attachment, Report
 from backend.reports.presentation import public_event
@@ -28,12 +29,15 @@ from backend.reports.services import (
 )
 from backend.reports.tracking import tracking_token_for
 from backend.reports.workflow import status_text
-from backend.taxonomy.selectors import category_tree
+from backend.taxonomy.selectors import category_by_path, category_tree
+from frontend_api.common.errors import error_body
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.representations import category_ref, photo_ref, public_links
 from frontend_api.common.serializers import ErrorSerializer
 
 from .serializers import (
+    ClassifyInputSerializer,
+    ClassifyOutputSerializer,
     MainCategorySerializer,
     PublicReportSerializer,
     ReportCreatedSerializer,
@@ -220,3 +224,49 @@ class CategoryTreeView(APIView):
             for main in category_tree()
         ]
         return Response(tree)
+
+
+class ClassifyView(APIView):
+    """Category suggestions for the app to preselect while the resident types."""
+
+    permission_classes = [Anyone]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="public_classify",
+        request=ClassifyInputSerializer,
+        responses={
+            200: ClassifyOutputSerializer,
+            **_ERRORS,
+            503: OpenApiResponse(ErrorSerializer, description="No classifier is active yet."),
+        },
+        tags=["public"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ClassifyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        prediction = predict(serializer.validated_data["text"])
+        if prediction is None:
+            return Response(
+                error_body("classifier_unavailable", "No classifier is active yet."),
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        suggestions = []
+        for suggestion in prediction.subs:
+            category = category_by_path(suggestion.slug)
+            if category is None:  # a category retired since the model was trained
+                continue
+            suggestions.append(
+                {
+                    "slug": category.path,
+                    "main": suggestion.main,
+                    "name_nl": category.name_nl,
+                    "name_en": category.name_en,
+                    "probability": round(suggestion.probability, 4),
+                }
+            )
+        return Response(
+            ClassifyOutputSerializer(
+                {"suggestions": suggestions, "model_version": prediction.model_version}
+            ).data
+        )

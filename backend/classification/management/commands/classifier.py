@@ -5,6 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from backend.classification.evaluation import cross_validate
+from backend.classification.models import ClassifierModel
+from backend.classification.services import classifier_train
 
 
 class Command(BaseCommand):
@@ -22,10 +24,52 @@ class Command(BaseCommand):
         evaluate.add_argument("--label-column", default="label")
         evaluate.add_argument("--folds", type=int, default=5)
         evaluate.add_argument("--seed", type=int, default=42)
+        train = commands.add_parser(
+            "train", help="train on the seed corpus and dispatchers' labels; activate if better"
+        )
+        train.add_argument("--force", action="store_true", help="activate even if worse")
+        train.add_argument(
+            "--if-none-active", action="store_true", help="only train when no version is active"
+        )
+        commands.add_parser("status", help="the versions and which one is active")
 
     def handle(self, *args, action, **options):
         if action == "evaluate":
             self._evaluate(**options)
+        elif action == "train":
+            self._train(**options)
+        elif action == "status":
+            self._status()
+
+    def _train(self, *, force, if_none_active, **_):
+        if if_none_active and ClassifierModel.objects.filter(is_active=True).exists():
+            self.stdout.write("classifier: a version is active; not training")
+            return
+        result = classifier_train(force=force)
+        model = result.model
+        summary = {
+            "version": model.version,
+            "activated": result.activated,
+            "reason": result.reason,
+            "rows": model.training_rows,
+            "train_seconds": model.train_seconds,
+            "holdout": {"sub": model.metrics["sub"], "main": model.metrics["main"]},
+            "active_on_same_holdout": (
+                {"sub": result.active_metrics["sub"], "main": result.active_metrics["main"]}
+                if result.active_metrics
+                else None
+            ),
+        }
+        self.stdout.write(json.dumps(summary))
+
+    def _status(self):
+        for model in ClassifierModel.objects.order_by("-created_at")[:20]:
+            flag = "*" if model.is_active else " "
+            sub = model.metrics["sub"]
+            self.stdout.write(
+                f"{flag} {model.version}  rows={model.training_rows}  "
+                f"sub macro-F1={sub['macro_f1']}  accuracy={sub['accuracy']}"
+            )
 
     def _evaluate(self, *, data, text_column, label_column, folds, seed, **_):
         path = Path(data)

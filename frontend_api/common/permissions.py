@@ -16,3 +16,13 @@ class Anyone(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return True
+
+
+class IsMunicipalAdmin(BasePermission):
+    """Administrators: settings that change how every report is handled."""
+
+    message = "This needs a municipal administrator's token."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and getattr(user, "is_municipal_staff", False) and user.role == "admin")

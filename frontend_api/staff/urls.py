@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import classifier, views
 
 urlpatterns = [
     path("reports/", views.ReportListView.as_view(), name="staff-reports"),
@@ -24,5 +24,20 @@ urlpatterns = [
         "reports/<uuid:report_id>/events/",
         views.ReportEventsView.as_view(),
         name="staff-report-events",
+    ),
+    path(
+        "classifier/versions/",
+        classifier.ClassifierVersionsView.as_view(),
+        name="staff-classifier-versions",
+    ),
+    path(
+        "classifier/versions/<int:model_id>/activate/",
+        classifier.ClassifierActivateView.as_view(),
+        name="staff-classifier-activate",
+    ),
+    path(
+        "classifier/live-accuracy/",
+        classifier.LiveAccuracyView.as_view(),
+        name="staff-classifier-live-accuracy",
     ),
 ]

@@ -1,5 +1,7 @@
 """Redis carries three things: the Celery broker, the channel layer and the cache."""
 
+from celery.schedules import crontab
+
 from .env import env
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -23,6 +25,11 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-keys-expire": {
         "task": "backend.reports.tasks.idempotency_keys_expire",
         "schedule": 3600.0,
+    },
+    "classifier-retrain-weekly": {
+        "task": "backend.classification.tasks.classifier_retrain_weekly",
+        # Monday 03:00 local time: off-peak, and the week's corrections are in.
+        "schedule": crontab(minute=0, hour=3, day_of_week=1),
     },
     "attachments-retry-stuck": {
         "task": "backend.reports.tasks.attachments_retry_pending",

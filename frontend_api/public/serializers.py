@@ -167,11 +167,7 @@ class ClassifyInputSerializer(serializers.Serializer):
         return cleaned
 
 
-class ClassifySuggestionSerializer(serializers.Serializer):
-    slug = serializers.CharField(help_text='"main/sub"')
-    main = serializers.CharField()
-    name_nl = serializers.CharField()
-    name_en = serializers.CharField()
+class ClassifySuggestionSerializer(CategoryRefSerializer):
     probability = serializers.FloatField()
 
 

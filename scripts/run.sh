@@ -15,7 +15,8 @@ trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
   --workers "${WEB_CONCURRENCY:-2}" --no-access-log --lifespan off &
 # Photo processing and fan-out yield the CPU to residents' requests (CELERY_NICE=0 to undo);
 # the queue absorbs a burst and drains after it.
-nice -n "${CELERY_NICE:-10}" .venv/bin/celery -A backend.config worker --loglevel INFO \
+DATABASE_POOL=false nice -n "${CELERY_NICE:-10}" .venv/bin/celery -A backend.config worker \
+  --loglevel INFO \
   --concurrency "${CELERY_CONCURRENCY:-2}" --hostname "worker@%h" &
 .venv/bin/celery -A backend.config beat --loglevel INFO --schedule var/celerybeat-schedule &
 

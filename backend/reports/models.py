@@ -210,7 +210,13 @@ class OutboxEntry(models.Model):
                 fields=["next_attempt_at"],
                 condition=Q(published_at__isnull=True),
                 name="outbox_pending",
-            )
+            ),
+            # The drain's question: entries never tried yet, oldest first.
+            models.Index(
+                fields=["id"],
+                condition=Q(published_at__isnull=True, attempts=0),
+                name="outbox_fresh",
+            ),
         ]
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import redis
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -119,8 +120,8 @@ _DRAIN_BATCH = 200
 
 
 def _kick_client() -> redis.Redis:
-    # The broker's Redis: when it is down, the flag and the task fail together.
-    url = settings.CELERY_BROKER_URL
+    # The broker's own Redis: the flag and the task it stands for live and fail together.
+    url = current_app.conf.broker_url
     if url not in _kick_clients:
         _kick_clients[url] = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
     return _kick_clients[url]
@@ -143,10 +144,19 @@ def outbox_kick(*, pending: int) -> None:
 
 
 def outbox_drain() -> int:
-    """Publish every entry never tried yet, batch after batch, until none is left."""
+    """Publish every entry never tried yet, batch after batch, until none is left.
+
+    The kick flag stays set while draining, so commits meanwhile queue no further tasks; it is
+    cleared before one last pass, so a commit after that queues a task of its own.
+    """
+    client = _kick_client()
+    total = _drain_pass(client)
     with contextlib.suppress(Exception):
-        # Cleared first: a commit from now on queues a new drain rather than relying on this one.
-        _kick_client().delete(_KICK_KEY)
+        client.delete(_KICK_KEY)
+    return total + _drain_pass(None)
+
+
+def _drain_pass(client: redis.Redis | None) -> int:
     total = 0
     while True:
         ids = list(
@@ -156,8 +166,18 @@ def outbox_drain() -> int:
         )
         published = outbox_entries_publish(entry_ids=ids) if ids else 0
         total += published
-        if len(ids) < _DRAIN_BATCH or not published:
+        if not ids or not published:
             return total
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.pexpire(_KICK_KEY, _KICK_TTL_MS)  # still draining: keep others away
+
+
+def outbox_prune(*, older_than: timedelta) -> int:
+    """Forget entries published long ago; the events themselves stay for good."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = OutboxEntry.objects.filter(published_at__lt=cutoff).delete()
+    return deleted
 
 
 def outbox_pending_ids(*, limit: int = 500) -> list[int]:

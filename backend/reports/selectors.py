@@ -102,16 +102,22 @@ class NearbyReport:
 # it. The degree box lets the GIST index make the first cut; the geography distance (metres on
 # the spheroid) then decides.
 _NEARBY_SQL = """
-    WITH here AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS point)
-    SELECT r.category_id, r.status, r.created_at,
-           ST_Distance(r.location::geography, here.point::geography) AS metres
-    FROM reports_report r, here
-    WHERE r.category_id = %(category)s
-      AND r.status = ANY(%(statuses)s)
-      AND r.created_at >= %(since)s
-      AND r.id <> %(id)s
-      AND ST_DWithin(r.location, here.point, %(box)s)
-      AND ST_DWithin(r.location::geography, here.point::geography, %(radius)s)
+    WITH here AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS point),
+    -- Materialised: candidates come from the location index alone. Left to itself the planner
+    -- combines it with the category index and reads every recent report of the category.
+    near AS MATERIALIZED (
+        SELECT r.id, r.category_id, r.status, r.created_at, r.location
+        FROM reports_report r, here
+        WHERE ST_DWithin(r.location, here.point, %(box)s)
+    )
+    SELECT n.category_id, n.status, n.created_at,
+           ST_Distance(n.location::geography, here.point::geography) AS metres
+    FROM near n, here
+    WHERE n.category_id = %(category)s
+      AND n.status = ANY(%(statuses)s)
+      AND n.created_at >= %(since)s
+      AND n.id <> %(id)s
+      AND ST_DWithin(n.location::geography, here.point::geography, %(radius)s)
     ORDER BY metres
     LIMIT 5
 """

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from .models import Attachment, IdempotencyKey
 from .outbox import outbox_drain as outbox_drain_entries
-from .outbox import outbox_entries_publish, outbox_pending_ids
+from .outbox import outbox_entries_publish, outbox_pending_ids, outbox_prune
 from .services import attachment_mark_failed, attachment_process
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,11 @@ def attachments_retry_pending() -> int:
     for attachment_id in ids:
         attachment_process_task.delay(str(attachment_id))
     return len(ids)
+
+
+@shared_task
+def outbox_prune_published() -> int:
+    return outbox_prune(older_than=timedelta(days=7))
 
 
 @shared_task

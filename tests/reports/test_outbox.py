@@ -172,3 +172,39 @@ def test_a_running_worker_publishes_right_after_commit_without_the_sweep(recorde
             assert time.monotonic() < deadline, "the worker did not publish the events"
             time.sleep(0.05)
     assert sorted(seq for _, seq in recorder) == [1, 2]
+
+
+@pytest.mark.django_db
+def test_published_entries_are_pruned_after_a_while_and_events_stay():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from backend.reports.outbox import outbox_prune
+
+    report = make_report()
+    old, recent = OutboxEntry.objects.filter(event__report=report).order_by("pk")
+    OutboxEntry.objects.filter(pk=old.pk).update(published_at=timezone.now() - timedelta(days=8))
+    OutboxEntry.objects.filter(pk=recent.pk).update(published_at=timezone.now())
+    pending = make_report()
+    assert outbox_prune(older_than=timedelta(days=7)) == 1
+    assert not OutboxEntry.objects.filter(pk=old.pk).exists()
+    assert OutboxEntry.objects.filter(pk=recent.pk).exists()
+    assert OutboxEntry.objects.filter(event__report=pending).count() == 2
+    assert ReportEvent.objects.filter(report=report).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drain_publishes_everything_committed_before_it_and_clears_the_flag(
+    private_redis, recorder
+):
+    from backend.reports.outbox import _KICK_KEY, _kick_client, outbox_drain
+
+    first, second = make_report(), make_report()
+    # The on-commit kicks found the flag set by the first commit: one drain serves both.
+    assert _kick_client().exists(_KICK_KEY)
+    assert outbox_drain() == 4
+    assert not _kick_client().exists(_KICK_KEY)
+    assert sorted(recorder) == sorted(
+        [(str(first.id), 1), (str(first.id), 2), (str(second.id), 1), (str(second.id), 2)]
+    )

@@ -12,8 +12,14 @@ DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 # Under ASGI every request runs in a thread of its own, so persistent per-thread connections
 # would pile up until PostgreSQL refuses more; a per-process pool reuses them instead.
 # (web processes + worker processes) x DATABASE_POOL_MAX_SIZE must stay below max_connections.
+# The Celery worker runs without the pool (DATABASE_POOL=false, see scripts/run.sh): Celery
+# closes a pool around every task, so each task would open fresh connections; a persistent
+# connection (DATABASE_CONN_MAX_AGE) serves it better.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
-if env.bool("DATABASE_POOL", default=True):
+if not env.bool("DATABASE_POOL", default=True):
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),

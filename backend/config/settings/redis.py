@@ -22,6 +22,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "backend.reports.tasks.outbox_sweep",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=15.0),
     },
+    "outbox-prune": {
+        "task": "backend.reports.tasks.outbox_prune_published",
+        "schedule": 3600.0,
+    },
     "idempotency-keys-expire": {
         "task": "backend.reports.tasks.idempotency_keys_expire",
         "schedule": 3600.0,

@@ -5,8 +5,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from backend.taxonomy.selectors import category_by_path
 
 from . import store
 from .corpus import Example, digest, seed_examples
@@ -134,3 +137,74 @@ def training_examples() -> list[Example]:
         ).values_list("text", "category__path")
     ]
     return seed_examples() + labelled
+
+
+def suggestion_record(*, report_id: Any) -> bool:
+    """Classify a report whose resident chose the category, to measure the model against it.
+
+    Idempotent: a report that has its suggestion already is left alone. Returns whether one
+    was recorded.
+    """
+    from backend.reports.events import ActorRef, NewEvent, events_append
+    from backend.reports.models import Report, ReportEvent
+
+    from .predict import predict
+
+    text = (
+        Report.objects.filter(pk=report_id, suggestion_probability__isnull=True)
+        .values_list("text", flat=True)
+        .first()
+    )
+    if text is None:
+        return False
+    prediction = predict(text)  # outside the transaction: no lock held while it runs
+    if prediction is None:
+        return False
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("category")
+            .get(pk=report_id)
+        )
+        if report.suggestion_probability is not None:
+            return False
+        report.suggested_category = category_by_path(prediction.best.slug)
+        report.suggestion_probability = prediction.best.probability
+        events_append(
+            report=report,
+            actor=ActorRef.system(),
+            events=[
+                NewEvent(
+                    type=ReportEvent.Type.CLASSIFIED,
+                    internal_payload=classified_payload(
+                        prediction,
+                        threshold=settings.CLASSIFIER_CONFIDENCE_THRESHOLD,
+                        applied=False,
+                        resident_category=report.category.path if report.category else None,
+                    ),
+                )
+            ],
+        )
+        report.save(
+            update_fields=["suggested_category", "suggestion_probability", "last_event_seq"]
+        )
+    return True
+
+
+def classified_payload(
+    prediction: Any, *, threshold: float, applied: bool, resident_category: str | None
+) -> dict[str, Any]:
+    """What the history records of a classification: enough to audit and to measure it."""
+    return {
+        "model_version": prediction.model_version,
+        "suggestions": [
+            {"slug": s.slug, "probability": round(s.probability, 4)} for s in prediction.subs
+        ],
+        "mains": [
+            {"slug": s.slug, "probability": round(s.probability, 4)} for s in prediction.mains
+        ],
+        "confidence": round(prediction.best.probability, 4),
+        "threshold": threshold,
+        "applied": applied,
+        "resident_category": resident_category,
+    }

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from backend.classification.predict import Prediction, predict
+from backend.classification.services import classified_payload
 from backend.common.errors import ConflictError, DomainValidationError
 from backend.geo.selectors import AreaRef, areas_containing, in_service_area
 from backend.taxonomy.models import Category, Department
@@ -121,8 +122,9 @@ def report_create(
     areas = areas_containing(location)
     _service_area_check(location, areas)
 
-    # Classified even when the resident chose: the suggestion is how the model is measured.
-    prediction = predict(text)
+    # Inline only when the category depends on it; a resident's own choice is classified
+    # after commit (to measure the model) by the classification subscriber, off the request.
+    prediction = predict(text) if category is None else None
     suggested = category_by_path(prediction.best.slug) if prediction else None
     threshold = settings.CLASSIFIER_CONFIDENCE_THRESHOLD
     applied = bool(
@@ -252,21 +254,12 @@ def _classified_events(
     return [
         NewEvent(
             type=ReportEvent.Type.CLASSIFIED,
-            internal_payload={
-                "model_version": prediction.model_version,
-                "suggestions": [
-                    {"slug": s.slug, "probability": round(s.probability, 4)}
-                    for s in prediction.subs
-                ],
-                "mains": [
-                    {"slug": s.slug, "probability": round(s.probability, 4)}
-                    for s in prediction.mains
-                ],
-                "confidence": round(prediction.best.probability, 4),
-                "threshold": threshold,
-                "applied": applied,
-                "resident_category": resident_category.path if resident_category else None,
-            },
+            internal_payload=classified_payload(
+                prediction,
+                threshold=threshold,
+                applied=applied,
+                resident_category=resident_category.path if resident_category else None,
+            ),
         )
     ]
 

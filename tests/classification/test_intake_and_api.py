@@ -1,7 +1,8 @@
 import pytest
 
-from backend.classification.services import classifier_train
-from backend.reports.models import Report, ReportEvent
+from backend.classification.services import classifier_train, suggestion_record
+from backend.reports.models import OutboxEntry, Report, ReportEvent
+from backend.reports.outbox import outbox_entries_publish
 from tests.conftest import DAM
 
 pytestmark = pytest.mark.django_db
@@ -50,9 +51,19 @@ def test_below_the_threshold_the_report_goes_to_triage_with_the_suggestion_recor
     assert _classified(report)["applied"] is False
 
 
-def test_the_residents_choice_stands_and_the_suggestion_is_still_recorded(public_client, trained):
+def test_the_residents_choice_stands_and_the_suggestion_is_recorded_after_commit(
+    public_client, trained
+):
     report, body = _create(public_client, category="afval/grofvuil")
     assert body["category"]["slug"] == "afval/grofvuil"
+    # Not in the request: the worker records it when it fans the `created` event out.
+    assert not ReportEvent.objects.filter(report=report, type="classified").exists()
+    entries = list(OutboxEntry.objects.filter(event__report=report).values_list("pk", flat=True))
+    outbox_entries_publish(entry_ids=entries)
+    assert suggestion_record(report_id=report.id) is False  # a retried fan-out adds nothing
+    assert ReportEvent.objects.filter(report=report, type="classified").count() == 1
+    report.refresh_from_db()
+    assert report.category.path == "afval/grofvuil" and not report.suggestion_applied
     event = _classified(report)
     assert event["applied"] is False and event["resident_category"] == "afval/grofvuil"
     assert report.suggested_category.path == "wegen-verkeer-straatmeubilair/straatverlichting"

@@ -1,6 +1,7 @@
 """Live pushes over the channel layer: the resident's report group and the staff feed."""
 
 import asyncio
+import os
 import threading
 from typing import Any
 
@@ -47,6 +48,7 @@ def _messages(event: ReportEvent) -> list[tuple[str, dict[str, Any]]]:
 
 
 _loop: asyncio.AbstractEventLoop | None = None
+_loop_pid = 0
 _loop_lock = threading.Lock()
 
 
@@ -56,14 +58,15 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
     The channel layer keeps its Redis connections per event loop; a fresh loop per call (what
     async_to_sync does from a worker) would open a new connection for every batch.
     """
-    global _loop
+    global _loop, _loop_pid
     with _loop_lock:
-        if _loop is None or _loop.is_closed():
+        # A forked worker child inherits the variable but not the thread running the loop.
+        if _loop is None or _loop.is_closed() or _loop_pid != os.getpid():
             loop = asyncio.new_event_loop()
             threading.Thread(
                 target=loop.run_forever, name="realtime-publisher", daemon=True
             ).start()
-            _loop = loop
+            _loop, _loop_pid = loop, os.getpid()
         return _loop
 
 

@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from .pipeline import build_pipeline, build_signalen_baseline
 
 
-def _fit(model: Pipeline, texts: Sequence[str], labels: Sequence[str]) -> Pipeline:
+def fit(model: Pipeline, texts: Sequence[str], labels: Sequence[str]) -> Pipeline:
     with warnings.catch_warnings():
         # The baseline's deprecated `penalty` argument warns on every fit.
         warnings.simplefilter("ignore", FutureWarning)
@@ -72,7 +72,7 @@ def cross_validate(
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, test in splitter.split(text_array, label_array):
         for name, build in (("ours", build_pipeline), ("baseline", build_signalen_baseline)):
-            model = _fit(build(), text_array[train], label_array[train])
+            model = fit(build(), text_array[train], label_array[train])
             predictions[name][test] = model.predict(list(text_array[test]))
     return {
         "ours": scores(list(label_array), list(predictions["ours"])),
@@ -82,7 +82,3 @@ def cross_validate(
         "rows": len(labels),
         "labels": len(set(labels)),
     }
-
-
-def fit(model: Pipeline, texts: Sequence[str], labels: Sequence[str]) -> Pipeline:
-    return _fit(model, texts, labels)

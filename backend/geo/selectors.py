@@ -4,8 +4,6 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection
 
-from .models import Area
-
 
 @dataclass(frozen=True)
 class AreaRef:
@@ -32,7 +30,3 @@ def areas_containing(point: Point) -> list[AreaRef]:
 def in_service_area(areas: list[AreaRef]) -> bool:
     """The service area is the union of the municipality areas."""
     return any(area.type == settings.SERVICE_AREA_TYPE for area in areas)
-
-
-def point_in_service_area(point: Point) -> bool:
-    return Area.objects.filter(type=settings.SERVICE_AREA_TYPE, geometry__intersects=point).exists()

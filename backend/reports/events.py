@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Report
+from .outbox import outbox_kick
 from .workflow import Actor
 
 logger = logging.getLogger(__name__)
@@ -98,13 +99,7 @@ def events_append(*, report: Report, actor: ActorRef, events: Iterable[NewEvent]
     with transaction.get_connection().cursor() as cursor:
         cursor.execute(sql, [*params, now, retry_at])
         entry_ids = [row[0] for row in cursor.fetchall()]
-    transaction.on_commit(lambda: outbox_dispatch(entry_ids))
+    # Tell the publisher after commit. A broker outage is not an error here: the entries stay
+    # in the outbox and the sweep delivers them when the broker is back.
+    transaction.on_commit(lambda: outbox_kick(pending=len(entry_ids)))
     return count
-
-
-def outbox_dispatch(entry_ids: list[int]) -> None:
-    """Tell the publisher that committed entries wait. A broker outage is not an error here:
-    the entries stay in the outbox and the sweep delivers them when the broker is back."""
-    from .outbox import outbox_kick
-
-    outbox_kick(pending=len(entry_ids))

@@ -35,10 +35,6 @@ def subscriber_unregister(name: str) -> None:
     _subscribers.pop(name, None)
 
 
-def subscribers() -> dict[str, Subscriber]:
-    return dict(_subscribers)
-
-
 def _backoff(attempts: int) -> timedelta:
     seconds = settings.OUTBOX_RETRY_AFTER_SECONDS * 2 ** min(attempts, 10)
     return timedelta(seconds=min(seconds, 3600))

@@ -150,10 +150,7 @@ class SubCategorySerializer(serializers.Serializer):
     name_en = serializers.CharField()
 
 
-class MainCategorySerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    name_nl = serializers.CharField()
-    name_en = serializers.CharField()
+class MainCategorySerializer(SubCategorySerializer):
     sub = SubCategorySerializer(many=True)
 
 

@@ -4,7 +4,9 @@
 run: bootstrap
 	@scripts/run.sh
 
-test: bootstrap
+# The test suite drives the contractors' one-time-link page in a real headless Chromium.
+test:
+	@WITH_BROWSER=1 scripts/bootstrap.sh
 	@scripts/test.sh
 
 bootstrap:

@@ -66,6 +66,18 @@ class Report(models.Model):
     department = models.ForeignKey(
         "taxonomy.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The external organisation doing the work, if any; the department stays responsible.
+    contractor = models.ForeignKey(
+        "contractors.Contractor",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    # Set when staff merge this report into another as a duplicate: its resident follows that one.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_reports"
+    )
     # A dispatcher's hand-made assignment is never overridden by automatic re-routing.
     assigned_manually = models.BooleanField(default=False)
     needs_triage = models.BooleanField(default=False)

@@ -61,7 +61,7 @@ def report_list(
     needs_triage: bool | None = None,
 ) -> QuerySet[Report]:
     """Reports for the dispatchers' list. ``category`` is "main/sub" or "main" (every sub)."""
-    qs = Report.objects.select_related("category", "category__parent", "department")
+    qs = Report.objects.select_related("category", "category__parent", "department", "contractor")
     if status:
         qs = qs.filter(status__in=status)
     if category:
@@ -78,7 +78,7 @@ def report_list(
 
 def report_get(report_id: uuid.UUID) -> Report | None:
     return (
-        Report.objects.select_related("category", "category__parent", "department")
+        Report.objects.select_related("category", "category__parent", "department", "contractor")
         .filter(pk=report_id)
         .first()
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from backend.classification.predict import Prediction, predict
 from backend.classification.services import classified_payload
 from backend.common.errors import ConflictError, DomainValidationError
+from backend.contractors.models import Contractor
 from backend.geo.selectors import AreaRef, areas_containing, in_service_area
 from backend.taxonomy.models import Category, Department
 from backend.taxonomy.selectors import category_by_path
@@ -285,7 +286,7 @@ def _attachments_dispatch(attachment_ids: list[uuid.UUID]) -> None:
 def _locked(report_id: uuid.UUID) -> Report:
     return (
         Report.objects.select_for_update(of=("self",))
-        .select_related("category", "department")
+        .select_related("category", "department", "contractor")
         .get(pk=report_id)
     )
 
@@ -352,22 +353,47 @@ def report_transition(
 
 
 @transaction.atomic
-def report_assign(*, report_id: uuid.UUID, actor: ActorRef, department: Department) -> Report:
-    """Hand a report to a department by hand; automatic re-routing leaves it there after."""
+def report_assign(
+    *,
+    report_id: uuid.UUID,
+    actor: ActorRef,
+    department: Department | None = None,
+    contractor: Contractor | None = None,
+) -> Report:
+    """Hand a report to a department and/or an external contractor by hand.
+
+    Automatic re-routing leaves a hand-made assignment alone afterwards. Giving only a
+    department takes the report away from a contractor; giving only a contractor keeps the
+    responsible department. The `assigned` event's internal payload (department, contractor,
+    from, from_contractor, reason) is what the contractors subscriber acts on.
+    """
+    if department is None and contractor is None:
+        raise DomainValidationError.single(
+            "department", "Assign to a department, a contractor or both."
+        )
     report = _locked(report_id)
     if report.status in (Status.CLOSED, Status.CANCELLED):
         raise ConflictError(f"A {report.status} report cannot be assigned.", current=report.status)
     previous = report.department.code if report.department else None
-    report.department = department
+    previous_contractor = report.contractor.code if report.contractor else None
+    if department is not None:
+        report.department = department
+    report.contractor = contractor
     report.assigned_manually = True
     report.needs_triage = False
     new_events = [
         NewEvent(
             type=ReportEvent.Type.ASSIGNED,
-            internal_payload={"department": department.code, "from": previous, "reason": "manual"},
+            internal_payload={
+                "department": report.department.code if report.department else None,
+                "contractor": contractor.code if contractor else None,
+                "from": previous,
+                "from_contractor": previous_contractor,
+                "reason": "manual",
+            },
         )
     ]
-    fields = ["department", "assigned_manually", "needs_triage"]
+    fields = ["department", "contractor", "assigned_manually", "needs_triage"]
     if is_allowed(report.status, Status.ASSIGNED, actor.kind) and report.status != Status.ASSIGNED:
         new_events.append(
             NewEvent(

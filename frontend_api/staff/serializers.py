@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from backend.contractors.selectors import contractor_by_code
 from backend.reports.models import Report
 from backend.reports.workflow import Resolution, Status
 from backend.taxonomy.selectors import category_by_path, department_by_code
@@ -41,6 +42,11 @@ class ReporterSerializer(serializers.Serializer):
     allow_contact = serializers.BooleanField()
 
 
+class ContractorRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
 class StaffReportSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.CharField()
@@ -54,6 +60,9 @@ class StaffReportSerializer(serializers.Serializer):
     language = serializers.CharField()
     needs_triage = serializers.BooleanField()
     assignee = DepartmentRefSerializer(allow_null=True, help_text="the department handling it")
+    contractor = ContractorRefSerializer(
+        allow_null=True, help_text="the external organisation doing the work"
+    )
     assigned_manually = serializers.BooleanField()
     deadline = serializers.DateTimeField(allow_null=True)
     overdue = serializers.BooleanField()
@@ -116,13 +125,27 @@ class TransitionInputSerializer(serializers.Serializer):
 
 
 class AssignInputSerializer(serializers.Serializer):
-    department = serializers.CharField()
+    department = serializers.CharField(required=False, help_text="department code")
+    contractor = serializers.CharField(required=False, help_text="contractor code")
 
     def validate_department(self, value):
         department = department_by_code(value)
         if department is None:
             raise serializers.ValidationError(f"Unknown department {value!r}.")
         return department
+
+    def validate_contractor(self, value):
+        contractor = contractor_by_code(value)
+        if contractor is None:
+            raise serializers.ValidationError(f"Unknown contractor {value!r}.")
+        return contractor
+
+    def validate(self, attrs):
+        if not attrs.get("department") and not attrs.get("contractor"):
+            raise serializers.ValidationError(
+                {"department": "Give a department, a contractor or both."}
+            )
+        return attrs
 
 
 class NoteInputSerializer(serializers.Serializer):

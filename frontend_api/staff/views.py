@@ -71,6 +71,11 @@ def _summary(report: Report) -> dict[str, Any]:
             if department
             else None
         ),
+        "contractor": (
+            {"code": report.contractor.code, "name": report.contractor.name}
+            if report.contractor
+            else None
+        ),
         "assigned_manually": report.assigned_manually,
         "deadline": report.deadline,
         "overdue": bool(
@@ -208,11 +213,7 @@ class ReportAssignView(StaffView):
         _report_or_404(report_id)
         serializer = AssignInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report_assign(
-            report_id=report_id,
-            actor=self.actor(request),
-            department=serializer.validated_data["department"],
-        )
+        report_assign(report_id=report_id, actor=self.actor(request), **serializer.validated_data)
         return Response(StaffReportDetailSerializer(_detail(_report_or_404(report_id))).data)
 
 

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.taxonomy",
     "backend.geo",
+    "backend.contractors",
     "backend.reports",
     "backend.notifications",
     "backend.classification",

@@ -173,3 +173,32 @@ def test_closed_reports_cannot_be_assigned(staff_client):
     response = staff_client.post(f"{BASE}{report.id}/assign/", {"department": "WEG"}, format="json")
     assert response.status_code == 409
     assert Report.objects.get(pk=report.id).department.code == "ASC"
+
+
+def test_assign_to_a_contractor_keeps_the_department_and_names_both_in_the_event(staff_client):
+    from backend.contractors.models import Contractor
+    from backend.reports.models import ReportEvent
+
+    Contractor.objects.create(code="linde-groen", name="Linde Groen BV")
+    report = make_report()
+    department = report.department.code if report.department else None
+    response = staff_client.post(
+        f"{BASE}{report.id}/assign/", {"contractor": "linde-groen"}, format="json"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["contractor"] == {"code": "linde-groen", "name": "Linde Groen BV"}
+    assert (body["assignee"] or {}).get("code") == department
+    event = ReportEvent.objects.filter(report_id=report.id, type="assigned").latest("seq")
+    assert event.internal_payload["contractor"] == "linde-groen"
+    assert event.internal_payload["reason"] == "manual"
+
+    back = staff_client.post(f"{BASE}{report.id}/assign/", {"department": "WEG"}, format="json")
+    assert back.json()["contractor"] is None and back.json()["assignee"]["code"] == "WEG"
+    latest = ReportEvent.objects.filter(report_id=report.id, type="assigned").latest("seq")
+    assert latest.internal_payload["from_contractor"] == "linde-groen"
+
+    unknown = staff_client.post(f"{BASE}{report.id}/assign/", {"contractor": "nope"}, format="json")
+    assert unknown.status_code == 400 and "contractor" in unknown.json()["error"]["fields"]
+    empty = staff_client.post(f"{BASE}{report.id}/assign/", {}, format="json")
+    assert empty.status_code == 400 and "department" in empty.json()["error"]["fields"]

@@ -8,7 +8,10 @@ from django.conf import settings
 
 from backend.accounts.models import ApiToken, User
 from backend.accounts.services import api_token_create, api_token_revoke, user_create
+from backend.contractors.models import Contractor
 from backend.geo.services import area_import
+from backend.routing.services import RuleSetLoadResult, ruleset_load
+from backend.routing.validation import files_read, rules_dir
 from backend.taxonomy.services import taxonomy_load
 
 DEMO_AREA_FILES = (
@@ -37,10 +40,27 @@ def reference_data_load() -> None:
         area_import(path=fixtures_dir() / "areas" / filename, type=area_type)
 
 
+def demo_contractors_load() -> int:
+    """The demo contractors the shipped routing rules name (idempotent, matched on code)."""
+    data = yaml.safe_load((fixtures_dir() / "contractors.yaml").read_text("utf-8"))
+    for item in data["contractors"]:
+        Contractor.objects.update_or_create(
+            code=item["code"], defaults={"name": item["name"], "email": item.get("email", "")}
+        )
+    return len(data["contractors"])
+
+
+def demo_routing_load() -> RuleSetLoadResult:
+    """The shipped rule set, active. The same files again change nothing (same content hash)."""
+    return ruleset_load(files=files_read(rules_dir()))
+
+
 def demo_setup() -> DemoSetup:
     """Reference data plus a dispatcher with a fresh token. Each run replaces the previous demo
     token, so a printed key is never valid longer than the session that printed it."""
     reference_data_load()
+    demo_contractors_load()
+    demo_routing_load()
     user = User.objects.filter(username=DEMO_DISPATCHER).first() or user_create(
         username=DEMO_DISPATCHER, role=User.Role.DISPATCHER
     )

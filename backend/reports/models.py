@@ -168,6 +168,8 @@ class ReportEvent(models.Model):
         CREATED = "created"
         STATUS_CHANGED = "status_changed"
         ASSIGNED = "assigned"
+        # Which rule of which rule set version decided, and on what (internal).
+        ROUTED = "routed"
         CATEGORY_CHANGED = "category_changed"
         CATEGORY_CONFIRMED = "category_confirmed"
         CLASSIFIED = "classified"

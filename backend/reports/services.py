@@ -5,6 +5,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, BinaryIO
 
 from django.conf import settings
@@ -17,6 +18,8 @@ from backend.classification.services import classified_payload
 from backend.common.errors import ConflictError, DomainValidationError
 from backend.contractors.models import Contractor
 from backend.geo.selectors import AreaRef, areas_containing, in_service_area
+from backend.routing.engine import Decision
+from backend.routing.selectors import decision_assignees, routing_decide, routing_facts
 from backend.taxonomy.models import Category, Department
 from backend.taxonomy.selectors import category_by_path
 from backend.taxonomy.sla import deadline_for
@@ -89,10 +92,65 @@ def _service_area_check(point: Point, areas: list[AreaRef]) -> None:
     raise DomainValidationError({"lat": [message], "lon": [message]})
 
 
-def _default_department(category: Category | None) -> Department | None:
-    if category is not None and category.department_id is not None:
-        return category.department
-    return Department.objects.filter(code=settings.TRIAGE_DEPARTMENT_CODE).first()
+def _routed_deadline(
+    decision: Decision, category: Category | None, start: datetime
+) -> datetime | None:
+    """A rule's deadline overrides the category's service level."""
+    if decision.deadline:
+        return decision.deadline_at(start)
+    if category is None:
+        return None
+    return deadline_for(
+        sla_working_days=category.sla_working_days, sla_hours=category.sla_hours, start=start
+    )
+
+
+def _routing_events(
+    decision: Decision,
+    department: Department | None,
+    contractor: Contractor | None,
+    *,
+    from_department: str | None,
+    from_contractor: str | None,
+    assignee_changed: bool = True,
+) -> list[NewEvent]:
+    """`routed` (which rule of which version, on what) and `assigned` (who).
+
+    Without an active rule set the fallback decides and there is nothing to record beyond the
+    assignment. The `assigned` payload keys are a contract: the contractors subscriber reads them.
+    """
+    events = []
+    if decision.ruleset_version is not None:
+        events.append(
+            NewEvent(
+                type=ReportEvent.Type.ROUTED,
+                internal_payload={
+                    "rule": decision.rule,
+                    "ruleset_version": decision.ruleset_version,
+                    "reason": decision.reason,
+                    "matched": decision.matched,
+                    "priority": decision.priority,
+                    "deadline": decision.deadline,
+                    "needs_triage": decision.needs_triage,
+                },
+            )
+        )
+    if assignee_changed:
+        events.append(
+            NewEvent(
+                type=ReportEvent.Type.ASSIGNED,
+                internal_payload={
+                    "department": department.code if department else None,
+                    "contractor": contractor.code if contractor else None,
+                    "from": from_department,
+                    "from_contractor": from_contractor,
+                    "reason": decision.reason,
+                    "rule": decision.rule,
+                    "ruleset_version": decision.ruleset_version,
+                },
+            )
+        )
+    return events
 
 
 def report_create(
@@ -137,8 +195,18 @@ def report_create(
 
     report_id = uuid.uuid4()
     now = timezone.now()
-    department = _default_department(category)
-    needs_triage = category is None or category.department_id is None
+    # In memory, from what is at hand: the areas above are the only spatial query.
+    decision = routing_decide(
+        facts=routing_facts(
+            category=category,
+            areas=areas,
+            text=text,
+            source=source,
+            priority=Report.Priority.NORMAL,
+            at=now,
+        )
+    )
+    department, contractor = decision_assignees(decision, category)
     report = Report(
         id=report_id,
         tracking_token_hash=tracking_token_hash_for(report_id),
@@ -156,16 +224,10 @@ def report_create(
         suggestion_probability=prediction.best.probability if prediction else None,
         suggestion_applied=applied,
         department=department,
-        needs_triage=needs_triage,
-        deadline=(
-            deadline_for(
-                sla_working_days=category.sla_working_days,
-                sla_hours=category.sla_hours,
-                start=now,
-            )
-            if category
-            else None
-        ),
+        contractor=contractor,
+        priority=decision.priority or Report.Priority.NORMAL,
+        needs_triage=decision.needs_triage,
+        deadline=_routed_deadline(decision, category, now),
     )
     written: list[str] = []
     try:
@@ -190,13 +252,8 @@ def report_create(
                         },
                     ),
                     *_classified_events(prediction, threshold, applied, resident_category),
-                    NewEvent(
-                        type=ReportEvent.Type.ASSIGNED,
-                        internal_payload={
-                            "department": department.code if department else None,
-                            "reason": "category_default" if not needs_triage else "triage",
-                            "needs_triage": needs_triage,
-                        },
+                    *_routing_events(
+                        decision, department, contractor, from_department=None, from_contractor=None
                     ),
                 ],
             )
@@ -424,6 +481,8 @@ def report_update(
     report = _locked(report_id)
     new_events: list[NewEvent] = []
     fields: list[str] = []
+    reroute = False
+    areas: list[AreaRef] | None = None
 
     if category is not _UNSET and category is None:
         raise DomainValidationError.single("category", "A report's category cannot be cleared.")
@@ -454,21 +513,7 @@ def report_update(
             start=report.created_at,
         )
         fields += ["category", "category_verified", "deadline"]
-        if not report.assigned_manually:
-            department = _default_department(category)
-            if department != report.department:
-                new_events.append(
-                    NewEvent(
-                        type=ReportEvent.Type.ASSIGNED,
-                        internal_payload={
-                            "department": department.code if department else None,
-                            "from": report.department.code if report.department else None,
-                            "reason": "category_default",
-                        },
-                    )
-                )
-                report.department = department
-                fields.append("department")
+        reroute = True
 
     if priority is not _UNSET and priority != report.priority:
         if priority not in Report.Priority.values:
@@ -498,6 +543,16 @@ def report_update(
         report.location_source = Report.LocationSource.STAFF
         report.areas.set([area.id for area in areas])
         fields += ["location", "location_source"]
+        reroute = True
+
+    if reroute and not report.assigned_manually:
+        fields += _reroute(
+            report,
+            areas,
+            new_events,
+            keep_priority=priority is not _UNSET,
+            keep_triage=needs_triage is not _UNSET,
+        )
 
     if needs_triage is not _UNSET and needs_triage != report.needs_triage:
         new_events.append(
@@ -513,6 +568,73 @@ def report_update(
         events_append(report=report, actor=actor, events=new_events)
         _save(report, fields)
     return report
+
+
+def _reroute(
+    report: Report,
+    areas: list[AreaRef] | None,
+    new_events: list[NewEvent],
+    *,
+    keep_priority: bool,
+    keep_triage: bool,
+) -> list[str]:
+    """Route a corrected report again, as of when it was made (time windows, deadline).
+
+    What staff set in the same request (priority, triage flag) wins over the rules.
+    """
+    if areas is None:
+        area_keys: list[str] = [f"{t}:{c}" for t, c in report.areas.values_list("type", "code")]
+    else:
+        area_keys = [f"{a.type}:{a.code}" for a in areas]
+    decision = routing_decide(
+        facts=routing_facts(
+            category=report.category,
+            areas=area_keys,
+            text=report.text,
+            source=report.source,
+            priority=report.priority,
+            at=report.created_at,
+        )
+    )
+    department, contractor = decision_assignees(decision, report.category)
+    previous = report.department.code if report.department else None
+    previous_contractor = report.contractor.code if report.contractor else None
+    changed = department != report.department or contractor != report.contractor
+    new_events += _routing_events(
+        decision,
+        department,
+        contractor,
+        from_department=previous,
+        from_contractor=previous_contractor,
+        assignee_changed=changed,
+    )
+    fields: list[str] = []
+    if changed:
+        report.department = department
+        report.contractor = contractor
+        fields += ["department", "contractor"]
+    if decision.deadline:
+        report.deadline = decision.deadline_at(report.created_at)
+        fields.append("deadline")
+    if decision.priority and not keep_priority and decision.priority != report.priority:
+        new_events.append(
+            NewEvent(
+                type=ReportEvent.Type.PRIORITY_CHANGED,
+                internal_payload={"from": report.priority, "to": decision.priority},
+            )
+        )
+        report.priority = decision.priority
+        fields.append("priority")
+    if not keep_triage and decision.needs_triage != report.needs_triage:
+        new_events.append(
+            NewEvent(
+                type=ReportEvent.Type.TRIAGE_CHANGED,
+                internal_payload={"from": report.needs_triage, "to": decision.needs_triage},
+            )
+        )
+        report.needs_triage = decision.needs_triage
+        fields.append("needs_triage")
+    return fields
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import classifier, views
+from . import classifier, routing, views
 
 urlpatterns = [
     path("reports/", views.ReportListView.as_view(), name="staff-reports"),
@@ -40,4 +40,7 @@ urlpatterns = [
         classifier.LiveAccuracyView.as_view(),
         name="staff-classifier-live-accuracy",
     ),
+    path("routing/ruleset/", routing.RuleSetView.as_view(), name="staff-routing-ruleset"),
+    path("routing/explain/", routing.RoutingExplainView.as_view(), name="staff-routing-explain"),
+    path("routing/preview/", routing.RoutingPreviewView.as_view(), name="staff-routing-preview"),
 ]

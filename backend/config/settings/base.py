@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "backend.reports",
     "backend.notifications",
     "backend.classification",
+    "backend.routing",
 ]
 
 # Sync-only variants of Django's own (see frontend_api/common/middleware.py for why).

@@ -1,6 +1,6 @@
 """Domain settings: what a municipality tunes without touching code."""
 
-from .env import env
+from .env import BASE_DIR, env
 
 # Photos
 PHOTO_MAX_COUNT = env.int("PHOTO_MAX_COUNT", default=5)
@@ -33,3 +33,11 @@ CLASSIFIER_CONFIDENCE_THRESHOLD = env.float("CLASSIFIER_CONFIDENCE_THRESHOLD", d
 CLASSIFIER_RELOAD_SECONDS = env.float("CLASSIFIER_RELOAD_SECONDS", default=10.0)
 # The weekly retraining runs only when at least this many new labelled reports exist.
 CLASSIFIER_RETRAIN_MIN_NEW_EXAMPLES = env.int("CLASSIFIER_RETRAIN_MIN_NEW_EXAMPLES", default=50)
+
+# Routing
+# The rule files `manage.py routing_rules` reads by default (relative to the project).
+ROUTING_RULES_DIR = env.path("ROUTING_RULES_DIR", default=BASE_DIR / "routing_rules")
+# How often a process checks whether another rule set version was activated.
+ROUTING_RELOAD_SECONDS = env.float("ROUTING_RELOAD_SECONDS", default=5.0)
+# How far back a preview of a proposed rule set may look.
+ROUTING_PREVIEW_MAX_DAYS = env.int("ROUTING_PREVIEW_MAX_DAYS", default=90)

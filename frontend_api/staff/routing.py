@@ -1,0 +1,273 @@
+"""Staff view of the routing rules: the active set, uploading a new one, explain and preview.
+
+Uploading takes JSON: ``{"files": {"10-trees.yaml": "<YAML text>", ...}}`` — the whole set,
+every file, as it would lie in ``routing_rules/``. A refused set answers 400 with every problem
+(file, rule, field) and leaves the active set active.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.reports.models import Report
+from backend.routing.engine import Decision, TraceEntry
+from backend.routing.models import RuleSet
+from backend.routing.selectors import routing_explain, ruleset_active, ruleset_preview, rulesets
+from backend.routing.services import RuleSetInvalid, ruleset_load
+from backend.routing.validation import ruleset_validate
+from frontend_api.common.errors import error_body
+from frontend_api.common.permissions import IsMunicipalAdmin, IsMunicipalStaff
+from frontend_api.common.serializers import ErrorSerializer, FiniteFloatField
+
+_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input; `fields` names each field."),
+    401: ErrorSerializer,
+    403: ErrorSerializer,
+}
+
+
+class ProblemSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    rule = serializers.CharField(allow_null=True)
+    field = serializers.CharField(help_text="JSON pointer into the file")
+    message = serializers.CharField()
+
+
+class RuleSetSummarySerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    content_hash = serializers.CharField()
+    rule_count = serializers.IntegerField()
+    loaded_by = serializers.CharField(source="loaded_by.username", allow_null=True, default=None)
+    loaded_at = serializers.DateTimeField()
+    is_active = serializers.BooleanField()
+    activated_at = serializers.DateTimeField(allow_null=True)
+
+
+class RuleSetSerializer(RuleSetSummarySerializer):
+    warnings = ProblemSerializer(many=True)
+    files = serializers.DictField(child=serializers.CharField(), help_text="file name -> YAML")
+
+
+class RuleSetOverviewSerializer(serializers.Serializer):
+    active = RuleSetSerializer(allow_null=True)
+    versions = RuleSetSummarySerializer(many=True, help_text="the latest versions, newest first")
+
+
+class RuleSetUploadSerializer(serializers.Serializer):
+    files = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=500_000, trim_whitespace=False),
+        allow_empty=False,
+        help_text="every file of the set: name (*.yaml) -> YAML text",
+    )
+
+    def validate_files(self, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > 100:
+            raise serializers.ValidationError("At most 100 files.")
+        return value
+
+
+class RuleSetLoadedSerializer(RuleSetSerializer):
+    created = serializers.BooleanField(
+        help_text="false: this content was loaded before; that version is active again"
+    )
+
+
+class ExplainInputSerializer(serializers.Serializer):
+    lat = FiniteFloatField(min_value=-90, max_value=90)
+    lon = FiniteFloatField(min_value=-180, max_value=180)
+    category = serializers.CharField(required=False, allow_null=True, default=None)
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        Report.Source.choices, default=Report.Source.APP
+    )
+    priority = serializers.ChoiceField(Report.Priority.choices, default=Report.Priority.NORMAL)
+    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class AssigneeSerializer(serializers.Serializer):
+    department = serializers.CharField(allow_null=True)
+    contractor = serializers.CharField(allow_null=True)
+
+
+class DecisionSerializer(serializers.Serializer):
+    assign = AssigneeSerializer()
+    reason = serializers.ChoiceField(["rule", "category_default", "triage"])
+    rule = serializers.CharField(allow_null=True)
+    ruleset_version = serializers.IntegerField(allow_null=True)
+    priority = serializers.CharField(allow_null=True)
+    deadline = serializers.DictField(allow_null=True)
+    needs_triage = serializers.BooleanField()
+    matched = serializers.ListField(
+        child=serializers.DictField(), help_text="each matching rule and what its conditions hit"
+    )
+
+
+class TraceEntrySerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    file = serializers.CharField()
+    outcome = serializers.ChoiceField(["failed", "applied", "matched"])
+    condition = serializers.CharField(allow_null=True, help_text="the first condition that failed")
+    detail = serializers.CharField()
+
+
+class ExplainSerializer(serializers.Serializer):
+    areas = serializers.ListField(child=serializers.CharField())
+    decision = DecisionSerializer()
+    rules = TraceEntrySerializer(many=True, help_text="every rule up to the deciding one")
+
+
+class PreviewInputSerializer(RuleSetUploadSerializer):
+    days = serializers.IntegerField(min_value=1, default=7)
+
+    def validate_days(self, value: int) -> int:
+        if value > settings.ROUTING_PREVIEW_MAX_DAYS:
+            raise serializers.ValidationError(f"At most {settings.ROUTING_PREVIEW_MAX_DAYS} days.")
+        return value
+
+
+class PreviewChangeSerializer(serializers.Serializer):
+    to = AssigneeSerializer()
+    count = serializers.IntegerField()
+    rules = serializers.ListField(child=serializers.CharField())
+    examples = serializers.ListField(child=serializers.DictField())
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = AssigneeSerializer()  # a keyword in Python
+        return fields
+
+
+class PreviewSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    since = serializers.DateTimeField()
+    rules = serializers.IntegerField()
+    reports = serializers.IntegerField()
+    changed = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    assigned_by_hand = serializers.IntegerField(help_text="never re-routed, so unchanged")
+    changes = PreviewChangeSerializer(many=True)
+    warnings = ProblemSerializer(many=True)
+
+
+def _invalid(exc: RuleSetInvalid) -> Response:
+    body = error_body(
+        "invalid_ruleset",
+        f"The rule set has {len(exc.problems)} error(s); nothing was changed.",
+        exc.errors,
+        extra={
+            "errors": [p.as_dict() for p in exc.problems],
+            "warnings": [p.as_dict() for p in exc.warnings],
+        },
+    )
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _ruleset_data(ruleset: RuleSet) -> dict[str, Any]:
+    return RuleSetSerializer(ruleset).data
+
+
+class RuleSetView(APIView):
+    def get_permissions(self):
+        # Reading is for every dispatcher; changing how every report is routed is for admins.
+        return [IsMunicipalAdmin()] if self.request.method == "POST" else [IsMunicipalStaff()]
+
+    @extend_schema(
+        operation_id="staff_routing_ruleset",
+        responses={200: RuleSetOverviewSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
+        tags=["staff"],
+    )
+    def get(self, request: Request) -> Response:
+        active = ruleset_active()
+        return Response(
+            {
+                "active": _ruleset_data(active) if active else None,
+                "versions": RuleSetSummarySerializer(rulesets(), many=True).data,
+            }
+        )
+
+    @extend_schema(
+        operation_id="staff_routing_ruleset_upload",
+        request=RuleSetUploadSerializer,
+        responses={201: RuleSetLoadedSerializer, 200: RuleSetLoadedSerializer, **_ERRORS},
+        description="Validate, store and activate a whole rule set. 201 for a new version, "
+        "200 when the same content was loaded before (that version is active again).",
+        tags=["staff"],
+    )
+    def post(self, request: Request) -> Response:
+        data = RuleSetUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            result = ruleset_load(files=data.validated_data["files"], loaded_by=request.user)
+        except RuleSetInvalid as exc:
+            return _invalid(exc)
+        body = {**_ruleset_data(result.ruleset), "created": result.created}
+        return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
+
+
+def _decision_data(decision: Decision) -> dict[str, Any]:
+    return decision.as_dict()
+
+
+def _trace_data(entry: TraceEntry) -> dict[str, Any]:
+    return {
+        "rule": entry.rule,
+        "file": entry.file,
+        "outcome": entry.outcome,
+        "condition": entry.condition,
+        "detail": entry.detail,
+    }
+
+
+class RoutingExplainView(APIView):
+    permission_classes = [IsMunicipalStaff]
+
+    @extend_schema(
+        operation_id="staff_routing_explain",
+        request=ExplainInputSerializer,
+        responses={200: ExplainSerializer, **_ERRORS},
+        description="Route a hypothetical report with the active set: the decision, and for "
+        "each rule before the deciding one the first condition that failed.",
+        tags=["staff"],
+    )
+    def post(self, request: Request) -> Response:
+        data = ExplainInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        explanation = routing_explain(**data.validated_data)
+        return Response(
+            ExplainSerializer(
+                {
+                    "areas": explanation.areas,
+                    "decision": _decision_data(explanation.decision),
+                    "rules": [_trace_data(e) for e in explanation.trace],
+                }
+            ).data
+        )
+
+
+class RoutingPreviewView(APIView):
+    permission_classes = [IsMunicipalStaff]
+
+    @extend_schema(
+        operation_id="staff_routing_preview",
+        request=PreviewInputSerializer,
+        responses={200: PreviewSerializer, **_ERRORS},
+        description="Re-run a proposed rule set (same shape as the upload) over the reports "
+        "of the last `days` days without changing them: how many would get another assignee, "
+        "from what to what, with examples.",
+        tags=["staff"],
+    )
+    def post(self, request: Request) -> Response:
+        data = PreviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        files = data.validated_data["files"]
+        validation = ruleset_validate(files)
+        if not validation.ok:
+            return _invalid(RuleSetInvalid(validation.errors, validation.warnings))
+        preview = ruleset_preview(files=files, days=data.validated_data["days"])
+        preview["warnings"] = [w.as_dict() for w in validation.warnings]
+        return Response(PreviewSerializer(preview).data)

@@ -9,10 +9,28 @@ class User(AbstractUser):
         CONTRACTOR = "contractor", "Contractor"
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.DISPATCHER)
+    # A contractor's user (and so its API tokens) belongs to exactly one organisation.
+    contractor = models.ForeignKey(
+        "contractors.Contractor",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
 
     @property
     def is_municipal_staff(self) -> bool:
         return self.is_active and self.role in (self.Role.DISPATCHER, self.Role.ADMIN)
+
+    @property
+    def is_contractor_user(self) -> bool:
+        return bool(
+            self.is_active
+            and self.role == self.Role.CONTRACTOR
+            and self.contractor_id is not None
+            and self.contractor is not None
+            and self.contractor.is_active
+        )
 
 
 class ApiToken(models.Model):

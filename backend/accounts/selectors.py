@@ -6,7 +6,7 @@ from .models import ApiToken
 def api_token_for_key(*, key: str) -> ApiToken | None:
     """The live token with this key, with its user, or None."""
     return (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user", "user__contractor")
         .filter(key_hash=token_hash(key), revoked_at__isnull=True, user__is_active=True)
         .first()
     )

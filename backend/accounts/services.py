@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from backend.common.tokens import token_generate, token_hash
+from backend.contractors.models import Contractor
 
 from .models import ApiToken, User
 
@@ -39,3 +40,22 @@ def user_create(*, username: str, role: str, email: str = "", password: str | No
         user.set_unusable_password()
     user.save()
     return user
+
+
+def contractor_user_for(*, contractor: Contractor) -> User:
+    """The organisation's API user: its tokens act for the organisation and nothing else."""
+    user = User.objects.filter(role=User.Role.CONTRACTOR, contractor=contractor).first()
+    if user is None:
+        user = User(
+            username=f"contractor-{contractor.code}",
+            role=User.Role.CONTRACTOR,
+            contractor=contractor,
+            email=contractor.email,
+        )
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def contractor_token_create(*, contractor: Contractor, name: str) -> tuple[ApiToken, str]:
+    return api_token_create(user=contractor_user_for(contractor=contractor), name=name)

@@ -38,6 +38,11 @@ class ActorRef:
     def staff(cls, user: Any) -> "ActorRef":
         return cls(kind=Actor.STAFF, user=user)
 
+    @classmethod
+    def contractor(cls, user: Any = None) -> "ActorRef":
+        """A contractor's API user, or None for someone acting through a one-time link."""
+        return cls(kind=Actor.CONTRACTOR, user=user)
+
 
 @dataclass
 class NewEvent:

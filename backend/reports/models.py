@@ -179,6 +179,13 @@ class ReportEvent(models.Model):
         NOTE_ADDED = "note_added"
         PHOTO_PROCESSED = "photo_processed"
         PHOTO_FAILED = "photo_failed"
+        # The contractor's assignment lifecycle (backend/contractors); internal events.
+        ASSIGNMENT_OFFERED = "assignment_offered"
+        ASSIGNMENT_ACCEPTED = "assignment_accepted"
+        ASSIGNMENT_REJECTED = "assignment_rejected"
+        ASSIGNMENT_PROGRESS = "assignment_progress"
+        ASSIGNMENT_COMPLETED = "assignment_completed"
+        ASSIGNMENT_WITHDRAWN = "assignment_withdrawn"
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import classifier, routing, views
+from . import classifier, contractors, routing, views
 
 urlpatterns = [
     path("reports/", views.ReportListView.as_view(), name="staff-reports"),
@@ -24,6 +24,26 @@ urlpatterns = [
         "reports/<uuid:report_id>/events/",
         views.ReportEventsView.as_view(),
         name="staff-report-events",
+    ),
+    path(
+        "reports/<uuid:report_id>/assignments/",
+        contractors.ReportAssignmentsView.as_view(),
+        name="staff-report-assignments",
+    ),
+    path(
+        "assignments/<uuid:assignment_id>/withdraw/",
+        contractors.AssignmentWithdrawView.as_view(),
+        name="staff-assignment-withdraw",
+    ),
+    path(
+        "webhook-deliveries/",
+        contractors.WebhookMessagesView.as_view(),
+        name="staff-webhook-deliveries",
+    ),
+    path(
+        "webhook-deliveries/<uuid:message_id>/redeliver/",
+        contractors.WebhookRedeliverView.as_view(),
+        name="staff-webhook-redeliver",
     ),
     path(
         "classifier/versions/",

@@ -1,0 +1,40 @@
+"""What a contractor may see of a report: its work, never the resident's contact details."""
+
+from typing import Any
+
+from django.conf import settings
+
+from backend.reports.models import Report
+
+from .models import Assignment
+
+
+def _category(report: Report) -> dict[str, Any] | None:
+    category = report.category
+    if category is None:
+        return None
+    return {"slug": category.path, "name_nl": category.name_nl, "name_en": category.name_en}
+
+
+def report_for_contractor(report: Report) -> dict[str, Any]:
+    """Built field by field from an allow-list, so a new contact column cannot leak by default."""
+    return {
+        "id": str(report.id),
+        "text": report.text,
+        "category": _category(report),
+        "priority": report.priority,
+        "status": report.status,
+        "location": {"lat": report.location.y, "lon": report.location.x},
+        "deadline": report.deadline.isoformat() if report.deadline else None,
+        "created_at": report.created_at.isoformat(),
+    }
+
+
+def assignment_for_webhook(assignment: Assignment) -> dict[str, Any]:
+    return {
+        "id": str(assignment.id),
+        "state": assignment.state,
+        "offered_at": assignment.offered_at.isoformat(),
+        "report": report_for_contractor(assignment.report),
+        "url": f"{settings.PUBLIC_BASE_URL}/api/v1/contractor/assignments/{assignment.id}/",
+    }

@@ -1,0 +1,227 @@
+"""Signed webhooks to a contractor's own system, with a delivery log and retries.
+
+Every message is signed with HMAC-SHA256 over ``timestamp + "." + body`` using the
+organisation's secret and carries its id (the receiver's idempotency key). A failed attempt
+is retried after 1, 2, 4, ... times the base delay, until the retry window (24 hours) is over.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from backend.reports.models import Report
+
+from .models import Assignment, Contractor, WebhookAttempt, WebhookMessage
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Meldpunt-Signature"
+TIMESTAMP_HEADER = "X-Meldpunt-Timestamp"
+EVENT_ID_HEADER = "X-Meldpunt-Event-Id"
+EVENT_TYPE_HEADER = "X-Meldpunt-Event-Type"
+
+
+def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
+    """The hex HMAC-SHA256 of ``timestamp + "." + body`` (sent as ``sha256=<hex>``)."""
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def webhook_body(message: WebhookMessage) -> bytes:
+    envelope = {
+        "id": str(message.id),
+        "type": message.type,
+        "created_at": message.created_at.isoformat(),
+        "data": message.payload,
+    }
+    return json.dumps(
+        envelope, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":")
+    ).encode()
+
+
+def webhook_retry_delay(attempt: int) -> timedelta:
+    """How long to wait after the ``attempt``-th failed attempt (1-based)."""
+    return timedelta(seconds=settings.CONTRACTOR_WEBHOOK_BASE_DELAY_SECONDS * 2 ** (attempt - 1))
+
+
+def _window() -> timedelta:
+    return timedelta(hours=settings.CONTRACTOR_WEBHOOK_RETRY_HOURS)
+
+
+def webhook_enqueue(
+    *,
+    contractor: Contractor,
+    type: str,
+    data: dict[str, Any],
+    report: Report | None = None,
+    assignment: Assignment | None = None,
+    source_event_id: int | None = None,
+) -> WebhookMessage | None:
+    """Store a message for an organisation with a webhook and send it after commit.
+
+    Idempotent per (source event, organisation, type): the outbox may hand an event over twice.
+    """
+    if not contractor.webhook_url:
+        return None
+    now = timezone.now()
+    if source_event_id is not None:
+        existing = WebhookMessage.objects.filter(
+            source_event_id=source_event_id, contractor=contractor, type=type
+        ).first()
+        if existing is not None:
+            return existing
+    message = WebhookMessage.objects.create(
+        contractor=contractor,
+        report=report,
+        assignment=assignment,
+        source_event_id=source_event_id,
+        type=type,
+        payload=data,
+        next_attempt_at=now,
+        give_up_at=now + _window(),
+    )
+    transaction.on_commit(lambda: webhook_dispatch(message.id))
+    return message
+
+
+def webhook_dispatch(message_id: uuid.UUID, eta: datetime | None = None) -> None:
+    from .tasks import webhook_deliver
+
+    try:
+        webhook_deliver.apply_async((str(message_id),), eta=eta, retry=False)
+    except Exception:
+        # The retry sweep (beat) picks up due messages once the broker is back.
+        logger.warning("broker unavailable; webhook %s waits for the sweep", message_id)
+
+
+def webhook_message_attempt(
+    *, message_id: uuid.UUID, now: datetime | None = None
+) -> WebhookAttempt | None:
+    """Make one delivery attempt if the message is due; log it and schedule the next one.
+
+    Returns the logged attempt (its ``next_attempt_at`` set when another one follows), or None
+    when no attempt was due.
+
+    ``now`` is the scheduling clock (tests move it instead of sleeping). The HTTP request runs
+    outside any transaction; the message is claimed first so a concurrent sweep leaves it alone.
+    """
+    now = now or timezone.now()
+    timeout = settings.CONTRACTOR_WEBHOOK_TIMEOUT_SECONDS
+    with transaction.atomic():
+        message = (
+            WebhookMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("contractor")
+            .filter(pk=message_id)
+            .first()
+        )
+        if message is None or message.state != WebhookMessage.State.PENDING:
+            return None
+        if message.next_attempt_at is not None and message.next_attempt_at > now:
+            return None  # not due: an early duplicate task; the scheduled one follows
+        if not message.contractor.webhook_url:
+            # The organisation dropped its integration since: nothing to retry against.
+            message.state = WebhookMessage.State.FAILED
+            message.next_attempt_at = None
+            message.last_error = "The organisation has no webhook URL any more."
+            message.save(update_fields=["state", "next_attempt_at", "last_error"])
+            return None
+        message.attempts += 1
+        number = message.attempts
+        message.next_attempt_at = now + timedelta(seconds=timeout + 60)
+        message.save(update_fields=["attempts", "next_attempt_at"])
+
+    contractor = message.contractor
+    body = webhook_body(message)
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Meldpunt-Webhooks/1",
+        EVENT_ID_HEADER: str(message.id),
+        EVENT_TYPE_HEADER: message.type,
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: "sha256="
+        + webhook_signature(secret=contractor.webhook_secret, timestamp=timestamp, body=body),
+    }
+    status_code: int | None = None
+    excerpt = error = ""
+    started = time.monotonic()
+    try:
+        response = httpx.post(
+            contractor.webhook_url,
+            content=body,
+            headers=headers,
+            timeout=timeout,
+            follow_redirects=False,
+        )
+        status_code = response.status_code
+        excerpt = response.text[:500]
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code}"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
+    duration_ms = int((time.monotonic() - started) * 1000)
+
+    with transaction.atomic():
+        message = WebhookMessage.objects.select_for_update().get(pk=message_id)
+        attempt = WebhookAttempt(
+            message=message,
+            number=number,
+            started_at=now,
+            duration_ms=duration_ms,
+            status_code=status_code,
+            ok=not error,
+            error=error,
+            response_excerpt=excerpt,
+        )
+        if not error:
+            message.state = WebhookMessage.State.DELIVERED
+            message.delivered_at = now
+            message.next_attempt_at = None
+            message.last_error = ""
+        else:
+            message.last_error = error
+            retry_at = now + webhook_retry_delay(number)
+            if retry_at > message.give_up_at:
+                message.state = WebhookMessage.State.FAILED
+                message.next_attempt_at = None
+            else:
+                message.next_attempt_at = retry_at
+                attempt.next_attempt_at = retry_at
+        attempt.save()
+        message.save(update_fields=["state", "delivered_at", "next_attempt_at", "last_error"])
+    if error:
+        logger.info("webhook %s attempt %d failed: %s", message.id, number, error)
+    return attempt
+
+
+@transaction.atomic
+def webhook_message_redeliver(*, message_id: uuid.UUID) -> WebhookMessage:
+    """Send a message again now (same event id), with a fresh retry window."""
+    message = WebhookMessage.objects.select_for_update().get(pk=message_id)
+    now = timezone.now()
+    message.state = WebhookMessage.State.PENDING
+    message.next_attempt_at = now
+    message.give_up_at = now + _window()
+    message.save(update_fields=["state", "next_attempt_at", "give_up_at"])
+    transaction.on_commit(lambda: webhook_dispatch(message.id))
+    return message
+
+
+def webhook_messages_due(*, limit: int = 200) -> list[uuid.UUID]:
+    return list(
+        WebhookMessage.objects.filter(
+            state=WebhookMessage.State.PENDING, next_attempt_at__lte=timezone.now()
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )

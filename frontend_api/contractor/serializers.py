@@ -1,0 +1,101 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from backend.contractors.models import Assignment
+from backend.reports.workflow import Resolution
+from frontend_api.common.serializers import LocationSerializer
+
+
+class AssignmentListQuerySerializer(serializers.Serializer):
+    state = serializers.CharField(required=False, help_text="one state, or several comma-separated")
+    overdue = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="open assignments past the report's deadline (false: all others)",
+    )
+    area = serializers.CharField(
+        required=False, max_length=120, help_text='"type:code" (e.g. "district:centrum") or code'
+    )
+    cursor = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100, default=25)
+
+    def validate_state(self, value: str) -> list[str]:
+        states = [part.strip() for part in value.split(",") if part.strip()]
+        unknown = [s for s in states if s not in Assignment.State.values]
+        if unknown:
+            raise serializers.ValidationError(f"Unknown state: {', '.join(unknown)}.")
+        return states
+
+
+class ContractorCategorySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name_nl = serializers.CharField()
+    name_en = serializers.CharField()
+
+
+class ContractorPhotoSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    thumbnail_url = serializers.URLField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+
+class ContractorReportSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    text = serializers.CharField()
+    category = ContractorCategorySerializer(allow_null=True)
+    priority = serializers.CharField()
+    status = serializers.CharField()
+    location = LocationSerializer()
+    deadline = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class AssignmentSummarySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    state = serializers.CharField()
+    offered_at = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    scheduled_for = serializers.DateTimeField(allow_null=True)
+    report = ContractorReportSerializer()
+
+
+class AssignmentDetailSerializer(AssignmentSummarySerializer):
+    photos = ContractorPhotoSerializer(many=True, help_text="the report's processed photos")
+    after_photos = ContractorPhotoSerializer(many=True, help_text="the contractor's own photos")
+    after_photos_processing = serializers.IntegerField()
+    reject_reason = serializers.CharField(allow_blank=True)
+    progress_note = serializers.CharField(allow_blank=True)
+    completion_note = serializers.CharField(allow_blank=True)
+    resolution = serializers.CharField(allow_blank=True)
+    withdraw_reason = serializers.CharField(allow_blank=True)
+
+
+class AssignmentPageSerializer(serializers.Serializer):
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = AssignmentSummarySerializer(many=True)
+
+
+class RejectInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class ProgressInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=4000)
+    scheduled_for = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class CompleteInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    resolution = serializers.ChoiceField(choices=Resolution.choices, default=Resolution.FIXED)
+    photos = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False),
+        required=False,
+        default=list,
+        max_length=settings.PHOTO_MAX_COUNT,
+        help_text="0 to 5 photos of the finished work (JPEG, PNG, WebP, HEIC); multipart only.",
+    )

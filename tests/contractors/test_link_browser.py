@@ -9,6 +9,7 @@ from django.core import mail
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -61,7 +62,10 @@ def test_contractor_accepts_and_completes_with_a_photo_from_the_phone(
     assert url.startswith(live_server.url)
     photo = tmp_path / "after.jpg"
     Image.new("RGB", (640, 480), (40, 160, 60)).save(photo, "JPEG")
-    wait = WebDriverWait(browser, 15)
+    # Each form posts and the page reloads: an element found a moment before may be gone.
+    wait = WebDriverWait(
+        browser, 15, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+    )
 
     browser.get(url)
     report = refreshed(assignment.report)

@@ -90,12 +90,27 @@ active_model = _ActiveModel()
 
 def predict(text: str, *, top: int = 3) -> Prediction | None:
     """The top sub and main categories for a text, or None while no version is active."""
+    predictions = predict_many([text], top=top)
+    return predictions[0] if predictions else None
+
+
+def predict_many(texts: list[str], *, top: int = 3) -> list[Prediction] | None:
+    """`predict` for many texts at once: one pass through the model costs little more than
+    one text's, so a worker classifying a batch of reports does it in one call."""
     loaded = active_model.get()
     if loaded is None:
         return None
+    if not texts:
+        return []
     version, model = loaded
-    probabilities = model.predict_proba([clean_text(text)])[0]
     classes = model.classes_
+    return [
+        _prediction(version, classes, probabilities, top)
+        for probabilities in model.predict_proba([clean_text(text) for text in texts])
+    ]
+
+
+def _prediction(version: str, classes: Any, probabilities: Any, top: int) -> Prediction:
     order = probabilities.argsort()[::-1]
     subs = [Suggestion(slug=str(classes[i]), probability=float(probabilities[i])) for i in order]
     main_totals: dict[str, float] = {}

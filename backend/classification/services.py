@@ -139,56 +139,62 @@ def training_examples() -> list[Example]:
     return seed_examples() + labelled
 
 
-def suggestion_record(*, report_id: Any) -> bool:
-    """Classify a report whose resident chose the category, to measure the model against it.
+def suggestions_record(*, report_ids: list[Any]) -> int:
+    """Classify reports whose resident chose the category, to measure the model against them.
 
-    Idempotent: a report that has its suggestion already is left alone. Returns whether one
-    was recorded.
+    One model pass and one locking query for the whole batch (the worker gets new reports in
+    batches under load). Idempotent: a report that has its suggestion already is left alone.
+    Returns how many were recorded.
     """
     from backend.reports.events import ActorRef, NewEvent, events_append
     from backend.reports.models import Report, ReportEvent
 
-    from .predict import predict
+    from .predict import predict_many
 
-    text = (
-        Report.objects.filter(pk=report_id, suggestion_probability__isnull=True)
-        .values_list("text", flat=True)
-        .first()
+    rows = list(
+        Report.objects.filter(pk__in=report_ids, suggestion_probability__isnull=True)
+        .values_list("id", "text")
+        .order_by("pk")
     )
-    if text is None:
-        return False
-    prediction = predict(text)  # outside the transaction: no lock held while it runs
-    if prediction is None:
-        return False
+    if not rows:
+        return 0
+    predictions = predict_many([text for _, text in rows])  # no lock held while it runs
+    if not predictions:
+        return 0
+    by_report = {report_id: p for (report_id, _), p in zip(rows, predictions, strict=True)}
+    threshold = settings.CLASSIFIER_CONFIDENCE_THRESHOLD
+    recorded = []
     with transaction.atomic():
-        report = (
+        reports = (
             Report.objects.select_for_update(of=("self",))
             .select_related("category")
-            .get(pk=report_id)
+            .filter(pk__in=list(by_report), suggestion_probability__isnull=True)
+            .order_by("pk")  # one lock order for every worker: no deadlocks
         )
-        if report.suggestion_probability is not None:
-            return False
-        report.suggested_category = category_by_path(prediction.best.slug)
-        report.suggestion_probability = prediction.best.probability
-        events_append(
-            report=report,
-            actor=ActorRef.system(),
-            events=[
-                NewEvent(
-                    type=ReportEvent.Type.CLASSIFIED,
-                    internal_payload=classified_payload(
-                        prediction,
-                        threshold=settings.CLASSIFIER_CONFIDENCE_THRESHOLD,
-                        applied=False,
-                        resident_category=report.category.path if report.category else None,
-                    ),
-                )
-            ],
+        for report in reports:
+            prediction = by_report[report.id]
+            report.suggested_category = category_by_path(prediction.best.slug)
+            report.suggestion_probability = prediction.best.probability
+            events_append(
+                report=report,
+                actor=ActorRef.system(),
+                events=[
+                    NewEvent(
+                        type=ReportEvent.Type.CLASSIFIED,
+                        internal_payload=classified_payload(
+                            prediction,
+                            threshold=threshold,
+                            applied=False,
+                            resident_category=report.category.path if report.category else None,
+                        ),
+                    )
+                ],
+            )
+            recorded.append(report)
+        Report.objects.bulk_update(
+            recorded, ["suggested_category", "suggestion_probability", "last_event_seq"]
         )
-        report.save(
-            update_fields=["suggested_category", "suggestion_probability", "last_event_seq"]
-        )
-    return True
+    return len(recorded)
 
 
 def classified_payload(

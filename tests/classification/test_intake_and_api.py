@@ -1,6 +1,6 @@
 import pytest
 
-from backend.classification.services import classifier_train, suggestion_record
+from backend.classification.services import classifier_train, suggestions_record
 from backend.reports.models import OutboxEntry, Report, ReportEvent
 from backend.reports.outbox import outbox_entries_publish
 from tests.conftest import DAM
@@ -60,13 +60,36 @@ def test_the_residents_choice_stands_and_the_suggestion_is_recorded_after_commit
     assert not ReportEvent.objects.filter(report=report, type="classified").exists()
     entries = list(OutboxEntry.objects.filter(event__report=report).values_list("pk", flat=True))
     outbox_entries_publish(entry_ids=entries)
-    assert suggestion_record(report_id=report.id) is False  # a retried fan-out adds nothing
+    assert suggestions_record(report_ids=[report.id]) == 0  # a retried fan-out adds nothing
     assert ReportEvent.objects.filter(report=report, type="classified").count() == 1
     report.refresh_from_db()
     assert report.category.path == "afval/grofvuil" and not report.suggestion_applied
     event = _classified(report)
     assert event["applied"] is False and event["resident_category"] == "afval/grofvuil"
     assert report.suggested_category.path == "wegen-verkeer-straatmeubilair/straatverlichting"
+
+
+def test_a_batch_of_new_reports_is_classified_in_one_pass_each_with_its_own_suggestion(
+    public_client, trained
+):
+    from backend.classification.predict import predict
+
+    texts = {
+        "De lantaarnpaal voor ons huis doet het niet": "afval/grofvuil",
+        "Er staat een oude bank en een matras op de stoep": "afval/grofvuil",
+    }
+    reports = [_create(public_client, text=t, category=c)[0] for t, c in texts.items()]
+    entries = list(
+        OutboxEntry.objects.filter(event__report__in=reports).values_list("pk", flat=True)
+    )
+    outbox_entries_publish(entry_ids=entries)  # one batch: both `created` events
+    for report in reports:
+        report.refresh_from_db()
+        alone = predict(report.text)
+        assert report.suggested_category.path == alone.best.slug
+        assert report.suggestion_probability == pytest.approx(alone.best.probability)
+        assert _classified(report)["suggestions"][0]["slug"] == alone.best.slug
+        assert report.last_event_seq == ReportEvent.objects.filter(report=report).count()
 
 
 def test_without_an_active_version_intake_still_works(public_client):

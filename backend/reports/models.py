@@ -177,6 +177,15 @@ class ReportEvent(models.Model):
         NOTE_ADDED = "note_added"
         PHOTO_PROCESSED = "photo_processed"
         PHOTO_FAILED = "photo_failed"
+        # The resident's answers and the push channels (backend/notifications).
+        RESIDENT_REPLIED = "resident_replied"
+        FEEDBACK_RECEIVED = "feedback_received"
+        MERGED = "merged"
+        DUPLICATE_MERGED = "duplicate_merged"
+        FOLLOWER_ADDED = "follower_added"
+        MAIL_FAILED = "mail_failed"
+        PUSH_FAILED = "push_failed"
+        CONTACT_ERASED = "contact_erased"
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import classifier, views
+from . import classifier, merge, views
 
 urlpatterns = [
     path("reports/", views.ReportListView.as_view(), name="staff-reports"),
@@ -24,6 +24,11 @@ urlpatterns = [
         "reports/<uuid:report_id>/events/",
         views.ReportEventsView.as_view(),
         name="staff-report-events",
+    ),
+    path(
+        "reports/<uuid:report_id>/merge/",
+        merge.ReportMergeView.as_view(),
+        name="staff-report-merge",
     ),
     path(
         "classifier/versions/",

@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 from channels.layers import get_channel_layer
+from django.db import connection
 
 from backend.reports.models import ReportEvent
 from backend.reports.presentation import public_event
@@ -19,14 +20,38 @@ def report_group(report_id: object) -> str:
     return f"report.{report_id}"
 
 
-def _messages(event: ReportEvent) -> list[tuple[str, dict[str, Any]]]:
+# For each public event: the seq of the report's public event before it (0 for none). A socket
+# that last sent an older one knows, without asking the database, that it missed something.
+_PREVIOUS_PUBLIC_SQL = """
+    SELECT e.id,
+           COALESCE((SELECT max(p.seq) FROM reports_reportevent p
+                     WHERE p.report_id = e.report_id AND p.is_public AND p.seq < e.seq), 0)
+    FROM reports_reportevent e
+    WHERE e.id = ANY(%s)
+"""
+
+
+def _previous_public_seqs(events: list[ReportEvent]) -> dict[int, int]:
+    ids = [event.pk for event in events if event.is_public]
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_PREVIOUS_PUBLIC_SQL, [ids])
+        return dict(cursor.fetchall())
+
+
+def _messages(event: ReportEvent, previous: dict[int, int]) -> list[tuple[str, dict[str, Any]]]:
     report = event.report
     messages = []
     if event.is_public:
         messages.append(
             (
                 report_group(report.id),
-                {"type": "report.event", "event": public_event(event, report)},
+                {
+                    "type": "report.event",
+                    "event": public_event(event, report),
+                    "prev": previous.get(event.pk, 0),
+                },
             )
         )
     messages.append(
@@ -75,7 +100,8 @@ def realtime_publish(events: list[ReportEvent]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    messages = [message for event in events for message in _messages(event)]
+    previous = _previous_public_seqs(events)
+    messages = [message for event in events for message in _messages(event, previous)]
 
     async def send_all() -> None:
         for group, message in messages:

@@ -186,6 +186,15 @@ class ReportEvent(models.Model):
         ASSIGNMENT_PROGRESS = "assignment_progress"
         ASSIGNMENT_COMPLETED = "assignment_completed"
         ASSIGNMENT_WITHDRAWN = "assignment_withdrawn"
+        # The resident's answers and the push channels (backend/notifications).
+        RESIDENT_REPLIED = "resident_replied"
+        FEEDBACK_RECEIVED = "feedback_received"
+        MERGED = "merged"
+        DUPLICATE_MERGED = "duplicate_merged"
+        FOLLOWER_ADDED = "follower_added"
+        MAIL_FAILED = "mail_failed"
+        PUSH_FAILED = "push_failed"
+        CONTACT_ERASED = "contact_erased"
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField()

@@ -90,12 +90,14 @@ def report_events(report: Report) -> QuerySet[ReportEvent]:
 
 @dataclass(frozen=True)
 class NearbyReport:
-    """What the intake response may say about another resident's report: no id, no text."""
+    """What the intake response may say about another resident's report: no text, and its id
+    only to derive a follow token (never shown)."""
 
     category_id: int
     status: str
     created_at: datetime
     distance_m: float
+    id: uuid.UUID
 
 
 # Hand-written SQL for the same reason as geo.selectors.areas_containing: every intake runs
@@ -111,7 +113,7 @@ _NEARBY_SQL = """
         WHERE ST_DWithin(r.location, here.point, %(box)s)
     )
     SELECT n.category_id, n.status, n.created_at,
-           ST_Distance(n.location::geography, here.point::geography) AS metres
+           ST_Distance(n.location::geography, here.point::geography) AS metres, n.id
     FROM near n, here
     WHERE n.category_id = %(category)s
       AND n.status = ANY(%(statuses)s)

@@ -98,6 +98,9 @@ class DuplicateSummarySerializer(serializers.Serializer):
     status_text = serializers.CharField()
     distance_m = serializers.FloatField()
     created_at = serializers.DateTimeField()
+    follow_token = serializers.CharField(
+        help_text="Follow that report instead: POST /api/v1/public/reports/{follow_token}/follow/"
+    )
 
 
 class LinksSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from backend.classification.predict import predict
 from backend.common.errors import DomainValidationError
+from backend.notifications.services import follow_token_for
 from backend.reports.models import Attachment, Report
 from backend.reports.presentation import public_event
 from backend.reports.selectors import (
@@ -69,6 +70,7 @@ def _created_body(report: Report, *, photos: int) -> dict:
                 "status_text": status_text(other.status, report.language),
                 "distance_m": round(other.distance_m, 1),
                 "created_at": other.created_at.isoformat(),
+                "follow_token": follow_token_for(other.id),
             }
             # Same category by definition: the report's own is the duplicates' category.
             for other in possible_duplicates(report)

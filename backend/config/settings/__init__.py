@@ -6,5 +6,6 @@ from .contractors import *  # noqa: F403
 from .database import *  # noqa: F403
 from .logging import *  # noqa: F403
 from .meldpunt import *  # noqa: F403
+from .notifications import *  # noqa: F403
 from .redis import *  # noqa: F403
 from .storage import *  # noqa: F403

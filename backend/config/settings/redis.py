@@ -39,6 +39,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "backend.reports.tasks.attachments_retry_pending",
         "schedule": 300.0,
     },
+    # Mail and push deliveries whose task never ran (broker down) or is due for a retry.
+    "notification-deliveries-sweep": {
+        "task": "backend.notifications.tasks.deliveries_sweep",
+        "schedule": env.float("DELIVERY_SWEEP_SECONDS", default=30.0),
+    },
+    "contact-details-erase": {
+        "task": "backend.notifications.tasks.contact_details_erase_due",
+        "schedule": 3600.0,
+    },
 }
 
 CHANNEL_LAYERS = {

@@ -124,7 +124,14 @@ def test_possible_duplicates_are_open_same_category_reports_within_50_metres(pub
     assert len(duplicates) == 1
     assert 25 < duplicates[0]["distance_m"] < 35
     assert duplicates[0]["category"]["slug"] == "afval/container-is-vol"
-    assert set(duplicates[0]) == {"category", "status", "status_text", "distance_m", "created_at"}
+    assert set(duplicates[0]) == {
+        "category",
+        "status",
+        "status_text",
+        "distance_m",
+        "created_at",
+        "follow_token",
+    }
 
 
 # --- bad input: a clear 4xx naming the field, and nothing left behind ----------------------

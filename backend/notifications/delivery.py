@@ -1,0 +1,307 @@
+"""E-mail and web push: one delivery row per (event, recipient), sent by a task, at most once.
+
+The outbox subscriber only writes rows (unique per event and recipient, so a retried batch
+adds nothing) and queues their tasks after commit. A task locks its row and sends only while
+it is pending, so a task that runs twice sends once. Failures are retried with exponential
+backoff (by the task itself, and by beat's sweep for tasks that never ran); after
+DELIVERY_MAX_ATTEMPTS the row fails and the report gets an internal ``mail_failed`` /
+``push_failed`` event.
+"""
+
+import json
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pywebpush
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from backend.reports.events import ActorRef, NewEvent, events_append
+from backend.reports.models import Report, ReportEvent
+from backend.reports.presentation import public_event
+
+from .mail import mail_render, resident_links
+from .models import Delivery, MailDelivery, PushDelivery, Subscription
+from .services import reporter_subscriptions_ensure
+
+logger = logging.getLogger(__name__)
+
+# What residents hear about by mail and push: receipt, and every public status change but the
+# resident's own (a reply, a reopen request: the API call answers those, and the socket shows
+# them on the timeline).
+_MODELS: dict[str, type[MailDelivery] | type[PushDelivery]] = {
+    "mail": MailDelivery,
+    "push": PushDelivery,
+}
+
+
+def _due(event: ReportEvent) -> bool:
+    if not event.is_public:
+        return False
+    if event.type == ReportEvent.Type.CREATED:
+        return True
+    return event.type == ReportEvent.Type.STATUS_CHANGED and event.actor_kind != "resident"
+
+
+def deliveries_create(events: list[ReportEvent]) -> None:
+    """Outbox subscriber: a delivery row per event and subscription, tasks queued on commit.
+
+    Two queries for a batch without subscribers (the usual case under load), whatever its size.
+    """
+    due = [event for event in events if _due(event)]
+    if not due:
+        return
+    created = [event.report_id for event in due if event.type == ReportEvent.Type.CREATED]
+    if created:
+        reporter_subscriptions_ensure(report_ids=created)
+    by_report: dict[uuid.UUID, list[tuple[uuid.UUID, str, Any]]] = {}
+    for subscription_id, report_id, channel, created_at in Subscription.objects.filter(
+        report_id__in={event.report_id for event in due}
+    ).values_list("id", "report_id", "channel", "created_at"):
+        by_report.setdefault(report_id, []).append((subscription_id, channel, created_at))
+    if not by_report:
+        return
+    retry_at = timezone.now() + timedelta(seconds=settings.DELIVERY_RETRY_SECONDS)
+    rows: dict[str, list[Delivery]] = {"mail": [], "push": []}
+    for event in due:
+        for subscription_id, channel, created_at in by_report.get(event.report_id, []):
+            if created_at > event.created_at:
+                continue  # subscribed after this event
+            kind = "mail" if channel == Subscription.Channel.EMAIL else "push"
+            rows[kind].append(
+                _MODELS[kind](
+                    event_id=event.pk,
+                    subscription_id=subscription_id,
+                    recipient=subscription_id,
+                    next_attempt_at=retry_at,
+                )
+            )
+    event_ids = [event.pk for event in due]
+    queued: dict[str, list[int]] = {}
+    for kind, objects in rows.items():
+        if not objects:
+            continue
+        model = _MODELS[kind]
+        model.objects.bulk_create(objects, ignore_conflicts=True)  # type: ignore[arg-type]
+        queued[kind] = list(
+            model.objects.filter(event_id__in=event_ids, state=Delivery.State.PENDING)
+            .order_by("event_id", "pk")
+            .values_list("pk", flat=True)
+        )
+    transaction.on_commit(lambda: deliveries_dispatch(queued))
+
+
+def deliveries_dispatch(queued: dict[str, list[int]], countdown: float | None = None) -> None:
+    from .tasks import mail_send, push_send
+
+    tasks = {"mail": mail_send, "push": push_send}
+    for kind, ids in queued.items():
+        for delivery_id in ids:
+            try:
+                tasks[kind].apply_async((delivery_id,), countdown=countdown, retry=False)
+            except Exception:  # the sweep sends it when the broker is back
+                logger.warning(
+                    "broker unavailable; %s delivery %s waits for the sweep", kind, delivery_id
+                )
+                return
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(settings.DELIVERY_RETRY_SECONDS * 2 ** (attempts - 1), 6 * 3600))
+
+
+def _locked_in_order(
+    model: type[MailDelivery] | type[PushDelivery], delivery_id: int
+) -> list[Delivery]:
+    """The pending deliveries to the same recipient up to this one, oldest event first, locked.
+
+    Every task locks a recipient's rows in this one order, so two tasks never deadlock; a task
+    that finds its row sent meanwhile (a duplicate task) gets nothing.
+    """
+    target = model.objects.filter(pk=delivery_id, state=Delivery.State.PENDING).values_list(
+        "recipient", "event_id"
+    )
+    first = target.first()
+    if first is None:
+        return []
+    recipient, event_id = first
+    rows = list(
+        model.objects.select_for_update(of=("self",))
+        .select_related("subscription", "event", "event__report", "event__report__category")
+        .filter(recipient=recipient, event_id__lte=event_id, state=Delivery.State.PENDING)
+        .order_by("event_id", "pk")
+    )
+    return rows if rows and rows[-1].pk == delivery_id else []
+
+
+def _send_in_order(kind: str, delivery_id: int, send_one) -> str:
+    """Send a delivery, and first whatever its recipient has pending before it.
+
+    A recipient gets a report's events in order even when tasks run out of order (the broker
+    was down, a retry was queued behind later events). An earlier delivery still backing off
+    holds the later ones back until it has gone or failed for good.
+    """
+    rows = _locked_in_order(_MODELS[kind], delivery_id)
+    if not rows:
+        return "skipped"  # sent or given up already: a task that ran twice
+    now = timezone.now()
+    target = rows[-1]
+    for row in rows:
+        if row is not target and row.attempts and row.next_attempt_at > now:
+            target.next_attempt_at = row.next_attempt_at + timedelta(seconds=1)
+            target.save(update_fields=["next_attempt_at"])
+            return "waiting"
+        outcome = send_one(row)
+        if outcome == "retrying" and row is not target:
+            target.next_attempt_at = row.next_attempt_at + timedelta(seconds=1)
+            target.save(update_fields=["next_attempt_at"])
+            return "waiting"
+    return outcome
+
+
+def _failed(kind: str, delivery: Delivery, exc: BaseException) -> str:
+    """Record a failed attempt (called with the row locked); the last one writes an event."""
+    delivery.attempts += 1
+    delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    if delivery.attempts < settings.DELIVERY_MAX_ATTEMPTS:
+        wait = _backoff(delivery.attempts)
+        # The sweep is the safety net; it looks only after the task's own retry is due.
+        delivery.next_attempt_at = timezone.now() + wait + timedelta(seconds=30)
+        delivery.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+        queued = {kind: [delivery.pk]}
+        transaction.on_commit(lambda: deliveries_dispatch(queued, countdown=wait.total_seconds()))
+        return "retrying"
+    delivery.state = Delivery.State.FAILED
+    delivery.save(update_fields=["attempts", "last_error", "state"])
+    report = Report.objects.select_for_update(of=("self",)).get(pk=delivery.event.report_id)
+    events_append(
+        report=report,
+        actor=ActorRef.system(),
+        events=[
+            NewEvent(
+                type=ReportEvent.Type.MAIL_FAILED
+                if kind == "mail"
+                else ReportEvent.Type.PUSH_FAILED,
+                internal_payload={
+                    "event_seq": delivery.event.seq,
+                    "delivery": delivery.pk,
+                    "attempts": delivery.attempts,
+                    "error": delivery.last_error[:300],
+                },
+            )
+        ],
+    )
+    report.save(update_fields=["last_event_seq", "updated_at"])
+    logger.warning("%s delivery %s failed for good: %s", kind, delivery.pk, delivery.last_error)
+    return "failed"
+
+
+def _sent(delivery: Delivery) -> str:
+    delivery.state = Delivery.State.SENT
+    delivery.attempts += 1
+    delivery.sent_at = timezone.now()
+    delivery.save(update_fields=["state", "attempts", "sent_at"])
+    return "sent"
+
+
+def _dropped(delivery: Delivery) -> str:
+    delivery.state = Delivery.State.DROPPED
+    delivery.save(update_fields=["state"])
+    return "dropped"
+
+
+@transaction.atomic
+def mail_delivery_send(*, delivery_id: int) -> str:
+    """Send one mail (after any earlier one to the same address) unless it went already."""
+    return _send_in_order("mail", delivery_id, _mail_send_one)
+
+
+def _mail_send_one(delivery: Delivery) -> str:
+    subscription = delivery.subscription
+    if subscription is None or not subscription.email:
+        return _dropped(delivery)
+    report = delivery.event.report
+    mail = mail_render(event=delivery.event, report=report, subscription=subscription)
+    message = EmailMessage(
+        subject=mail.subject,
+        body=mail.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[subscription.email],
+        headers={
+            # RFC 8058 one-click unsubscribe: mail clients POST to the link.
+            "List-Unsubscribe": f"<{mail.unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    try:
+        message.send()
+    except Exception as exc:  # SMTP errors come in many types
+        return _failed("mail", delivery, exc)
+    return _sent(delivery)
+
+
+def push_payload(event: ReportEvent, report: Report, subscription: Subscription) -> str:
+    shell = Report(id=report.id, language=subscription.language)
+    links = resident_links(report.id, subscription.id)
+    body: dict[str, Any] = {"type": "report.event", "event": public_event(event, shell)}
+    if subscription.origin == Subscription.Origin.REPORTER:
+        body["url"] = links["tracking_url"]  # see mail_render: the key is the reporter's only
+    return json.dumps(body)
+
+
+@transaction.atomic
+def push_delivery_send(*, delivery_id: int) -> str:
+    """Send one web push unless it went already. A 404/410 answer removes the subscription."""
+    return _send_in_order("push", delivery_id, _push_send_one)
+
+
+def _push_send_one(delivery: Delivery) -> str:
+    subscription = delivery.subscription
+    if subscription is None or not subscription.endpoint:
+        return _dropped(delivery)
+    if not (settings.VAPID_PRIVATE_KEY and settings.VAPID_PUBLIC_KEY):
+        return _failed("push", delivery, RuntimeError("web push is not configured (VAPID keys)"))
+    try:
+        pywebpush.webpush(
+            subscription_info={
+                "endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+            },
+            data=push_payload(delivery.event, delivery.event.report, subscription),
+            vapid_private_key=settings.VAPID_PRIVATE_KEY,
+            vapid_claims={"sub": settings.VAPID_SUBJECT},
+            ttl=settings.PUSH_TTL_SECONDS,
+            timeout=settings.PUSH_TIMEOUT_SECONDS,
+        )
+    except pywebpush.WebPushException as exc:
+        status = getattr(exc.response, "status_code", None)
+        if status in (404, 410):
+            # The browser dropped the subscription: forget it, and every pending push to it.
+            Subscription.objects.filter(pk=subscription.pk).delete()
+            delivery.subscription = None
+            delivery.last_error = f"push service answered {status}: subscription gone"
+            delivery.state = Delivery.State.DROPPED
+            delivery.save(update_fields=["state", "last_error"])
+            return "gone"
+        return _failed("push", delivery, exc)
+    except Exception as exc:
+        return _failed("push", delivery, exc)
+    return _sent(delivery)
+
+
+def deliveries_due(*, limit: int = 500) -> dict[str, list[int]]:
+    """Pending deliveries whose task has not run (broker was down) or whose retry is due."""
+    now = timezone.now()
+    return {
+        kind: list(
+            model.objects.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
+            .order_by("event_id", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        for kind, model in _MODELS.items()
+    }

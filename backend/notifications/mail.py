@@ -1,0 +1,139 @@
+"""The resident's mails: which template, with what, in which language.
+
+Defaults are files in ``mail_templates/<language>/``: ``<kind>.txt``, or for one category
+``<main>/<sub>/<kind>.txt``. ``<kind>`` is ``created`` (the confirmation of receipt) or the new
+status (``closed``, ``info_requested``, ...); ``status_changed.txt`` covers every status without
+a template of its own. The first line is ``Subject: ...``, then a blank line, then the body.
+Administrators override any of them in the Django admin (MailTemplate): an override wins over
+the file of the same kind and category. Templates are plain text Django templates.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.template import Context, Engine
+
+from backend.reports.models import Report, ReportEvent
+from backend.reports.tracking import tracking_token_for
+from backend.reports.workflow import RESOLUTION_TEXT, status_text
+
+from .models import MailTemplate, Subscription
+from .services import unsubscribe_token_for
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent / "mail_templates"
+GENERIC_KIND = "status_changed"
+# Plain-text mail: nothing to escape.
+_engine = Engine(dirs=[str(TEMPLATE_ROOT)], autoescape=False)
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    body: str
+    unsubscribe_url: str
+
+
+def mail_kind(event: ReportEvent) -> str:
+    if event.type == ReportEvent.Type.CREATED:
+        return "created"
+    return str(event.public_payload.get("status") or GENERIC_KIND)
+
+
+def resident_links(report_id: Any, subscription_id: Any) -> dict[str, str]:
+    token = tracking_token_for(report_id)
+    api = f"{settings.PUBLIC_BASE_URL}/api/v1/public"
+    app = settings.RESIDENT_APP_URL
+    return {
+        "tracking_url": f"{app}/reports/{token}" if app else f"{api}/reports/{token}/",
+        "feedback_url": f"{app}/reports/{token}/feedback"
+        if app
+        else f"{api}/reports/{token}/feedback/",
+        "unsubscribe_url": f"{api}/unsubscribe/{unsubscribe_token_for(subscription_id)}/",
+    }
+
+
+def _split(source: str) -> tuple[str, str]:
+    first, _, rest = source.partition("\n")
+    if not first.lower().startswith("subject:"):
+        raise ValueError("a mail template starts with a 'Subject: ...' line")
+    return first.split(":", 1)[1].strip(), rest.lstrip("\n")
+
+
+def _template_source(kind: str, category_path: str | None, language: str) -> tuple[str, str]:
+    """(subject, body) template sources, most specific first: override, then file."""
+    kinds = [kind, GENERIC_KIND] if kind != GENERIC_KIND else [kind]
+    overrides = {
+        (o.kind, o.category_id): o
+        for o in MailTemplate.objects.filter(language=language, kind__in=kinds).filter(
+            Q(category__isnull=True) | Q(category__path=category_path or "")
+        )
+    }
+    for candidate in kinds:
+        for specific in (True, False):
+            if specific and not category_path:
+                continue
+            override = next(
+                (
+                    o
+                    for (k, category_id), o in overrides.items()
+                    if k == candidate and (category_id is not None) == specific
+                ),
+                None,
+            )
+            if override is not None:
+                return override.subject, override.body
+            path = TEMPLATE_ROOT / language
+            if specific:
+                path = path / category_path  # type: ignore[operator]
+            path = path / f"{candidate}.txt"
+            if path.is_file():
+                return _split(path.read_text(encoding="utf-8"))
+    raise LookupError(f"no mail template for {kind!r} in {language!r}")
+
+
+def mail_render(*, event: ReportEvent, report: Report, subscription: Subscription) -> RenderedMail:
+    language = subscription.language if subscription.language in ("nl", "en") else "nl"
+    payload = event.public_payload
+    status = payload.get("status", report.status)
+    resolution = payload.get("resolution", "")
+    category = report.category
+    links = resident_links(report.id, subscription.id)
+    if subscription.origin != Subscription.Origin.REPORTER:
+        # The tracking link opens the report (its text, its photos): that is for whoever made
+        # it. Followers and a merged duplicate's resident get the news, not the key.
+        links["tracking_url"] = links["feedback_url"] = ""
+    context = {
+        "kind": mail_kind(event),
+        "status": status,
+        "status_text": status_text(status, language, resolution or None) if status else "",
+        "resolution": resolution,
+        "resolution_text": RESOLUTION_TEXT[resolution][language] if resolution else "",
+        "text": payload.get("text", ""),
+        "category": (category.name_en if language == "en" else category.name_nl)
+        if category
+        else "",
+        "created_at": report.created_at,
+        "feedback_days": settings.FEEDBACK_WINDOW_DAYS,
+        "is_reporter": subscription.origin == Subscription.Origin.REPORTER,
+        **links,
+    }
+    subject_source, body_source = _template_source(
+        mail_kind(event), category.path if category else None, language
+    )
+    subject = _engine.from_string(subject_source).render(Context(context)).strip()
+    body = _engine.from_string(body_source).render(Context(context))
+    footer = (
+        "\n\n--\nGeen berichten meer over deze melding? Afmelden: "
+        if language == "nl"
+        else "\n\n--\nNo more messages about this report? Unsubscribe: "
+    ) + links["unsubscribe_url"]
+    # One line, however the template was written: a subject is a header.
+    subject = " ".join(subject.split())[:200]
+    return RenderedMail(
+        subject=subject,
+        body=body.rstrip() + footer + "\n",
+        unsubscribe_url=links["unsubscribe_url"],
+    )

@@ -1,0 +1,47 @@
+"""Reads for the push channels: what a resident's socket may see, and who hears about what."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from backend.common.tokens import token_hash
+from backend.reports.models import Report, ReportEvent
+from backend.reports.presentation import public_event
+
+from .models import Subscription
+
+
+@dataclass(frozen=True)
+class ReportRef:
+    """What a resident's socket needs of its report: which group, which language."""
+
+    id: uuid.UUID
+    language: str
+
+
+def report_ref_by_tracking_token(token: str) -> ReportRef | None:
+    if not token or len(token) > 100:
+        return None
+    row = (
+        Report.objects.filter(tracking_token_hash=token_hash(token))
+        .values_list("id", "language")
+        .first()
+    )
+    return ReportRef(id=row[0], language=row[1]) if row else None
+
+
+def report_public_events_after(
+    *, report: ReportRef, after: int, limit: int = 1000
+) -> list[dict[str, Any]]:
+    """The resident's view of every public event after ``after``, oldest first."""
+    shell = Report(id=report.id, language=report.language)
+    events = ReportEvent.objects.filter(
+        report_id=report.id, is_public=True, seq__gt=after
+    ).order_by("seq")[:limit]
+    return [public_event(event, shell) for event in events]
+
+
+def subscription_by_unsubscribe_token(token: str) -> Subscription | None:
+    if not token or len(token) > 100:
+        return None
+    return Subscription.objects.filter(unsubscribe_token_hash=token_hash(token)).first()

@@ -1,0 +1,27 @@
+from celery import shared_task
+
+from .delivery import deliveries_dispatch, deliveries_due, mail_delivery_send, push_delivery_send
+from .services import contact_details_erase
+
+
+@shared_task(acks_late=True)
+def mail_send(delivery_id: int) -> str:
+    return mail_delivery_send(delivery_id=delivery_id)
+
+
+@shared_task(acks_late=True)
+def push_send(delivery_id: int) -> str:
+    return push_delivery_send(delivery_id=delivery_id)
+
+
+@shared_task
+def deliveries_sweep() -> int:
+    """Beat: queue the deliveries whose task never ran or whose retry is due."""
+    due = deliveries_due()
+    deliveries_dispatch(due)
+    return sum(len(ids) for ids in due.values())
+
+
+@shared_task
+def contact_details_erase_due() -> int:
+    return contact_details_erase()

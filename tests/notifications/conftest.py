@@ -1,0 +1,82 @@
+"""Helpers for the push channels: deliver what the outbox holds, as the worker would."""
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from py_vapid import Vapid, b64urlencode
+
+from backend.config.celery import app as celery_app
+from backend.notifications.delivery import mail_delivery_send, push_delivery_send
+from backend.notifications.models import Delivery, MailDelivery, PushDelivery
+from backend.reports.models import OutboxEntry
+from backend.reports.outbox import outbox_entries_publish
+from tests.support.redis_server import RedisServer
+
+
+def publish() -> int:
+    """Fan out every unpublished event (the drain task's job), oldest first."""
+    ids = list(
+        OutboxEntry.objects.filter(published_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return outbox_entries_publish(entry_ids=ids) if ids else 0
+
+
+def deliver() -> list[str]:
+    """publish(), then run the send task of every pending delivery, as a worker would."""
+    publish()
+    outcomes = []
+    for model, send in ((MailDelivery, mail_delivery_send), (PushDelivery, push_delivery_send)):
+        ids = (
+            model.objects.filter(state=Delivery.State.PENDING)
+            .order_by("event_id", "pk")
+            .values_list("pk", flat=True)
+        )
+        outcomes += [send(delivery_id=pk) for pk in list(ids)]
+    return outcomes
+
+
+@pytest.fixture
+def vapid(settings):
+    key = Vapid()
+    key.generate_keys()
+    settings.VAPID_PRIVATE_KEY = b64urlencode(
+        key.private_key.private_numbers().private_value.to_bytes(32, "big")
+    )
+    settings.VAPID_PUBLIC_KEY = b64urlencode(
+        key.public_key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    )
+    return settings
+
+
+@pytest.fixture
+def private_redis(tmp_path, settings):
+    """Broker and channel layer on a Redis of our own, so stopping it harms nobody else."""
+    server = RedisServer(tmp_path)
+    server.start()
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [server.url]},
+        }
+    }
+    previous = celery_app.conf.broker_url
+    celery_app.conf.broker_url = server.url
+    celery_app._after_fork()
+    yield server
+    server.stop() if server.process else None
+    celery_app.conf.broker_url = previous
+    celery_app._after_fork()
+
+
+PUSH_SUBSCRIPTION = {
+    "endpoint": "https://push.example.net/send/abc123",
+    "keys": {
+        # A real P-256 public key (uncompressed point) and a 16-byte auth secret.
+        "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1Xbjh"
+        "azAkj7I99e8QcYP7DkM",
+        "auth": "tBHItJI5svbpez7KI4CCXg",
+    },
+}

@@ -1,0 +1,131 @@
+"""Web push: subscribing, what is sent, and subscriptions the push service says are gone.
+
+Only pywebpush.webpush is replaced: it is where the machine talks to the browser vendor's
+push service.
+"""
+
+import json
+from unittest import mock
+
+import pytest
+import requests
+from pywebpush import WebPushException
+
+from backend.notifications.models import PushDelivery, Subscription
+from backend.reports.events import ActorRef
+from backend.reports.services import report_transition
+from backend.reports.tracking import tracking_token_for
+from tests.notifications.conftest import PUSH_SUBSCRIPTION, deliver
+from tests.reports.factories import make_report
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(report, suffix="subscriptions/"):
+    return f"/api/v1/public/reports/{tracking_token_for(report.id)}/{suffix}"
+
+
+def _push_service_answer(status: int) -> WebPushException:
+    response = requests.Response()
+    response.status_code = status
+    return WebPushException(f"Push failed: {status}", response=response)
+
+
+def test_without_vapid_keys_web_push_is_refused_clearly(public_client, settings):
+    settings.VAPID_PRIVATE_KEY = settings.VAPID_PUBLIC_KEY = ""
+    report = make_report()
+    response = public_client.post(_url(report), PUSH_SUBSCRIPTION, format="json")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "push_unavailable"
+    assert public_client.get("/api/v1/public/push/").status_code == 503
+    assert not Subscription.objects.exists()
+
+
+def test_subscribe_validates_and_is_idempotent(public_client, vapid):
+    report = make_report()
+    assert public_client.get("/api/v1/public/push/").json() == {
+        "vapid_public_key": vapid.VAPID_PUBLIC_KEY
+    }
+    bad = public_client.post(
+        _url(report), {"endpoint": "http://insecure.example/x", "keys": {}}, format="json"
+    )
+    assert bad.status_code == 400
+    assert set(bad.json()["error"]["fields"]) == {"endpoint", "keys.p256dh", "keys.auth"}
+    first = public_client.post(_url(report), PUSH_SUBSCRIPTION, format="json")
+    again = public_client.post(_url(report), PUSH_SUBSCRIPTION, format="json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert Subscription.objects.filter(report=report, channel="push").count() == 1
+    unknown = public_client.post(
+        "/api/v1/public/reports/nope/subscriptions/", PUSH_SUBSCRIPTION, format="json"
+    )
+    assert unknown.status_code == 404
+
+
+def test_each_status_change_is_pushed_with_the_public_payload_only(public_client, vapid):
+    report = make_report(email="r@example.nl", allow_contact=True)
+    deliver()
+    public_client.post(_url(report), PUSH_SUBSCRIPTION, format="json")
+    report_transition(
+        report_id=report.id, actor=ActorRef.staff(None), to="scheduled", public_text="Dinsdag"
+    )
+    with mock.patch("pywebpush.webpush") as webpush:
+        assert sorted(deliver()) == ["sent", "sent"]  # the mail and the push
+    webpush.assert_called_once()
+    kwargs = webpush.call_args.kwargs
+    assert kwargs["subscription_info"] == PUSH_SUBSCRIPTION
+    assert kwargs["vapid_private_key"] == vapid.VAPID_PRIVATE_KEY
+    assert kwargs["vapid_claims"] == {"sub": vapid.VAPID_SUBJECT}
+    payload = json.loads(kwargs["data"])
+    assert set(payload["event"]) == {"seq", "type", "status", "status_text", "text", "at"}
+    assert payload["event"]["status"] == "scheduled" and payload["event"]["text"] == "Dinsdag"
+    assert tracking_token_for(report.id) in payload["url"]
+    assert "r@example.nl" not in kwargs["data"]
+    # Nothing before the subscription is pushed (the receipt went out by mail only).
+    assert PushDelivery.objects.count() == 1
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_subscription_the_push_service_calls_gone_is_removed(public_client, vapid, status):
+    report = make_report()
+    public_client.post(_url(report), PUSH_SUBSCRIPTION, format="json")
+    report_transition(report_id=report.id, actor=ActorRef.staff(None), to="in_progress")
+    with mock.patch("pywebpush.webpush", side_effect=_push_service_answer(status)):
+        assert deliver() == ["gone"]
+    assert not Subscription.objects.filter(report=report).exists()
+    assert PushDelivery.objects.get().state == "dropped"
+    report_transition(report_id=report.id, actor=ActorRef.staff(None), to="scheduled")
+    with mock.patch("pywebpush.webpush") as webpush:
+        assert deliver() == []
+    webpush.assert_not_called()
+
+
+def test_a_push_service_error_is_retried(public_client, vapid):
+    report = make_report()
+    public_client.post(_url(report), PUSH_SUBSCRIPTION, format="json")
+    report_transition(report_id=report.id, actor=ActorRef.staff(None), to="in_progress")
+    with mock.patch("pywebpush.webpush", side_effect=_push_service_answer(503)):
+        assert deliver() == ["retrying"]
+    delivery = PushDelivery.objects.get()
+    assert delivery.state == "pending" and delivery.attempts == 1
+    with mock.patch("pywebpush.webpush") as webpush:
+        assert deliver() == ["sent"]
+    webpush.assert_called_once()
+    delivery.refresh_from_db()
+    assert delivery.state == "sent" and delivery.attempts == 2
+
+
+def test_unsubscribe_with_delete(public_client, vapid):
+    report = make_report()
+    subscription_id = public_client.post(_url(report), PUSH_SUBSCRIPTION, format="json").json()[
+        "id"
+    ]
+    other = make_report()
+    assert public_client.delete(_url(other, f"subscriptions/{subscription_id}/")).status_code == 404
+    assert (
+        public_client.delete(_url(report, f"subscriptions/{subscription_id}/")).status_code == 204
+    )
+    assert (
+        public_client.delete(_url(report, f"subscriptions/{subscription_id}/")).status_code == 404
+    )
+    assert not Subscription.objects.exists()

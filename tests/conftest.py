@@ -74,3 +74,32 @@ def public_client() -> APIClient:
 DAM = (52.3731, 4.8926)
 NOORD = (52.39, 4.92)
 HAARLEM = (52.3874, 4.6462)
+
+
+@pytest.fixture
+def live_asgi(transactional_db) -> Iterator[str]:
+    """backend.config.asgi (HTTP and WebSocket) under uvicorn in a thread, sharing the test
+    database; yields "host:port". pytest-django's live_server speaks WSGI only."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from backend.config.asgi import application
+    from tests.support.redis_server import free_port
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -3,41 +3,16 @@ application under uvicorn, a Celery worker fanning out, and a dispatcher moving 
 
 import asyncio
 import json
-import threading
 import time
 
 import httpx
 import pytest
-import uvicorn
 import websockets
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from backend.accounts.services import api_token_create, user_create
 from backend.config.celery import app as celery_app
-from tests.support.redis_server import free_port
-
-
-@pytest.fixture
-def asgi_server(transactional_db):
-    """backend.config.asgi under uvicorn in a thread: it shares the test database settings."""
-    from backend.config.asgi import application
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 async def _next_event(ws) -> dict:
@@ -48,12 +23,12 @@ async def _next_event(ws) -> dict:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_resident_socket_sees_a_staff_transition_arrive(asgi_server):
+def test_a_resident_socket_sees_a_staff_transition_arrive(live_asgi):
     _, key = api_token_create(user=user_create(username="e2e", role="dispatcher"), name="e2e")
     staff = {"Authorization": f"Token {key}"}
 
     async def resident_and_dispatcher():
-        async with httpx.AsyncClient(base_url=f"http://{asgi_server}", timeout=15) as http:
+        async with httpx.AsyncClient(base_url=f"http://{live_asgi}", timeout=15) as http:
             created = await http.post(
                 "/api/v1/public/reports/",
                 json={
@@ -70,7 +45,7 @@ def test_a_resident_socket_sees_a_staff_transition_arrive(asgi_server):
             socket_url = report["links"]["websocket"]
             assert socket_url.endswith(f"/ws/v1/reports/{report['tracking_token']}/")
             async with websockets.connect(
-                f"ws://{asgi_server}/ws/v1/reports/{report['tracking_token']}/",
+                f"ws://{live_asgi}/ws/v1/reports/{report['tracking_token']}/",
                 origin="http://127.0.0.1",
             ) as ws:
                 first = await _next_event(ws)

@@ -248,5 +248,7 @@ class StaffFeedConsumer(_HeartbeatConsumer):
         await self.accept(subprotocol=subprotocol)
         self._heartbeat_start()
 
-    async def staff_event(self, message: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(message["event"]))
+    async def staff_events(self, message: dict[str, Any]) -> None:
+        # One frame per event, as the protocol promises, from one channel-layer message.
+        for event in message["events"]:
+            await self.send(text_data=json.dumps(event))

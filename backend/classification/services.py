@@ -146,7 +146,7 @@ def suggestions_record(*, report_ids: list[Any]) -> int:
     batches under load). Idempotent: a report that has its suggestion already is left alone.
     Returns how many were recorded.
     """
-    from backend.reports.events import ActorRef, NewEvent, events_append
+    from backend.reports.events import ActorRef, NewEvent, events_append_many
     from backend.reports.models import Report, ReportEvent
 
     from .predict import predict_many
@@ -163,34 +163,38 @@ def suggestions_record(*, report_ids: list[Any]) -> int:
         return 0
     by_report = {report_id: p for (report_id, _), p in zip(rows, predictions, strict=True)}
     threshold = settings.CLASSIFIER_CONFIDENCE_THRESHOLD
-    recorded = []
     with transaction.atomic():
-        reports = (
+        recorded = list(
             Report.objects.select_for_update(of=("self",))
             .select_related("category")
+            .only("id", "last_event_seq", "category__path")
             .filter(pk__in=list(by_report), suggestion_probability__isnull=True)
             .order_by("pk")  # one lock order for every worker: no deadlocks
         )
-        for report in reports:
+        for report in recorded:
             prediction = by_report[report.id]
             report.suggested_category = category_by_path(prediction.best.slug)
             report.suggestion_probability = prediction.best.probability
-            events_append(
-                report=report,
-                actor=ActorRef.system(),
-                events=[
-                    NewEvent(
-                        type=ReportEvent.Type.CLASSIFIED,
-                        internal_payload=classified_payload(
-                            prediction,
-                            threshold=threshold,
-                            applied=False,
-                            resident_category=report.category.path if report.category else None,
-                        ),
-                    )
-                ],
-            )
-            recorded.append(report)
+        events_append_many(
+            actor=ActorRef.system(),
+            batch=[
+                (
+                    report,
+                    [
+                        NewEvent(
+                            type=ReportEvent.Type.CLASSIFIED,
+                            internal_payload=classified_payload(
+                                by_report[report.id],
+                                threshold=threshold,
+                                applied=False,
+                                resident_category=report.category.path if report.category else None,
+                            ),
+                        )
+                    ],
+                )
+                for report in recorded
+            ],
+        )
         _suggestions_store(recorded)
     return len(recorded)
 

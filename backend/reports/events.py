@@ -77,23 +77,31 @@ def events_append(*, report: Report, actor: ActorRef, events: Iterable[NewEvent]
     schedules publication after commit. The caller saves ``last_event_seq`` with its change.
     Returns how many events were appended.
     """
+    return events_append_many(actor=actor, batch=[(report, events)])
+
+
+def events_append_many(
+    *, actor: ActorRef, batch: Iterable[tuple[Report, Iterable[NewEvent]]]
+) -> int:
+    """`events_append` for several reports in one statement (a worker handling a batch)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("events_append must run inside the transaction of the change")
     now = timezone.now()
     params: list[Any] = []
-    for new in events:
-        report.last_event_seq += 1
-        params += [
-            report.pk,
-            report.last_event_seq,
-            new.type,
-            new.public,
-            actor.kind.value,
-            getattr(actor.user, "pk", None),
-            json.dumps(new.public_payload, cls=DjangoJSONEncoder),
-            json.dumps(new.internal_payload, cls=DjangoJSONEncoder),
-            now,
-        ]
+    for report, events in batch:
+        for new in events:
+            report.last_event_seq += 1
+            params += [
+                report.pk,
+                report.last_event_seq,
+                new.type,
+                new.public,
+                actor.kind.value,
+                getattr(actor.user, "pk", None),
+                json.dumps(new.public_payload, cls=DjangoJSONEncoder),
+                json.dumps(new.internal_payload, cls=DjangoJSONEncoder),
+                now,
+            ]
     count = len(params) // 9
     if not count:
         return 0

@@ -50,6 +50,15 @@ class UnknownPathConsumer(WebsocketConsumer):
         self.close(code=CLOSE_NOT_FOUND)
 
 
+def _raise_if_cancelling(exc: BaseException) -> None:
+    """A cancel that lands while redis-py's read timeout fires comes out as a timeout or
+    connection error; retrying then would swallow the cancel and the task would never end
+    (a server shutdown or a test's event loop would wait for it forever)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from exc
+
+
 class _HeartbeatConsumer(AsyncWebsocketConsumer):
     """Pings, notices silent clients, and keeps its group membership alive across Redis trouble.
 
@@ -77,11 +86,13 @@ class _HeartbeatConsumer(AsyncWebsocketConsumer):
                 return await self._receive_raw()
             except asyncio.CancelledError:
                 raise
-            except RedisTimeoutError:
+            except RedisTimeoutError as exc:
                 # Not trouble: channels_redis blocks 5 s for the next message and redis-py 8
                 # gives every read a 5 s timeout, so an idle socket's receive ends like this.
+                _raise_if_cancelling(exc)
                 continue
             except Exception as exc:  # redis raises several types for "unreachable"
+                _raise_if_cancelling(exc)
                 logger.warning("channel layer receive failed (%r); retrying", exc)
                 await asyncio.sleep(1.0)
 

@@ -25,15 +25,15 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) and shutil.which(CHROMEDRIVER)),
-        reason="needs Debian's chromium and chromium-driver (make test installs them)",
-    ),
 ]
 
 
 @pytest.fixture
 def browser():
+    # Fail, never skip, without the browser: `make test` installs both packages.
+    assert os.path.exists(CHROMIUM) and shutil.which(CHROMEDRIVER), (
+        "needs Debian's chromium and chromium-driver (make test installs them)"
+    )
     # Never let Selenium Manager look for (or download) a browser or driver.
     os.environ["SE_OFFLINE"] = "true"
     options = webdriver.ChromeOptions()

@@ -25,7 +25,7 @@ from backend.common.errors import ConflictError, DomainValidationError
 from backend.reports import storage
 from backend.reports.events import ActorRef, NewEvent, events_append
 from backend.reports.models import Attachment, Report, ReportEvent
-from backend.reports.services import PhotoUpload
+from backend.reports.services import PhotoUpload, attachments_store
 from backend.reports.workflow import Actor, Resolution, Status, is_allowed
 
 from .models import Assignment, AssignmentLink, Contractor
@@ -363,28 +363,13 @@ def _complete(
         .values_list("position", flat=True)
     ).first()
     start = 0 if last is None else last + 1
-    attachments = []
-    for offset, photo in enumerate(photos):
-        attachment_id = uuid.uuid4()
-        relative = storage.original_store(
-            report_id=report.id,
-            attachment_id=attachment_id,
-            mime_type=photo.mime_type,
-            source=photo.file,
-        )
-        written.append(relative)
-        attachments.append(
-            Attachment(
-                id=attachment_id,
-                report=report,
-                kind=Attachment.Kind.CONTRACTOR,
-                position=start + offset,
-                original_path=relative,
-                original_mime_type=photo.mime_type,
-                original_size=photo.size,
-            )
-        )
-    Attachment.objects.bulk_create(attachments)
+    attachments = attachments_store(
+        report=report,
+        photos=photos,
+        written=written,
+        kind=Attachment.Kind.CONTRACTOR,
+        first_position=start,
+    )
 
     fields = ["status"]
     events = [
@@ -407,18 +392,4 @@ def _complete(
         fields += ["resolution", "closed_at"]
     events_append(report=report, actor=actor, events=events)
     _report_save(report, fields)
-    ids = [a.id for a in attachments]
-    if ids:
-        transaction.on_commit(lambda: _photos_dispatch(ids))
     return assignment
-
-
-def _photos_dispatch(attachment_ids: list[uuid.UUID]) -> None:
-    from backend.reports.tasks import attachment_process_task
-
-    for attachment_id in attachment_ids:
-        try:
-            attachment_process_task.apply_async((str(attachment_id),), retry=False)
-        except Exception:
-            # The reports beat job re-dispatches photos left pending.
-            logger.warning("broker unavailable; photo %s waits for the retry job", attachment_id)

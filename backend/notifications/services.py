@@ -21,7 +21,7 @@ from backend.common.tokens import token_derive, token_hash
 from backend.reports import storage
 from backend.reports.events import ActorRef, NewEvent, events_append
 from backend.reports.models import Attachment, Report, ReportEvent
-from backend.reports.services import PhotoUpload, report_transition
+from backend.reports.services import PhotoUpload, attachments_store, report_transition
 from backend.reports.workflow import Resolution, Status
 
 from .models import Feedback, Subscription
@@ -219,27 +219,9 @@ def report_reply(
         )
     written: list[str] = []
     try:
-        attachments = []
-        for offset, photo in enumerate(photos):
-            attachment_id = uuid.uuid4()
-            relative = storage.original_store(
-                report_id=report.id,
-                attachment_id=attachment_id,
-                mime_type=photo.mime_type,
-                source=photo.file,
-            )
-            written.append(relative)
-            attachments.append(
-                Attachment(
-                    id=attachment_id,
-                    report=report,
-                    position=existing + offset,
-                    original_path=relative,
-                    original_mime_type=photo.mime_type,
-                    original_size=photo.size,
-                )
-            )
-        Attachment.objects.bulk_create(attachments)
+        attachments = attachments_store(
+            report=report, photos=photos, written=written, first_position=existing
+        )
         events_append(
             report=report,
             actor=ActorRef.resident(),
@@ -259,22 +241,7 @@ def report_reply(
         for relative in written:
             storage.file_remove(storage.private_path(relative))
         raise
-    attachment_ids = [str(a.id) for a in attachments]
-    if attachment_ids:
-        transaction.on_commit(lambda: _attachments_dispatch(attachment_ids))
     return report
-
-
-def _attachments_dispatch(attachment_ids: list[str]) -> None:
-    from backend.reports.tasks import attachment_process_task
-
-    for attachment_id in attachment_ids:
-        try:
-            attachment_process_task.apply_async((attachment_id,), retry=False)
-        except Exception:  # the photo retry job picks it up when the broker is back
-            logger.warning(
-                "broker unavailable; attachment %s waits for the retry job", attachment_id
-            )
 
 
 @transaction.atomic

@@ -261,34 +261,11 @@ def report_create(
             Report.areas.through.objects.bulk_create(
                 [Report.areas.through(report_id=report_id, area_id=area.id) for area in areas]
             )
-            attachments = []
-            for position, photo in enumerate(photos):
-                attachment_id = uuid.uuid4()
-                relative = storage.original_store(
-                    report_id=report_id,
-                    attachment_id=attachment_id,
-                    mime_type=photo.mime_type,
-                    source=photo.file,
-                )
-                written.append(relative)
-                attachments.append(
-                    Attachment(
-                        id=attachment_id,
-                        report=report,
-                        position=position,
-                        original_path=relative,
-                        original_mime_type=photo.mime_type,
-                        original_size=photo.size,
-                    )
-                )
-            Attachment.objects.bulk_create(attachments)
+            attachments_store(report=report, photos=photos, written=written)
             if idempotency:
                 IdempotencyKey.objects.create(
                     key=idempotency.key, fingerprint=idempotency.fingerprint, report=report
                 )
-            attachment_ids = [a.id for a in attachments]
-            if attachment_ids:
-                transaction.on_commit(lambda: _attachments_dispatch(attachment_ids))
     except BaseException as exc:
         for relative in written:
             storage.file_remove(storage.private_path(relative))
@@ -325,6 +302,48 @@ def _classified_events(
 def idempotency_response_store(*, key: str, response: dict[str, Any]) -> None:
     """Keep the first response for a key, so a retry gets the very same answer."""
     IdempotencyKey.objects.filter(key=key).update(response=response)
+
+
+def attachments_store(
+    *,
+    report: Report,
+    photos: list[PhotoUpload],
+    written: list[str],
+    kind: str = Attachment.Kind.RESIDENT,
+    first_position: int = 0,
+) -> list[Attachment]:
+    """Keep each upload's raw file in private storage with a pending Attachment, inside the
+    caller's transaction; the photo task takes them after commit.
+
+    Each stored path is added to ``written`` at once, so a caller whose transaction fails
+    removes exactly those files: no orphan file outlives a rolled-back report.
+    """
+    attachments = []
+    for offset, photo in enumerate(photos):
+        attachment_id = uuid.uuid4()
+        relative = storage.original_store(
+            report_id=report.id,
+            attachment_id=attachment_id,
+            mime_type=photo.mime_type,
+            source=photo.file,
+        )
+        written.append(relative)
+        attachments.append(
+            Attachment(
+                id=attachment_id,
+                report=report,
+                kind=kind,
+                position=first_position + offset,
+                original_path=relative,
+                original_mime_type=photo.mime_type,
+                original_size=photo.size,
+            )
+        )
+    Attachment.objects.bulk_create(attachments)
+    attachment_ids = [a.id for a in attachments]
+    if attachment_ids:
+        transaction.on_commit(lambda: _attachments_dispatch(attachment_ids))
+    return attachments
 
 
 def _attachments_dispatch(attachment_ids: list[uuid.UUID]) -> None:

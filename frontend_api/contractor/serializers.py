@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from backend.contractors.models import Assignment
 from backend.reports.workflow import Resolution
-from frontend_api.common.serializers import LocationSerializer
+from frontend_api.common.serializers import LocationSerializer, PhotoSerializer
 
 
 class AssignmentListQuerySerializer(serializers.Serializer):
@@ -34,13 +34,6 @@ class ContractorCategorySerializer(serializers.Serializer):
     name_en = serializers.CharField()
 
 
-class ContractorPhotoSerializer(serializers.Serializer):
-    url = serializers.URLField()
-    thumbnail_url = serializers.URLField()
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-
-
 class ContractorReportSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     text = serializers.CharField()
@@ -64,8 +57,8 @@ class AssignmentSummarySerializer(serializers.Serializer):
 
 
 class AssignmentDetailSerializer(AssignmentSummarySerializer):
-    photos = ContractorPhotoSerializer(many=True, help_text="the report's processed photos")
-    after_photos = ContractorPhotoSerializer(many=True, help_text="the contractor's own photos")
+    photos = PhotoSerializer(many=True, help_text="the report's processed photos")
+    after_photos = PhotoSerializer(many=True, help_text="the contractor's own photos")
     after_photos_processing = serializers.IntegerField()
     reject_reason = serializers.CharField(allow_blank=True)
     progress_note = serializers.CharField(allow_blank=True)

@@ -2,7 +2,6 @@
 a private Redis that the test stops and starts, the real channel layer, PostgreSQL and a real
 Celery worker."""
 
-import json
 import time
 
 import pytest
@@ -22,29 +21,9 @@ from backend.reports.tasks import outbox_publish, outbox_sweep
 from backend.reports.tracking import tracking_token_for
 from frontend_api.realtime.routing import websocket_urlpatterns
 from tests.reports.factories import make_report
-from tests.support.websocket import SocketCommunicator, run_async
+from tests.support.websocket import SocketCommunicator, run_async, socket_events, socket_quiet
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def _events(ws, count):
-    received = []
-    while len(received) < count:
-        message = json.loads(await ws.receive_from(timeout=10))
-        if message.get("type") != "ping":
-            received.append(message)
-    return received
-
-
-async def _nothing_more(ws, wait: float = 1.0) -> bool:
-    """True when nothing but heartbeat pings arrives for ``wait`` seconds."""
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if await ws.receive_nothing(timeout=0.05):
-            continue
-        if json.loads(await ws.receive_from()).get("type") != "ping":
-            return False
-    return True
 
 
 def _send_mails_with_a_worker() -> None:
@@ -71,7 +50,7 @@ async def test_three_changes_committed_while_redis_is_down_reach_socket_and_mail
         URLRouter(websocket_urlpatterns), f"/ws/v1/reports/{tracking_token_for(report.id)}/"
     )
     assert (await ws.connect())[0]
-    assert [e["seq"] for e in await _events(ws, 1)] == [1]
+    assert [e["seq"] for e in await socket_events(ws, 1)] == [1]
 
     await sync_to_async(private_redis.stop)()
 
@@ -90,7 +69,7 @@ async def test_three_changes_committed_while_redis_is_down_reach_socket_and_mail
     await sync_to_async(private_redis.start)()
     # The socket re-joins its group on the next heartbeat and catches up from the database;
     # the sweep then publishes the three live, and the socket drops what it has already sent.
-    received = await _events(ws, 3)
+    received = await socket_events(ws, 3)
     await sync_to_async(outbox_sweep)()
     assert [(e["seq"], e["status"]) for e in received] == [
         (3, "assigned"),
@@ -105,7 +84,7 @@ async def test_three_changes_committed_while_redis_is_down_reach_socket_and_mail
         outbox_sweep()
 
     await sync_to_async(one_more)()
-    assert [e["seq"] for e in await _events(ws, 1)] == [6]
+    assert [e["seq"] for e in await socket_events(ws, 1)] == [6]
 
     # The mails, sent by a real worker once the broker is back (the receipt's task was lost
     # with the Redis restart; the sweep re-queued it).
@@ -127,7 +106,7 @@ async def test_three_changes_committed_while_redis_is_down_reach_socket_and_mail
 
     await sync_to_async(retry_everything)()
     assert len(mail.outbox) == 5
-    assert await _nothing_more(ws)
+    assert await socket_quiet(ws)
     await ws.disconnect()
 
 
@@ -140,7 +119,7 @@ async def test_a_rolled_back_change_pushes_nothing(private_redis, settings):
         URLRouter(websocket_urlpatterns), f"/ws/v1/reports/{tracking_token_for(report.id)}/"
     )
     assert (await ws.connect())[0]
-    await _events(ws, 1)
+    await socket_events(ws, 1)
 
     def rolled_back():
         with pytest.raises(RuntimeError), transaction.atomic():
@@ -151,6 +130,6 @@ async def test_a_rolled_back_change_pushes_nothing(private_redis, settings):
         outbox_sweep()
 
     await sync_to_async(rolled_back)()
-    assert await _nothing_more(ws)
+    assert await socket_quiet(ws)
     assert await sync_to_async(MailDelivery.objects.count)() == 1  # the receipt only
     await ws.disconnect()

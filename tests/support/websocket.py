@@ -2,6 +2,8 @@
 project does not install), plus a decorator running an async test in a sync pytest."""
 
 import functools
+import json
+import time
 from unittest import mock
 from urllib.parse import unquote, urlparse
 
@@ -62,3 +64,24 @@ class SocketCommunicator(ApplicationCommunicator):
     async def disconnect(self, code: int = 1000, timeout: float = 5) -> None:
         await self.send_input({"type": "websocket.disconnect", "code": code})
         await self.wait(timeout)
+
+
+async def socket_events(ws: SocketCommunicator, count: int, timeout: float = 10) -> list[dict]:
+    """The next ``count`` events, skipping heartbeat pings."""
+    received: list[dict] = []
+    while len(received) < count:
+        message = json.loads(await ws.receive_from(timeout=timeout))
+        if message.get("type") != "ping":
+            received.append(message)
+    return received
+
+
+async def socket_quiet(ws: SocketCommunicator, wait: float = 1.0) -> bool:
+    """True when nothing but heartbeat pings arrives for ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if await ws.receive_nothing(timeout=0.05):
+            continue
+        if json.loads(await ws.receive_from()).get("type") != "ping":
+            return False
+    return True

@@ -2,7 +2,6 @@
 PostgreSQL: replay, live events, each once and in order, gaps healed, heartbeats."""
 
 import json
-import time
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -24,7 +23,7 @@ from frontend_api.realtime.consumers import (
 from frontend_api.realtime.routing import websocket_urlpatterns
 from tests.notifications.conftest import publish
 from tests.reports.factories import make_report
-from tests.support.websocket import SocketCommunicator, run_async
+from tests.support.websocket import SocketCommunicator, run_async, socket_events, socket_quiet
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EVENT_KEYS = {"seq", "type", "status", "status_text", "text", "at"}
@@ -32,27 +31,6 @@ EVENT_KEYS = {"seq", "type", "status", "status_text", "text", "at"}
 
 def _socket(path: str, subprotocols=None) -> SocketCommunicator:
     return SocketCommunicator(URLRouter(websocket_urlpatterns), path, subprotocols=subprotocols)
-
-
-async def _events(ws: SocketCommunicator, count: int) -> list[dict]:
-    """The next ``count`` events, skipping heartbeat pings."""
-    received: list[dict] = []
-    while len(received) < count:
-        message = json.loads(await ws.receive_from(timeout=5))
-        if message.get("type") != "ping":
-            received.append(message)
-    return received
-
-
-async def _nothing_more(ws, wait: float = 1.0) -> bool:
-    """True when nothing but heartbeat pings arrives for ``wait`` seconds."""
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if await ws.receive_nothing(timeout=0.05):
-            continue
-        if json.loads(await ws.receive_from()).get("type") != "ping":
-            return False
-    return True
 
 
 def _move(report, *targets, text=""):
@@ -72,7 +50,7 @@ async def test_replay_then_live_each_once_in_order_public_payload_only():
     ws = _socket(f"/ws/v1/reports/{token}/")
     connected, _ = await ws.connect()
     assert connected
-    replayed = await _events(ws, 2)
+    replayed = await socket_events(ws, 2)
     assert [(e["seq"], e["status"]) for e in replayed] == [(1, "received"), (3, "in_progress")]
     assert all(set(e) == EVENT_KEYS for e in replayed)
     assert replayed[1]["status_text"] == "Work on your report is in progress."
@@ -86,7 +64,7 @@ async def test_replay_then_live_each_once_in_order_public_payload_only():
         publish()  # the outbox fan-out, also of the events the socket replayed already
 
     await sync_to_async(staff_work)()
-    live = await _events(ws, 1)
+    live = await socket_events(ws, 1)
     assert live == [
         {
             "seq": 5,
@@ -97,7 +75,7 @@ async def test_replay_then_live_each_once_in_order_public_payload_only():
             "at": live[0]["at"],
         }
     ]
-    assert await _nothing_more(ws)  # seq 1 and 3 came again from the outbox: dropped
+    assert await socket_quiet(ws)  # seq 1 and 3 came again from the outbox: dropped
     await ws.disconnect()
     everything = json.dumps(replayed + live)
     for secret in ("r@example.nl", "0611111111", "piet", "aannemer"):
@@ -110,8 +88,8 @@ async def test_reconnecting_with_after_gets_exactly_what_was_missed():
     await sync_to_async(_move)(report, "in_progress", "scheduled", "in_progress")
     ws = _socket(f"/ws/v1/reports/{tracking_token_for(report.id)}/?after=3")
     assert (await ws.connect())[0]
-    assert [e["seq"] for e in await _events(ws, 2)] == [4, 5]
-    assert await _nothing_more(ws)
+    assert [e["seq"] for e in await socket_events(ws, 2)] == [4, 5]
+    assert await socket_quiet(ws)
     await ws.disconnect()
 
 
@@ -131,7 +109,7 @@ async def test_a_live_event_after_a_gap_catches_up_from_the_database_and_duplica
     report = await sync_to_async(make_report)()
     ws = _socket(f"/ws/v1/reports/{tracking_token_for(report.id)}/")
     assert (await ws.connect())[0]
-    assert [e["seq"] for e in await _events(ws, 1)] == [1]
+    assert [e["seq"] for e in await socket_events(ws, 1)] == [1]
     # Two changes commit; the socket hears only of the second (the first message was lost),
     # and then of both again (a publisher retry).
     await sync_to_async(_move)(report, "in_progress", "scheduled")
@@ -143,10 +121,10 @@ async def test_a_live_event_after_a_gap_catches_up_from_the_database_and_duplica
     second = {"type": "report.event", "event": public_event(rows[1], report), "prev": 3}
     first = {"type": "report.event", "event": public_event(rows[0], report), "prev": 1}
     await layer.group_send(group, second)
-    assert [e["seq"] for e in await _events(ws, 2)] == [3, 4]
+    assert [e["seq"] for e in await socket_events(ws, 2)] == [3, 4]
     await layer.group_send(group, first)
     await layer.group_send(group, second)
-    assert await _nothing_more(ws)
+    assert await socket_quiet(ws)
     await ws.disconnect()
 
 
@@ -159,7 +137,7 @@ async def test_heartbeat_pings_and_closes_a_silent_client(settings):
 
     talker = _socket(f"/ws/v1/reports/{token}/")
     assert (await talker.connect())[0]
-    await _events(talker, 1)
+    await socket_events(talker, 1)
     pings = 0
     for _ in range(8):  # well past three intervals, answering every ping
         message = json.loads(await talker.receive_from(timeout=5))
@@ -211,7 +189,7 @@ async def test_staff_feed_needs_a_municipal_staff_token_and_streams_every_event(
     report = await sync_to_async(make_report)()
     await sync_to_async(publish)()
     for ws in (by_query, by_protocol):
-        events = await _events(ws, 2)
+        events = await socket_events(ws, 2)
         assert [(e["report"], e["seq"], e["type"]) for e in events] == [
             (str(report.id), 1, "created"),
             (str(report.id), 2, "assigned"),  # internal events too

@@ -416,7 +416,12 @@ class Server:
                         stdout=log_file,
                         stderr=subprocess.STDOUT,
                         stdin=subprocess.DEVNULL,
-                        start_new_session=True,
+                        # A process group of its own (Ctrl-C in the terminal does not reach
+                        # it; stop() does), but the bench's session: with the kernel's
+                        # autogroup scheduling every session gets an equal share of the CPU, so
+                        # a session per process would make Celery's nice (as in run.sh, where
+                        # all three share one session) meaningless.
+                        process_group=0,
                     )
                 )
         log(
@@ -438,8 +443,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=5)
-            # Each process leads its own session (start_new_session), so its group id is its
-            # pid: this reaches leftover children of ours and nothing else.
+            # Each process leads its own process group, so its group id is its pid: this
+            # reaches leftover children of ours and nothing else.
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
         self.processes.clear()

@@ -17,15 +17,29 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-ALGORITHM = "tfidf(stemmed nl+en words 1-2, char_wb 1-4) + linear SVM (balanced), softmax T"
+ALGORITHM = (
+    "tfidf(stemmed nl+en words, char_wb 1-4) + linear SVM (balanced), macro-F1 offsets, softmax T"
+)
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 
 
 class StemmedWords:
-    """Analyzer: words and word pairs, each stemmed by the Dutch and by the English Snowball
-    stemmer, so "lantaarnpalen"/"lantaarnpaal" and "potholes"/"pothole" meet, whatever
-    language the resident wrote in."""
+    """Analyzer: words, each stemmed by the Dutch and by the English Snowball stemmer, so
+    "lantaarnpalen"/"lantaarnpaal" and "potholes"/"pothole" meet, whatever language the
+    resident wrote in; with `pairs`, stemmed word pairs too.
+
+    build_pipeline() leaves pairs out: over five cross-validation seeds they cost macro-F1 on
+    the Dutch seed corpus and on the NYC 311 benchmark alike. The default stays True because
+    versions stored before that were trained with pairs, and a loaded analyzer must keep
+    producing what its vocabulary was built from (the class attribute covers archives
+    without the field).
+    """
+
+    pairs = True
+
+    def __init__(self, pairs: bool = True) -> None:
+        self.pairs = pairs
 
     def __call__(self, text: str) -> list[str]:
         words = _WORD.findall(text.lower())
@@ -33,7 +47,8 @@ class StemmedWords:
         for stem in (_dutch_stem, _english_stem):
             stems = [stem(word) for word in words]
             features += stems
-            features += [f"{a} {b}" for a, b in itertools.pairwise(stems)]
+            if self.pairs:
+                features += [f"{a} {b}" for a, b in itertools.pairwise(stems)]
         return features
 
 
@@ -57,13 +72,26 @@ class TemperatureScaledSVM(ClassifierMixin, BaseEstimator):
     """A linear SVM whose scores become probabilities by one softmax temperature.
 
     The temperature is fitted on out-of-fold scores (minimum log loss). Being one number for
-    all classes, it never reorders them: the most probable category is exactly the SVM's
-    choice. Per-class calibration (Platt, isotonic) measured 1-2 points of macro-F1 worse.
+    all classes, it never reorders them: the most probable category is exactly the choice of
+    the decision function. Per-class calibration (Platt, isotonic) measured 1-2 points of
+    macro-F1 worse.
+
+    The decision function is the SVM's score plus one offset per category. Balanced class
+    weights still leave small categories whose texts overlap several others under-predicted,
+    and each category counts as much as any other in macro-F1. The offsets are those that
+    maximise macro-F1 on the same out-of-fold scores, found by coordinate ascent, then scaled
+    by `offset_shrinkage`: they are chosen on the very rows they are scored on, by SVMs
+    trained on two thirds of the data, so taken in full they overfit (measured worse than
+    none on both corpora), while half of them gained on both over five cross-validation
+    seeds.
     """
 
-    def __init__(self, C: float = 0.3, calibration_folds: int = 3) -> None:
+    def __init__(
+        self, C: float = 0.3, calibration_folds: int = 3, offset_shrinkage: float = 0.5
+    ) -> None:
         self.C = C
         self.calibration_folds = calibration_folds
+        self.offset_shrinkage = offset_shrinkage
 
     def _svm(self) -> LinearSVC:
         # A fixed random_state: the solver's shuffling must not make runs differ.
@@ -83,6 +111,8 @@ class TemperatureScaledSVM(ClassifierMixin, BaseEstimator):
                 cv=StratifiedKFold(folds, shuffle=True, random_state=0),
             )
             truth = np.searchsorted(self.classes_, labels)
+            self.offsets_ = self.offset_shrinkage * _macro_f1_offsets(scores, truth)
+            scores = scores + self.offsets_
 
             def log_loss(temperature: float) -> float:
                 logp = _log_softmax(scores / temperature)
@@ -92,11 +122,13 @@ class TemperatureScaledSVM(ClassifierMixin, BaseEstimator):
                 minimize_scalar(log_loss, bounds=(0.01, 10.0), method="bounded").x
             )
         else:
+            self.offsets_ = np.zeros(len(self.classes_))
             self.temperature_ = 1.0
         return self
 
     def decision_function(self, X: Any) -> np.ndarray:
-        return self.svm_.decision_function(X)
+        # Versions stored before the offsets existed have none.
+        return self.svm_.decision_function(X) + getattr(self, "offsets_", 0.0)
 
     def predict(self, X: Any) -> np.ndarray:
         return self.classes_[np.argmax(self.decision_function(X), axis=1)]
@@ -105,18 +137,51 @@ class TemperatureScaledSVM(ClassifierMixin, BaseEstimator):
         return np.exp(_log_softmax(self.decision_function(X) / self.temperature_))
 
 
+def _macro_f1(truth: np.ndarray, predicted: np.ndarray, classes: int) -> float:
+    hits = np.bincount(truth[truth == predicted], minlength=classes)
+    total = np.bincount(truth, minlength=classes) + np.bincount(predicted, minlength=classes)
+    return float((2 * hits / np.maximum(total, 1)).mean())
+
+
+def _macro_f1_offsets(
+    scores: np.ndarray, truth: np.ndarray, step: float = 0.05, limit: float = 1.0, rounds: int = 3
+) -> np.ndarray:
+    """Per-class offsets to the scores that maximise macro-F1 of the argmax, one class at a
+    time over a grid, until a round changes nothing. Only a strict gain moves an offset, so
+    without one they stay at zero."""
+    classes = scores.shape[1]
+    offsets = np.zeros(classes)
+    grid = np.arange(-limit, limit + step / 2, step)
+    best = _macro_f1(truth, scores.argmax(axis=1), classes)
+    for _ in range(rounds):
+        moved = False
+        for k in range(classes):
+            others = scores + offsets
+            others[:, k] = -np.inf
+            runner_up, runner_up_score = others.argmax(axis=1), others.max(axis=1)
+            for offset in grid:
+                predicted = np.where(scores[:, k] + offset > runner_up_score, k, runner_up)
+                f1 = _macro_f1(truth, predicted, classes)
+                if f1 > best + 1e-12:
+                    best, offsets[k], moved = f1, offset, True
+        if not moved:
+            break
+    return offsets
+
+
 def _log_softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
 
 def build_pipeline() -> Pipeline:
-    """Stemmed words and word pairs catch phrases ("doet het niet"); character n-grams within
+    """Stemmed words meet across word forms and both languages; character n-grams within
     words catch Dutch compounds, inflections and typos ("lantarenpaal", "kliko's"). A linear
-    SVM with balanced class weights ranked best by cross-validation (see the closing notes)."""
+    SVM with balanced class weights ranked best by cross-validation against logistic
+    regression, ridge, NB-SVM, kernel SVMs and averaged ensembles of them."""
     features = FeatureUnion(
         [
-            ("words", TfidfVectorizer(analyzer=StemmedWords(), sublinear_tf=True)),
+            ("words", TfidfVectorizer(analyzer=StemmedWords(pairs=False), sublinear_tf=True)),
             (
                 "chars",
                 TfidfVectorizer(

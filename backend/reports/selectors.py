@@ -101,8 +101,9 @@ class NearbyReport:
 
 
 # Hand-written SQL for the same reason as geo.selectors.areas_containing: every intake runs
-# it. The degree box lets the GIST index make the first cut; the geography distance (metres on
-# the spheroid) then decides.
+# it. The degree box lets the GIST index make the first cut; the geography distance in metres
+# then decides, on the sphere: within 50 m it differs from the spheroid by millimetres, and
+# costs less.
 _NEARBY_SQL = """
     WITH here AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS point),
     -- Materialised: candidates come from the location index alone. Left to itself the planner
@@ -113,13 +114,13 @@ _NEARBY_SQL = """
         WHERE ST_DWithin(r.location, here.point, %(box)s)
     )
     SELECT n.category_id, n.status, n.created_at,
-           ST_Distance(n.location::geography, here.point::geography) AS metres, n.id
+           ST_Distance(n.location::geography, here.point::geography, false) AS metres, n.id
     FROM near n, here
     WHERE n.category_id = %(category)s
       AND n.status = ANY(%(statuses)s)
       AND n.created_at >= %(since)s
       AND n.id <> %(id)s
-      AND ST_DWithin(n.location::geography, here.point::geography, %(radius)s)
+      AND ST_DWithin(n.location::geography, here.point::geography, %(radius)s, false)
     ORDER BY metres
     LIMIT 5
 """

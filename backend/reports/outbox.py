@@ -9,6 +9,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from time import sleep
 from typing import Any
 
 import redis
@@ -154,6 +155,7 @@ def outbox_drain() -> int:
 
 def _drain_pass(client: redis.Redis | None) -> int:
     total = 0
+    window = settings.OUTBOX_BATCH_WINDOW_MS / 1000
     while True:
         ids = list(
             OutboxEntry.objects.filter(published_at__isnull=True, attempts=0)
@@ -167,6 +169,8 @@ def _drain_pass(client: redis.Redis | None) -> int:
         if client is not None:
             with contextlib.suppress(Exception):
                 client.pexpire(_KICK_KEY, _KICK_TTL_MS)  # still draining: keep others away
+        if window and len(ids) < _DRAIN_BATCH:
+            sleep(window)  # events are still arriving: let the next batch fill up
 
 
 def outbox_prune(*, older_than: timedelta) -> int:

@@ -209,3 +209,43 @@ def test_a_drain_publishes_everything_committed_before_it_and_clears_the_flag(
     assert sorted(recorder) == sorted(
         [(str(first.id), 1), (str(first.id), 2), (str(second.id), 1), (str(second.id), 2)]
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_committed_during_the_batch_window_go_out_in_the_same_drain(
+    private_redis, recorder, settings, monkeypatch
+):
+    """Under a stream of events the drain waits OUTBOX_BATCH_WINDOW_MS between batches, and
+    what was committed meanwhile goes out in its next batch, not in a task of its own."""
+    from backend.reports import outbox
+
+    settings.OUTBOX_BATCH_WINDOW_MS = 40
+    waits: list[float] = []
+    late: list = []
+
+    def window(seconds: float) -> None:
+        waits.append(seconds)
+        if not late:  # a resident files a report while the drain waits
+            late.append(make_report())
+
+    monkeypatch.setattr(outbox, "sleep", window)
+    first = make_report()
+    assert outbox.outbox_drain() == 4
+    assert waits[0] == pytest.approx(0.04)
+    assert sorted(recorder) == sorted(
+        [(str(r.id), seq) for r in (first, late[0]) for seq in (1, 2)]
+    )
+    assert not OutboxEntry.objects.filter(published_at__isnull=True).exists()
+    # The late report's commit found the flag set (a drain under way) and queued no task of
+    # its own: the one on the broker's queue is the first report's.
+    assert outbox._kick_client().llen("celery") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_window_the_drain_never_waits(private_redis, recorder, settings, monkeypatch):
+    from backend.reports import outbox
+
+    settings.OUTBOX_BATCH_WINDOW_MS = 0
+    monkeypatch.setattr(outbox, "sleep", lambda seconds: pytest.fail("waited"))
+    make_report()
+    assert outbox.outbox_drain() == 2

@@ -29,6 +29,7 @@ import json
 import os
 import random
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -371,80 +372,84 @@ class Server:
         return env
 
     def start(self) -> None:
-        commands = [
-            [
-                str(VENV_BIN / "uvicorn"),
-                "backend.config.asgi:application",
-                "--host",
-                self.host,
-                "--port",
-                str(self.port),
-                "--workers",
-                str(self.workers),
-                "--no-access-log",
-                "--lifespan",
-                "off",
-            ],
-            [
-                # As scripts/run.sh starts it: background work yields the CPU to requests,
-                # and keeps one persistent database connection instead of a pool.
-                "env",
-                "DATABASE_POOL=false",
-                "nice",
-                "-n",
-                os.environ.get("CELERY_NICE", "10"),
-                str(VENV_BIN / "celery"),
-                "-A",
-                "backend.config",
-                "worker",
-                "--loglevel",
-                "WARNING",
-                "--concurrency",
-                os.environ.get("CELERY_CONCURRENCY", "2"),
-                "--hostname",
-                f"bench-intake-{os.getpid()}@%h",
-            ],
+        web = [
+            str(VENV_BIN / "uvicorn"),
+            "backend.config.asgi:application",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--no-access-log",
+            "--lifespan",
+            "off",
         ]
-        env = self._env()
+        worker = [
+            # As scripts/run.sh starts it: one persistent database connection instead of a
+            # pool, and the same nice level.
+            "env",
+            "DATABASE_POOL=false",
+            "nice",
+            "-n",
+            os.environ.get("CELERY_NICE", "0"),
+            str(VENV_BIN / "celery"),
+            "-A",
+            "backend.config",
+            "worker",
+            "--loglevel",
+            "WARNING",
+            "--concurrency",
+            os.environ.get("CELERY_CONCURRENCY", "2"),
+            "--hostname",
+            f"bench-intake-{os.getpid()}@%h",
+        ]
+        # Web and worker share one session of their own, as under run.sh, apart from this
+        # client's. With the kernel's autogroup scheduling each session gets an equal share of
+        # the CPU and nice counts only within a session: a session per process would make the
+        # worker's nice meaningless, and sharing the client's would let the load generator
+        # (the residents' phones, in real life) outrank the worker.
+        supervisor = "\n".join(
+            [
+                # SIGTERM to each parent only: uvicorn stops its workers, Celery finishes the
+                # task at hand (a warm shutdown).
+                """trap 'kill -TERM "$web" "$worker" 2>/dev/null; wait' TERM""",
+                f"{shlex.join(web)} & web=$!",
+                f"{shlex.join(worker)} & worker=$!",
+                "wait -n",  # one of them died: so does the session (see died())
+                """kill -TERM "$web" "$worker" 2>/dev/null; wait""",
+            ]
+        )
         with open(self.log_path, "ab") as log_file:
-            for command in commands:
-                self.processes.append(
-                    subprocess.Popen(
-                        command,
-                        cwd=REPO,
-                        env=env,
-                        stdout=log_file,
-                        stderr=subprocess.STDOUT,
-                        stdin=subprocess.DEVNULL,
-                        # A process group of its own (Ctrl-C in the terminal does not reach
-                        # it; stop() does), but the bench's session: with the kernel's
-                        # autogroup scheduling every session gets an equal share of the CPU, so
-                        # a session per process would make Celery's nice (as in run.sh, where
-                        # all three share one session) meaningless.
-                        process_group=0,
-                    )
+            self.processes.append(
+                subprocess.Popen(
+                    ["bash", "-c", supervisor],
+                    cwd=REPO,
+                    env=self._env(),
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
                 )
+            )
         log(
             f"started uvicorn ({self.workers} workers) and a Celery worker on {self.base_url} "
             f"with {self.settings_module}; log: {self.log_path}"
         )
 
     def stop(self, *, remove_uploads: bool) -> None:
-        # SIGTERM to the parent only: uvicorn stops its workers, Celery finishes the task at
-        # hand (a warm shutdown); signalling the whole group would kill Celery's pool child
-        # mid-task.
         for process in self.processes:
             if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     process.terminate()
         for process in self.processes:
             try:
-                process.wait(timeout=30)
+                process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=5)
-            # Each process leads its own process group, so its group id is its pid: this
-            # reaches leftover children of ours and nothing else.
+            # The supervisor leads the session and its process group: this reaches leftover
+            # children of ours and nothing else.
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
         self.processes.clear()
@@ -613,7 +618,7 @@ def print_table(summary: dict[str, Any], results: list[Result]) -> None:
         server = (
             f"uvicorn --workers {summary['web_workers']} + Celery worker "
             f"--concurrency {os.environ.get('CELERY_CONCURRENCY', '2')} "
-            f"(nice {os.environ.get('CELERY_NICE', '10')}), "
+            f"(nice {os.environ.get('CELERY_NICE', '0')}), "
             f"{summary['settings']} (started by this script)"
         )
     else:

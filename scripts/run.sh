@@ -13,9 +13,10 @@ trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
 
 .venv/bin/uvicorn backend.config.asgi:application --host "$HOST" --port "$PORT" \
   --workers "${WEB_CONCURRENCY:-2}" --no-access-log --lifespan off &
-# Photo processing and fan-out yield the CPU to residents' requests (CELERY_NICE=0 to undo);
-# the queue absorbs a burst and drains after it.
-DATABASE_POOL=false nice -n "${CELERY_NICE:-10}" .venv/bin/celery -A backend.config worker \
+# Not niced by default: the worker also pushes every status change to the residents, and
+# under load a niced worker let pushes wait seconds behind the web process (bench/push.py:
+# p95 0.5-1.3 s at nice 10 against 49 ms at 0). CELERY_NICE=10 favours intake throughput.
+DATABASE_POOL=false nice -n "${CELERY_NICE:-0}" .venv/bin/celery -A backend.config worker \
   --loglevel INFO \
   --concurrency "${CELERY_CONCURRENCY:-2}" --hostname "worker@%h" &
 .venv/bin/celery -A backend.config beat --loglevel INFO --schedule var/celerybeat-schedule &

@@ -8,7 +8,6 @@ from pathlib import Path
 import httpx
 import pytest
 from django.core import signals
-from django.db import connection
 
 from backend.reports.models import Report
 from tests.support.images import jpeg_bytes
@@ -114,4 +113,3 @@ def test_each_request_starts_and_finishes_on_one_worker_thread(live_asgi):
     assert sorted(starts) == sorted(finishes)
     # Long-lived workers, not a thread per request.
     assert len(set(starts)) <= 8
-    connection.close()

@@ -2,7 +2,7 @@
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -53,9 +53,10 @@ class NewEvent:
 
 
 # One statement for both tables: appending is on every write path, intake included, and the
-# ORM's two bulk inserts cost three times the database's own work.
+# ORM's two bulk inserts cost three times the database's own work. `{alongside}` carries other
+# INSERTs of the same change as data-modifying CTEs (see events_write).
 _APPEND_SQL = """
-    WITH appended AS (
+    WITH {alongside}appended AS (
         INSERT INTO reports_reportevent
             (report_id, seq, type, is_public, actor_kind, actor_id, public_payload,
              internal_payload, created_at)
@@ -86,11 +87,32 @@ def events_append_many(
     """`events_append` for several reports in one statement (a worker handling a batch)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("events_append must run inside the transaction of the change")
+    return events_write(actor=actor, batch=batch)
+
+
+def events_write(
+    *,
+    actor: ActorRef,
+    batch: Iterable[tuple[Report, Iterable[NewEvent]]],
+    alongside: Callable[[], Sequence[tuple[str, list[Any]]]] | None = None,
+) -> int:
+    """Store the events with their outbox entries, and with them the INSERTs `alongside`
+    returns (SQL and parameters each), as ONE statement; publication is scheduled after
+    commit. `alongside` is called once the events are numbered, so the rows it builds carry
+    each report's new last_event_seq.
+
+    A change made entirely of inserts (a new report: its row, area links, attachments) thus
+    needs no transaction block: the statement is atomic on its own, and intake saves the
+    BEGIN and COMMIT round trips. Any other change must run inside its transaction (see
+    events_append_many). Returns how many events were stored.
+    """
     now = timezone.now()
     params: list[Any] = []
+    count = 0
     for report, events in batch:
         for new in events:
             report.last_event_seq += 1
+            count += 1
             params += [
                 report.pk,
                 report.last_event_seq,
@@ -102,17 +124,23 @@ def events_append_many(
                 json.dumps(new.internal_payload, cls=DjangoJSONEncoder),
                 now,
             ]
-    count = len(params) // 9
     if not count:
+        if alongside:
+            raise ValueError("rows alongside no events")
         return 0
+    inserts = alongside() if alongside else ()
+    params = [p for _, extra in inserts for p in extra] + params
     # The publish task normally runs within milliseconds; the sweep only picks an entry up
     # after this delay, so it does not race the task it is a safety net for.
     retry_at = now + timedelta(seconds=settings.OUTBOX_RETRY_AFTER_SECONDS)
-    sql = _APPEND_SQL.format(rows=", ".join([_ROW] * count))
+    sql = _APPEND_SQL.format(
+        alongside="".join(f"w{i} AS ({statement}), " for i, (statement, _) in enumerate(inserts)),
+        rows=", ".join([_ROW] * count),
+    )
     with transaction.get_connection().cursor() as cursor:
         cursor.execute(sql, [*params, now, retry_at])
-        entry_ids = [row[0] for row in cursor.fetchall()]
+        entries = len(cursor.fetchall())
     # Tell the publisher after commit. A broker outage is not an error here: the entries stay
     # in the outbox and the sweep delivers them when the broker is back.
-    transaction.on_commit(lambda: outbox_kick(pending=len(entry_ids)))
+    transaction.on_commit(lambda: outbox_kick(pending=entries))
     return count

@@ -2,6 +2,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from math import cos, radians
+from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
@@ -10,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from backend.common.tokens import token_hash
+from backend.geo.selectors import CONTAINING_SQL, AreaRef, area_refs
 
 from .models import Attachment, Note, Report, ReportEvent
 from .workflow import OPEN_STATUSES
@@ -119,31 +121,42 @@ _NEARBY_SQL = """
     WHERE n.category_id = %(category)s
       AND n.status = ANY(%(statuses)s)
       AND n.created_at >= %(since)s
-      AND n.id <> %(id)s
       AND ST_DWithin(n.location::geography, here.point::geography, %(radius)s, false)
     ORDER BY metres
     LIMIT 5
 """
 
 
-def possible_duplicates(report: Report) -> list[NearbyReport]:
-    """Open reports of the same category near this one, recent, nearest first."""
-    if report.category_id is None:
-        return []
-    radius = settings.DUPLICATE_RADIUS_METRES
-    point: Point = report.location
-    # A longitude degree shrinks with cos(latitude).
-    box = radius / (111_320 * max(cos(radians(point.y)), 0.01))
-    params = {
-        "lon": point.x,
-        "lat": point.y,
-        "category": report.category_id,
-        "statuses": list(OPEN_STATUSES),
-        "since": timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS),
-        "id": report.id,
-        "box": box,
-        "radius": radius,
-    }
+@dataclass(frozen=True)
+class Surroundings:
+    areas: list[AreaRef]  # every area the point lies in
+    nearby: list[NearbyReport]  # possible duplicates, nearest first
+
+
+def intake_surroundings(*, location: Point, category_id: int | None) -> Surroundings:
+    """What intake reads before it writes: the areas the point lies in and the open reports of
+    the same category near it, recent (the possible duplicates; none without a category).
+
+    Both statements go to the database in one message and come back as two result sets: a
+    round trip costs the database more than either query does.
+    """
+    params: dict[str, Any] = {"lon": location.x, "lat": location.y}
+    statements = CONTAINING_SQL
+    if category_id is not None:
+        radius = settings.DUPLICATE_RADIUS_METRES
+        params |= {
+            "category": category_id,
+            "statuses": list(OPEN_STATUSES),
+            "since": timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS),
+            # A longitude degree shrinks with cos(latitude).
+            "box": radius / (111_320 * max(cos(radians(location.y)), 0.01)),
+            "radius": radius,
+        }
+        statements += ";" + _NEARBY_SQL
     with connection.cursor() as cursor:
-        cursor.execute(_NEARBY_SQL, params)
-        return [NearbyReport(*row) for row in cursor.fetchall()]
+        cursor.execute(statements, params)
+        areas = area_refs(cursor.fetchall())
+        nearby = []
+        if category_id is not None and cursor.nextset():
+            nearby = [NearbyReport(*row) for row in cursor.fetchall()]
+    return Surroundings(areas=areas, nearby=nearby)

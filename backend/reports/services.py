@@ -1,5 +1,6 @@
 """Every write to a report goes through here: one function per thing a person can do."""
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -10,12 +11,13 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from backend.classification.predict import Prediction, predict
 from backend.classification.services import classified_payload
 from backend.common.errors import ConflictError, DomainValidationError
+from backend.common.inserts import insert_statement
 from backend.contractors.models import Contractor
 from backend.geo.selectors import AreaRef, areas_containing, in_service_area
 from backend.routing.engine import Decision
@@ -25,9 +27,10 @@ from backend.taxonomy.selectors import category_by_path
 from backend.taxonomy.sla import deadline_for
 
 from . import storage
-from .events import ActorRef, NewEvent, events_append
+from .events import ActorRef, NewEvent, events_append, events_write
 from .images import ImageRejected, process_image
 from .models import Attachment, IdempotencyKey, Note, Report, ReportEvent
+from .selectors import NearbyReport, intake_surroundings
 from .tracking import tracking_token_hash_for
 from .workflow import Resolution, Status, allowed_targets, is_allowed
 
@@ -57,6 +60,7 @@ class ReportCreateResult:
     # Set when the Idempotency-Key was seen before: the first response, minus the token.
     replayed_response: dict[str, Any] | None = None
     areas: list[AreaRef] = field(default_factory=list)
+    possible_duplicates: list[NearbyReport] = field(default_factory=list)
 
 
 def intake_fingerprint(*, fields: dict[str, Any], photos: list[PhotoUpload]) -> str:
@@ -170,16 +174,19 @@ def report_create(
 ) -> ReportCreateResult:
     """Store a new report with its photos (raw), place and assign it, and start its history.
 
-    One transaction: either everything is stored or nothing is, files included. Photo work
-    happens after commit, in a task.
+    Either everything is stored or nothing is, files included. Photo work happens after
+    commit, in a task.
+
+    Intake is the hot path, so it costs two round trips: one read (areas and possible
+    duplicates) and one write. The write is a single statement (the report, its area links,
+    attachments, idempotency key, events and outbox entries), atomic on its own, so no
+    transaction block is needed; with an Idempotency-Key the caller's transaction is used,
+    under a savepoint, to answer a concurrent duplicate.
     """
     photos = photos or []
     actor = actor or ActorRef.resident()
     if idempotency and (replay := _idempotent_replay(idempotency)):
         return replay
-
-    areas = areas_containing(location)
-    _service_area_check(location, areas)
 
     # Inline only when the category depends on it; a resident's own choice is classified
     # after commit (to measure the model) by the classification subscriber, off the request.
@@ -192,6 +199,12 @@ def report_create(
     resident_category = category
     if applied:
         category = suggested
+
+    surroundings = intake_surroundings(
+        location=location, category_id=category.pk if category else None
+    )
+    areas = surroundings.areas
+    _service_area_check(location, areas)
 
     report_id = uuid.uuid4()
     now = timezone.now()
@@ -229,43 +242,33 @@ def report_create(
         needs_triage=decision.needs_triage,
         deadline=_routed_deadline(decision, category, now),
     )
+    events = [
+        NewEvent(
+            type=ReportEvent.Type.CREATED,
+            public=True,
+            public_payload={"status": report.status},
+            internal_payload={
+                "category": category.path if category else None,
+                "source": source,
+                "location_source": location_source,
+                "photos": len(photos),
+                "areas": [f"{a.type}:{a.code}" for a in areas],
+            },
+        ),
+        *_classified_events(prediction, threshold, applied, resident_category),
+        *_routing_events(
+            decision, department, contractor, from_department=None, from_contractor=None
+        ),
+    ]
     written: list[str] = []
     try:
-        # A savepoint only where the idempotency race needs one to recover from (see below).
-        with transaction.atomic(savepoint=idempotency is not None):
-            # The history first, so the report row is written once with its last_event_seq;
-            # foreign keys are checked at commit (PostgreSQL: DEFERRABLE INITIALLY DEFERRED).
-            events_append(
-                report=report,
+        with transaction.atomic() if idempotency else contextlib.nullcontext():
+            attachments = attachments_prepare(report=report, photos=photos, written=written)
+            events_write(
                 actor=actor,
-                events=[
-                    NewEvent(
-                        type=ReportEvent.Type.CREATED,
-                        public=True,
-                        public_payload={"status": report.status},
-                        internal_payload={
-                            "category": category.path if category else None,
-                            "source": source,
-                            "location_source": location_source,
-                            "photos": len(photos),
-                            "areas": [f"{a.type}:{a.code}" for a in areas],
-                        },
-                    ),
-                    *_classified_events(prediction, threshold, applied, resident_category),
-                    *_routing_events(
-                        decision, department, contractor, from_department=None, from_contractor=None
-                    ),
-                ],
+                batch=[(report, events)],
+                alongside=lambda: _report_rows(report, areas, attachments, idempotency),
             )
-            report.save(force_insert=True)
-            Report.areas.through.objects.bulk_create(
-                [Report.areas.through(report_id=report_id, area_id=area.id) for area in areas]
-            )
-            attachments_store(report=report, photos=photos, written=written)
-            if idempotency:
-                IdempotencyKey.objects.create(
-                    key=idempotency.key, fingerprint=idempotency.fingerprint, report=report
-                )
     except BaseException as exc:
         for relative in written:
             storage.file_remove(storage.private_path(relative))
@@ -275,7 +278,44 @@ def report_create(
             if replay:
                 return replay
         raise
-    return ReportCreateResult(report=report, areas=areas)
+    report._state.adding = False
+    report._state.db = connection.alias
+    _attachments_dispatch_on_commit(attachments)
+    return ReportCreateResult(report=report, areas=areas, possible_duplicates=surroundings.nearby)
+
+
+def _report_rows(
+    report: Report,
+    areas: list[AreaRef],
+    attachments: list[Attachment],
+    idempotency: IdempotencyRequest | None,
+) -> list[tuple[str, list[Any]]]:
+    """The INSERTs of a new report besides its events, to go in the events' statement. Its
+    events reference it before it exists within the statement: foreign keys are checked at
+    commit (PostgreSQL: DEFERRABLE INITIALLY DEFERRED)."""
+    rows = [insert_statement([report])]
+    if areas:
+        links = Report.areas.through._meta
+        rows.append(
+            (
+                f"INSERT INTO {connection.ops.quote_name(links.db_table)} (report_id, area_id)"
+                " SELECT %s, unnest(%s::bigint[])",
+                [report.pk, [area.id for area in areas]],
+            )
+        )
+    if attachments:
+        rows.append(insert_statement(attachments))
+    if idempotency:
+        rows.append(
+            insert_statement(
+                [
+                    IdempotencyKey(
+                        key=idempotency.key, fingerprint=idempotency.fingerprint, report=report
+                    )
+                ]
+            )
+        )
+    return rows
 
 
 def _classified_events(
@@ -318,6 +358,24 @@ def attachments_store(
     Each stored path is added to ``written`` at once, so a caller whose transaction fails
     removes exactly those files: no orphan file outlives a rolled-back report.
     """
+    attachments = attachments_prepare(
+        report=report, photos=photos, written=written, kind=kind, first_position=first_position
+    )
+    Attachment.objects.bulk_create(attachments)
+    _attachments_dispatch_on_commit(attachments)
+    return attachments
+
+
+def attachments_prepare(
+    *,
+    report: Report,
+    photos: list[PhotoUpload],
+    written: list[str],
+    kind: str = Attachment.Kind.RESIDENT,
+    first_position: int = 0,
+) -> list[Attachment]:
+    """`attachments_store` up to the rows: the files are written (and listed in ``written``),
+    the Attachments built but not saved."""
     attachments = []
     for offset, photo in enumerate(photos):
         attachment_id = uuid.uuid4()
@@ -339,11 +397,13 @@ def attachments_store(
                 original_size=photo.size,
             )
         )
-    Attachment.objects.bulk_create(attachments)
+    return attachments
+
+
+def _attachments_dispatch_on_commit(attachments: list[Attachment]) -> None:
     attachment_ids = [a.id for a in attachments]
     if attachment_ids:
         transaction.on_commit(lambda: _attachments_dispatch(attachment_ids))
-    return attachments
 
 
 def _attachments_dispatch(attachment_ids: list[uuid.UUID]) -> None:

@@ -1,3 +1,4 @@
+import contextlib
 import re
 
 from django.contrib.gis.geos import Point
@@ -15,7 +16,7 @@ from backend.notifications.services import follow_token_for
 from backend.reports.models import Attachment, Report
 from backend.reports.presentation import public_event
 from backend.reports.selectors import (
-    possible_duplicates,
+    NearbyReport,
     report_by_tracking_token,
     report_photo_counts,
     report_public_events,
@@ -51,7 +52,7 @@ _ERRORS = {
 }
 
 
-def _created_body(report: Report, *, photos: int) -> dict:
+def _created_body(report: Report, *, photos: int, nearby: list[NearbyReport]) -> dict:
     return {
         "id": str(report.id),
         "tracking_token": tracking_token_for(report.id),
@@ -73,7 +74,7 @@ def _created_body(report: Report, *, photos: int) -> dict:
                 "follow_token": follow_token_for(other.id),
             }
             # Same category by definition: the report's own is the duplicates' category.
-            for other in possible_duplicates(report)
+            for other in nearby
         ],
         "links": public_links(report),
     }
@@ -128,7 +129,9 @@ class ReportCreateView(APIView):
             else None
         )
 
-        with transaction.atomic():
+        # With a key, the stored first response belongs to the same transaction as the report;
+        # without one, report_create's single write statement is a transaction of its own.
+        with transaction.atomic() if key else contextlib.nullcontext():
             try:
                 result = report_create(
                     text=data["text"],
@@ -164,7 +167,7 @@ class ReportCreateView(APIView):
             if result.replayed_response is not None:
                 body = {**result.replayed_response, "tracking_token": tracking_token_for(report.id)}
                 return Response(body, status=status.HTTP_201_CREATED)
-            body = _created_body(report, photos=len(photos))
+            body = _created_body(report, photos=len(photos), nearby=result.possible_duplicates)
             if key:
                 stored = {k: v for k, v in body.items() if k != "tracking_token"}
                 idempotency_response_store(key=key, response=stored)

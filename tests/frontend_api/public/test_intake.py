@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from backend.reports import services as report_services
 from backend.reports import storage
 from backend.reports.models import Attachment, IdempotencyKey, OutboxEntry, Report, ReportEvent
 from backend.reports.services import attachment_process
@@ -206,7 +207,8 @@ def test_bad_photos_name_the_field_and_store_nothing(public_client, case, photos
 
 
 def test_a_crash_while_storing_removes_the_files_already_written(public_client, monkeypatch):
-    """A failure after the photos were written (here: their rows) must not orphan the files."""
+    """A failure after the photos were written (here: the statement that stores the report and
+    their rows) must not orphan the files."""
     written = []
     real_store = storage.original_store
 
@@ -219,7 +221,7 @@ def test_a_crash_while_storing_removes_the_files_already_written(public_client, 
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(storage, "original_store", store_and_remember)
-    monkeypatch.setattr(Attachment.objects, "bulk_create", explode)
+    monkeypatch.setattr(report_services, "events_write", explode)
     before = _stored_state()
     data = _valid(photos=[_photo(images.jpeg_bytes()), _photo(images.jpeg_bytes())])
     public_client.raise_request_exception = False

@@ -1,0 +1,75 @@
+"""Intake outside a test transaction, as the server runs it: one read and one write statement,
+the write atomic on its own."""
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from backend.reports import services as report_services
+from backend.reports.models import Attachment, IdempotencyKey, OutboxEntry, Report, ReportEvent
+from tests.conftest import DAM, files_under
+from tests.support import images
+
+pytestmark = pytest.mark.django_db(transaction=True)
+URL = "/api/v1/public/reports/"
+
+
+def _valid(**overrides):
+    return {"text": "Container vol", "lat": DAM[0], "lon": DAM[1]} | overrides
+
+
+def _photo():
+    return SimpleUploadedFile("p.jpg", images.jpeg_bytes(), content_type="image/jpeg")
+
+
+def _stored():
+    return (
+        Report.objects.count(),
+        ReportEvent.objects.count(),
+        OutboxEntry.objects.count(),
+        Report.areas.through.objects.count(),
+        Attachment.objects.count(),
+        IdempotencyKey.objects.count(),
+        len(files_under(settings.PRIVATE_MEDIA_ROOT)),
+    )
+
+
+def test_a_json_report_costs_one_read_and_one_write_without_a_transaction_block(public_client):
+    public_client.post(URL, _valid(category="afval/container-is-vol"), format="json")  # warm
+    with CaptureQueriesContext(connection) as queries:
+        response = public_client.post(URL, _valid(category="afval/container-is-vol"), format="json")
+    assert response.status_code == 201, response.content
+    statements = [q["sql"].lstrip().split(None, 1)[0].upper() for q in queries]
+    assert statements == ["SELECT", "WITH"], [q["sql"][:80] for q in queries]
+    # ... and what the one write stored, committed: the report with its areas and history.
+    report = Report.objects.get(pk=response.json()["id"])
+    assert report.areas.count() >= 2 and report.last_event_seq >= 2
+    seqs = list(ReportEvent.objects.filter(report=report).values_list("seq", flat=True))
+    assert sorted(seqs) == list(range(1, report.last_event_seq + 1))
+    assert OutboxEntry.objects.filter(event__report=report).count() == len(seqs)
+    # the duplicates were read before the report existed: the first one is the only one
+    assert len(response.json()["possible_duplicates"]) == 1
+
+
+def test_a_write_that_fails_in_the_database_stores_nothing(public_client, monkeypatch):
+    """A real constraint violation (a tracking token hash that already exists) in the middle
+    of the one statement: no report, link, event, outbox entry, attachment, key or file."""
+    first = public_client.post(URL, _valid(), format="json")
+    assert first.status_code == 201
+    taken = Report.objects.get(pk=first.json()["id"]).tracking_token_hash
+    monkeypatch.setattr(report_services, "tracking_token_hash_for", lambda report_id: taken)
+    before = _stored()
+    public_client.raise_request_exception = False
+    response = public_client.post(
+        URL,
+        _valid(photos=[_photo()]),
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="k-statement",
+    )
+    assert response.status_code == 500
+    assert _stored() == before
+    response = public_client.post(URL, _valid(photos=[_photo()]), format="multipart")
+    assert response.status_code == 500
+    assert _stored() == before

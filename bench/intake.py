@@ -235,6 +235,17 @@ class Result:
         rank = max(1, min(len(ordered), int(-(-p * len(ordered) // 100))))
         return ordered[rank - 1]
 
+    def absorb(self, other: Result) -> None:
+        """Add another round of the same scenario to this one."""
+        self.duration_s += other.duration_s
+        self.requests += other.requests
+        self.successes += other.successes
+        self.errors += other.errors
+        self.error_kinds.update(other.error_kinds)
+        self.first_error = self.first_error or other.first_error
+        self.latencies_ms += other.latencies_ms
+        self.queue_after = other.queue_after
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario,
@@ -668,6 +679,12 @@ def print_table(summary: dict[str, Any], results: list[Result]) -> None:
     print()
     print("ratios (throughput, full intake / bare create):")
     print(f"  full-json  / bare-json  {_fmt(ratios['full_json_over_bare'], 2):>6}")
+    per_round = [r["ratio"] for r in summary["json_rounds"]]
+    if len(per_round) > 1:
+        print(
+            f"    by round ({len(per_round)}, alternating order): "
+            + "  ".join(f"{value:.2f}" for value in per_round)
+        )
     print(f"  full-photo / bare-json  {_fmt(ratios['full_photo_over_bare'], 2):>6}")
     print()
     print("targets:")
@@ -682,6 +699,7 @@ def summarise(
     base_url: str,
     photo: bytes,
     results: dict[str, Result],
+    rounds: list[dict[str, float]],
     server_errors: list[dict[str, Any]] | None,
 ) -> dict[str, Any]:
     bare = results["bare-json"].rps
@@ -722,6 +740,7 @@ def summarise(
         "photo": {"width": PHOTO_SIZE[0], "height": PHOTO_SIZE[1], "bytes": len(photo)},
         "results": [result.as_dict() for result in results.values()],
         "ratios": {"full_json_over_bare": json_ratio, "full_photo_over_bare": photo_ratio},
+        "json_rounds": [{k: round(v, 3) for k, v in r.items()} for r in rounds],
         "targets": targets,
         "server_log_errors": server_errors,
     }
@@ -740,13 +759,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--duration",
         type=float,
         default=15.0,
-        help="seconds measured for the JSON scenarios (full and bare)",
+        help="seconds measured for each JSON scenario (full and bare), over all rounds",
     )
     parser.add_argument(
         "--photo-duration",
         type=float,
         default=15.0,
         help="seconds measured for the photo scenario (0 skips it)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="alternating rounds the JSON pair's time is split into (bare, full; full, bare; ...)",
     )
     parser.add_argument(
         "--warmup",
@@ -787,6 +812,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--no-vacuum", action="store_true", help="skip VACUUM ANALYZE before each scenario"
     )
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if args.concurrency < 1 or args.duration <= 0 or args.max_requests < 1:
         parser.error("concurrency, duration and max-requests must be positive")
     return args
@@ -822,14 +849,14 @@ def main(argv: list[str] | None = None) -> int:
                 "bare-json",
                 f"POST {BARE_PATH} JSON (ModelSerializer + CreateAPIView)",
                 BARE_PATH,
-                args.duration,
+                args.duration / args.rounds,
                 post_json(category=False),
             ),
             Scenario(
                 "full-json",
                 f"POST {FULL_PATH} JSON with category",
                 FULL_PATH,
-                args.duration,
+                args.duration / args.rounds,
                 post_json(category=True),
             ),
         ]
@@ -844,7 +871,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         results: dict[str, Result] = {}
-        for scenario in scenarios:
+        rounds: list[dict[str, float]] = []
+
+        def measure(scenario: Scenario) -> Result:
             wait_queue_drained(args.drain_timeout)
             if not args.no_vacuum:
                 vacuum_analyze()
@@ -862,13 +891,31 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             result.queue_after = celery_queue_length()
-            results[scenario.name] = result
             log(
                 f"  {result.successes} created, {result.errors} errors, {result.rps:.1f}/s, "
                 f"Celery queue after: {result.queue_after}"
             )
             if server is not None and server.died():
                 raise SystemExit(f"the server died during {scenario.name}:\n{server.log_tail()}")
+            if scenario.name in results:
+                results[scenario.name].absorb(result)
+            else:
+                results[scenario.name] = result
+            return result
+
+        # The JSON pair in alternating rounds (bare, full; full, bare; ...): this machine's speed
+        # drifts by tens of percent within minutes, and a ratio of two runs minutes apart
+        # measures the drift as much as the code.
+        pair = scenarios[:2]
+        for number in range(args.rounds):
+            measured = {s.name: measure(s).rps for s in (pair if number % 2 == 0 else pair[::-1])}
+            bare_rps, full_rps = measured["bare-json"], measured["full-json"]
+            rounds.append(
+                {"bare_json": bare_rps, "full_json": full_rps, "ratio": full_rps / bare_rps}
+            )
+            log(f"  round {number + 1}: full-json / bare-json {full_rps / bare_rps:.2f}")
+        for scenario in scenarios[2:]:
+            measure(scenario)
     finally:
         if server is not None:
             # Leave no backlog behind for the next run's worker to chew on while measuring.
@@ -877,7 +924,7 @@ def main(argv: list[str] | None = None) -> int:
             server_errors = server.log_errors()
             log(f"server stopped; its log: {server.log_path}")
 
-    summary = summarise(args, base_url, photo, results, server_errors)
+    summary = summarise(args, base_url, photo, results, rounds, server_errors)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

@@ -134,13 +134,14 @@ class Subscribers:
         opening: asyncio.Semaphore,
     ) -> None:
         import websockets
+        from websockets.typing import Origin
 
         try:
             await opening.acquire()
             try:
                 ws = await websockets.connect(
                     f"{ws_base}/ws/v1/reports/{token}/",
-                    origin="http://127.0.0.1",
+                    origin=Origin("http://127.0.0.1"),
                     open_timeout=60,
                     ping_interval=None,  # the application's heartbeat is the one that counts
                     max_queue=None,
@@ -159,6 +160,7 @@ class Subscribers:
 
     async def _receive(self, ws: Any, report_id: str) -> None:
         import websockets
+        from websockets.typing import Origin
 
         try:
             async for raw in ws:

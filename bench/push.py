@@ -160,7 +160,6 @@ class Subscribers:
 
     async def _receive(self, ws: Any, report_id: str) -> None:
         import websockets
-        from websockets.typing import Origin
 
         try:
             async for raw in ws:

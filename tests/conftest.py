@@ -1,12 +1,16 @@
 """Shared fixtures. Everything runs against the real PostGIS and Redis of this machine."""
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 from backend.accounts.models import User
 from backend.accounts.services import api_token_create, user_create
@@ -103,3 +107,31 @@ def live_asgi(transactional_db) -> Iterator[str]:
     yield f"127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    # Fail, never skip, without the browser: `make test` installs both packages.
+    assert os.path.exists(CHROMIUM) and shutil.which(CHROMEDRIVER), (
+        "needs Debian's chromium and chromium-driver (make test installs them)"
+    )
+    # Never let Selenium Manager look for (or download) a browser or driver.
+    os.environ["SE_OFFLINE"] = "true"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=390,844",  # a phone
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()

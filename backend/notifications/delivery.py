@@ -40,6 +40,8 @@ _MODELS: dict[str, type[MailDelivery] | type[PushDelivery]] = {
 
 
 def _due(event: ReportEvent) -> bool:
+    if _confirmation_for(event):
+        return True
     if not event.is_public:
         return False
     if event.type == ReportEvent.Type.CREATED:
@@ -47,9 +49,21 @@ def _due(event: ReportEvent) -> bool:
     return event.type == ReportEvent.Type.STATUS_CHANGED and event.actor_kind != "resident"
 
 
+def _confirmation_for(event: ReportEvent) -> str | None:
+    """The subscription a `follower_added` event asks the address owner to confirm, if any.
+
+    (The fan-out loads no internal payloads; reading this one costs a query, for this rare
+    event type only.)"""
+    if event.type != ReportEvent.Type.FOLLOWER_ADDED or not event.internal_payload.get("confirm"):
+        return None
+    return str(event.internal_payload.get("subscription") or "") or None
+
+
 def deliveries_create(events: list[ReportEvent]) -> None:
     """Outbox subscriber: a delivery row per event and subscription, tasks queued on commit.
 
+    A public event goes to every confirmed subscription of its report that existed by then; a
+    follower's confirmation request (see subscription_add) to that one unconfirmed address.
     Two queries for a batch without subscribers (the usual case under load), whatever its size.
     """
     due = [event for event in events if _due(event)]
@@ -59,18 +73,22 @@ def deliveries_create(events: list[ReportEvent]) -> None:
     if created:
         reporter_subscriptions_ensure(report_ids=created)
     by_report: dict[uuid.UUID, list[tuple[uuid.UUID, str, Any]]] = {}
-    for subscription_id, report_id, channel, created_at in Subscription.objects.filter(
+    for subscription_id, report_id, channel, confirmed_at in Subscription.objects.filter(
         report_id__in={event.report_id for event in due}
-    ).values_list("id", "report_id", "channel", "created_at"):
-        by_report.setdefault(report_id, []).append((subscription_id, channel, created_at))
+    ).values_list("id", "report_id", "channel", "confirmed_at"):
+        by_report.setdefault(report_id, []).append((subscription_id, channel, confirmed_at))
     if not by_report:
         return
     retry_at = timezone.now() + timedelta(seconds=settings.DELIVERY_RETRY_SECONDS)
     rows: dict[str, list[Delivery]] = {"mail": [], "push": []}
     for event in due:
-        for subscription_id, channel, created_at in by_report.get(event.report_id, []):
-            if created_at > event.created_at:
-                continue  # subscribed after this event
+        confirming = _confirmation_for(event)
+        for subscription_id, channel, confirmed_at in by_report.get(event.report_id, []):
+            if confirming is not None:
+                if str(subscription_id) != confirming or confirmed_at is not None:
+                    continue  # only the address to confirm, and only while it is not
+            elif confirmed_at is None or confirmed_at > event.created_at:
+                continue  # not confirmed, or subscribed after this event
             kind = "mail" if channel == Subscription.Channel.EMAIL else "push"
             rows[kind].append(
                 _MODELS[kind](

@@ -1,9 +1,10 @@
 """The resident's mails: which template, with what, in which language.
 
 Defaults are files in ``mail_templates/<language>/``: ``<kind>.txt``, or for one category
-``<main>/<sub>/<kind>.txt``. ``<kind>`` is ``created`` (the confirmation of receipt) or the new
-status (``closed``, ``info_requested``, ...); ``status_changed.txt`` covers every status without
-a template of its own. The first line is ``Subject: ...``, then a blank line, then the body.
+``<main>/<sub>/<kind>.txt``. ``<kind>`` is ``created`` (the confirmation of receipt),
+``follow_confirm`` (the link a follower confirms their address with) or the new status
+(``closed``, ``info_requested``, ...); ``status_changed.txt`` covers every status without a
+template of its own. The first line is ``Subject: ...``, then a blank line, then the body.
 Administrators override any of them in the Django admin (MailTemplate): an override wins over
 the file of the same kind and category. Templates are plain text Django templates.
 """
@@ -21,10 +22,11 @@ from backend.reports.tracking import tracking_token_for
 from backend.reports.workflow import RESOLUTION_TEXT, status_text
 
 from .models import MailTemplate, Subscription
-from .services import unsubscribe_token_for
+from .services import confirm_token_for, unsubscribe_token_for
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "mail_templates"
 GENERIC_KIND = "status_changed"
+CONFIRM_KIND = "follow_confirm"
 # Plain-text mail: nothing to escape.
 _engine = Engine(dirs=[str(TEMPLATE_ROOT)], autoescape=False)
 
@@ -39,6 +41,8 @@ class RenderedMail:
 def mail_kind(event: ReportEvent) -> str:
     if event.type == ReportEvent.Type.CREATED:
         return "created"
+    if event.type == ReportEvent.Type.FOLLOWER_ADDED:
+        return CONFIRM_KIND
     return str(event.public_payload.get("status") or GENERIC_KIND)
 
 
@@ -64,7 +68,8 @@ def _split(source: str) -> tuple[str, str]:
 
 def _template_source(kind: str, category_path: str | None, language: str) -> tuple[str, str]:
     """(subject, body) template sources, most specific first: override, then file."""
-    kinds = [kind, GENERIC_KIND] if kind != GENERIC_KIND else [kind]
+    # A confirmation request is never a status mail: it has its own template or none.
+    kinds = [kind] if kind in (GENERIC_KIND, CONFIRM_KIND) else [kind, GENERIC_KIND]
     overrides = {
         (o.kind, o.category_id): o
         for o in MailTemplate.objects.filter(language=language, kind__in=kinds).filter(
@@ -118,6 +123,11 @@ def mail_render(*, event: ReportEvent, report: Report, subscription: Subscriptio
         "created_at": report.created_at,
         "feedback_days": settings.FEEDBACK_WINDOW_DAYS,
         "is_reporter": subscription.origin == Subscription.Origin.REPORTER,
+        "confirm_url": f"{settings.PUBLIC_BASE_URL}/api/v1/public/confirm/"
+        f"{confirm_token_for(subscription.id)}/"
+        if subscription.confirmed_at is None
+        else "",
+        "confirm_days": settings.SUBSCRIPTION_CONFIRM_DAYS,
         **links,
     }
     subject_source, body_source = _template_source(

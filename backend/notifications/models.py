@@ -33,8 +33,14 @@ class Subscription(models.Model):
     auth = models.CharField(max_length=100, blank=True)
     # Only the hash of the unsubscribe token; the token is re-derived from the id for each mail.
     unsubscribe_token_hash = models.CharField(max_length=64, unique=True)
-    # Events from before the subscription are not sent to it.
     created_at = models.DateTimeField()
+    # A follower's e-mail address gets mail only once its owner confirmed it (double opt-in: a
+    # follow token is enough to subscribe, and anyone can type anyone's address). The reporter's
+    # own address and push subscriptions are confirmed when made. Events from before this moment
+    # are not sent.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Only the hash of the confirmation token, until it is used; re-derived for the mail.
+    confirm_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         constraints = [

@@ -45,3 +45,10 @@ def subscription_by_unsubscribe_token(token: str) -> Subscription | None:
     if not token or len(token) > 100:
         return None
     return Subscription.objects.filter(unsubscribe_token_hash=token_hash(token)).first()
+
+
+def subscription_by_confirm_token(token: str) -> Subscription | None:
+    """The unconfirmed subscription a confirmation link is for (None once it was used)."""
+    if not token or len(token) > 100:
+        return None
+    return Subscription.objects.filter(confirm_token_hash=token_hash(token)).first()

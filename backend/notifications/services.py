@@ -56,6 +56,12 @@ def unsubscribe_token_for(subscription_id: uuid.UUID) -> str:
     return token_derive(secret=secret, purpose="unsubscribe", subject=subscription_id.bytes)
 
 
+def confirm_token_for(subscription_id: uuid.UUID) -> str:
+    """The link in a follower's confirmation mail; only its hash is stored, until used."""
+    secret = settings.TRACKING_TOKEN_SECRET or settings.SECRET_KEY
+    return token_derive(secret=secret, purpose="confirm", subject=subscription_id.bytes)
+
+
 def follow_token_for(report_id: uuid.UUID) -> str:
     """A key that lets a resident follow a report (the intake's possible duplicates) without
     seeing it: signed, so nothing is stored."""
@@ -76,6 +82,7 @@ def _subscription_new(
     origin: str,
     language: str,
     created_at: datetime,
+    confirmed: bool,
     email: str = "",
     push: PushKeys | None = None,
 ) -> Subscription:
@@ -92,6 +99,8 @@ def _subscription_new(
         auth=push.auth if push else "",
         unsubscribe_token_hash=token_hash(unsubscribe_token_for(subscription_id)),
         created_at=created_at,
+        confirmed_at=created_at if confirmed else None,
+        confirm_token_hash=None if confirmed else token_hash(confirm_token_for(subscription_id)),
     )
 
 
@@ -120,6 +129,8 @@ def reporter_subscriptions_ensure(*, report_ids: list[uuid.UUID]) -> int:
             origin=Subscription.Origin.REPORTER,
             language=language,
             created_at=created_at,
+            # The resident gave it in their own report, with consent to be contacted.
+            confirmed=True,
             email=email,
         )
         for report_id, email, language, created_at in rows
@@ -139,7 +150,11 @@ def subscription_add(
     """Subscribe an e-mail address or a push endpoint to a report's public events.
 
     Returns the subscription and whether it is new; subscribing twice is harmless (a push
-    subscription's keys are refreshed).
+    subscription's keys are refreshed). A follower's e-mail address waits for confirmation:
+    the `follower_added` event makes the outbox mail a confirmation link to that address alone
+    (once; subscribing again sends nothing, so the form cannot be used to flood a mailbox), and
+    mail about the report starts once the link is used (subscription_confirm). A push
+    subscription comes from the very browser that will receive it, and needs none.
     """
     if bool(email) == bool(push):
         raise DomainValidationError.single(
@@ -158,12 +173,14 @@ def subscription_add(
                 existing.p256dh, existing.auth = push.p256dh, push.auth
                 existing.save(update_fields=["p256dh", "auth"])
             return existing, False
+        confirmed = not (email and origin == Subscription.Origin.FOLLOWER)
         subscription = _subscription_new(
             report_id=report.id,
             channel=channel,
             origin=origin,
             language=language or report.language,
             created_at=timezone.now(),
+            confirmed=confirmed,
             email=email,
             push=push,
         )
@@ -174,12 +191,55 @@ def subscription_add(
             events=[
                 NewEvent(
                     type=ReportEvent.Type.FOLLOWER_ADDED,
-                    internal_payload={"channel": channel, "origin": origin},
+                    internal_payload={
+                        "channel": channel,
+                        "origin": origin,
+                        "subscription": str(subscription.id),
+                        "confirm": not confirmed,
+                    },
                 )
             ],
         )
         _save_seq(report)
     return subscription, True
+
+
+def subscription_confirm(*, subscription: Subscription) -> bool:
+    """The owner of a follower's address used the link in the confirmation mail: mail about
+    the report starts now. The link works once. Returns False when it was used already."""
+    with transaction.atomic():
+        report = _locked(subscription.report_id)
+        confirmed = Subscription.objects.filter(
+            pk=subscription.pk, confirmed_at__isnull=True
+        ).update(confirmed_at=timezone.now(), confirm_token_hash=None)
+        if not confirmed:
+            return False
+        events_append(
+            report=report,
+            actor=ActorRef.resident(),
+            events=[
+                NewEvent(
+                    type=ReportEvent.Type.FOLLOWER_CONFIRMED,
+                    internal_payload={
+                        "channel": subscription.channel,
+                        "subscription": str(subscription.id),
+                    },
+                )
+            ],
+        )
+        _save_seq(report)
+    return True
+
+
+def subscriptions_unconfirmed_expire(*, now: datetime | None = None) -> int:
+    """Forget followers' addresses never confirmed within SUBSCRIPTION_CONFIRM_DAYS: an
+    address nobody confirmed is someone else's personal data, kept for no purpose."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SUBSCRIPTION_CONFIRM_DAYS)
+    removed, _ = Subscription.objects.filter(
+        confirmed_at__isnull=True, created_at__lte=cutoff
+    ).delete()
+    return removed
 
 
 def subscription_remove(*, subscription: Subscription) -> None:
@@ -347,12 +407,17 @@ def report_merge(*, report_id: uuid.UUID, into_id: uuid.UUID, actor: ActorRef) -
             origin=Subscription.Origin.MERGED,
             language=subscription.language,
             created_at=now,
+            confirmed=True,
             email=subscription.email,
             push=PushKeys(subscription.endpoint, subscription.p256dh, subscription.auth)
             if subscription.channel == Subscription.Channel.PUSH
             else None,
         )
-        for subscription in Subscription.objects.filter(report=duplicate)
+        # An address not confirmed (yet) stays with the duplicate: its confirmation link
+        # confirms that subscription, and no mail may reach the address before it.
+        for subscription in Subscription.objects.filter(
+            report=duplicate, confirmed_at__isnull=False
+        )
     ]
     Subscription.objects.bulk_create(copies, ignore_conflicts=True)
     events_append(

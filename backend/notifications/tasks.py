@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from .delivery import deliveries_dispatch, deliveries_due, mail_delivery_send, push_delivery_send
-from .services import contact_details_erase
+from .services import contact_details_erase, subscriptions_unconfirmed_expire
 
 
 @shared_task(acks_late=True)
@@ -24,4 +24,6 @@ def deliveries_sweep() -> int:
 
 @shared_task
 def contact_details_erase_due() -> int:
-    return contact_details_erase()
+    """Beat, hourly: contact details no longer needed (closed reports, addresses nobody
+    confirmed). Returns how many reports and subscriptions."""
+    return contact_details_erase() + subscriptions_unconfirmed_expire()

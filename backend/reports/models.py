@@ -192,6 +192,7 @@ class ReportEvent(models.Model):
         MERGED = "merged"
         DUPLICATE_MERGED = "duplicate_merged"
         FOLLOWER_ADDED = "follower_added"
+        FOLLOWER_CONFIRMED = "follower_confirmed"
         MAIL_FAILED = "mail_failed"
         PUSH_FAILED = "push_failed"
         CONTACT_ERASED = "contact_erased"

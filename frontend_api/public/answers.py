@@ -14,7 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.notifications.models import Subscription
-from backend.notifications.selectors import subscription_by_unsubscribe_token
+from backend.notifications.selectors import (
+    subscription_by_confirm_token,
+    subscription_by_unsubscribe_token,
+)
 from backend.notifications.services import (
     FeedbackWindowClosed,
     PushKeys,
@@ -25,6 +28,7 @@ from backend.notifications.services import (
     report_id_for_follow_token,
     report_reply,
     subscription_add,
+    subscription_confirm,
     subscription_remove,
 )
 from backend.reports.models import Report
@@ -79,6 +83,10 @@ class SubscriptionSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     channel = serializers.CharField()
     created = serializers.BooleanField(help_text="false when this subscription already existed")
+    confirmed = serializers.BooleanField(
+        help_text="false for a follower's e-mail address until its owner used the link we mailed"
+        " to it; no news reaches the address before that"
+    )
 
 
 def _push_keys(data: dict) -> PushKeys:
@@ -88,7 +96,12 @@ def _push_keys(data: dict) -> PushKeys:
 
 
 def _subscription_response(subscription: Subscription, created: bool) -> Response:
-    body = {"id": subscription.id, "channel": subscription.channel, "created": created}
+    body = {
+        "id": subscription.id,
+        "channel": subscription.channel,
+        "created": created,
+        "confirmed": subscription.confirmed_at is not None,
+    }
     return Response(
         SubscriptionSerializer(body).data,
         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -309,10 +322,49 @@ class ReplyView(APIView):
         return _state(report)
 
 
-_UNSUBSCRIBE_PAGE = """<!doctype html>
+_PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><main><h1>{title}</h1><p>{text}</p>{form}</main></body></html>"""
+
+# (Dutch, English) texts of the pages the links in mails open.
+Texts = tuple[str, str]
+
+
+def _page(
+    english: bool,
+    title: Texts,
+    text: Texts,
+    *,
+    button: Texts | None = None,
+    action: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """A minimal page; with a button, a form that POSTs to `action`."""
+    pick = 1 if english else 0
+    form = (
+        f'<form method="post" action="{escape(action)}"><button type="submit">'
+        f"{button[pick]}</button></form>"
+        if button
+        else ""
+    )
+    body = _PAGE.format(
+        lang="en" if english else "nl", title=title[pick], text=text[pick], form=form
+    )
+    return HttpResponse(body, status=status)
+
+
+def _both(texts: Texts) -> Texts:
+    """One page in both languages, for a token that no longer says whose it was."""
+    both = f"{texts[0]} / {texts[1]}"
+    return both, both
+
+
+def _form_post(request: Request) -> bool:
+    """Posted by the page's own form (a browser), not by the app or a mail client."""
+    return request.content_type.startswith("application/x-www-form-urlencoded") and (
+        "List-Unsubscribe" not in request.data
+    )
 
 
 class UnsubscribeView(APIView):
@@ -326,26 +378,25 @@ class UnsubscribeView(APIView):
     @extend_schema(exclude=True)
     def get(self, request: Request, token: str) -> HttpResponse:
         subscription = subscription_by_unsubscribe_token(token)
-        english = subscription is not None and subscription.language == "en"
         if subscription is None:
-            page = _UNSUBSCRIBE_PAGE.format(
-                lang="nl",
-                title="Afgemeld / Unsubscribed",
-                text="U ontvangt geen berichten meer via deze link. / "
-                "You no longer receive messages through this link.",
-                form="",
+            return _page(
+                False,
+                _both(("Afgemeld", "Unsubscribed")),
+                _both(
+                    (
+                        "U ontvangt geen berichten meer via deze link.",
+                        "You no longer receive messages through this link.",
+                    )
+                ),
+                status=404,
             )
-            return HttpResponse(page, status=404)
-        page = _UNSUBSCRIBE_PAGE.format(
-            lang="en" if english else "nl",
-            title="Unsubscribe" if english else "Afmelden",
-            text="No more messages about this report?"
-            if english
-            else "Geen berichten meer over deze melding?",
-            form=f'<form method="post" action="{escape(request.path)}"><button type="submit">'
-            f"{'Unsubscribe' if english else 'Afmelden'}</button></form>",
+        return _page(
+            subscription.language == "en",
+            ("Afmelden", "Unsubscribe"),
+            ("Geen berichten meer over deze melding?", "No more messages about this report?"),
+            button=("Afmelden", "Unsubscribe"),
+            action=request.path,
         )
-        return HttpResponse(page)
 
     @extend_schema(
         operation_id="public_unsubscribe",
@@ -360,20 +411,74 @@ class UnsubscribeView(APIView):
         subscription = subscription_by_unsubscribe_token(token)
         if subscription is None:
             raise Http404
-        english = subscription.language == "en"
         subscription_remove(subscription=subscription)
-        if request.content_type.startswith("application/x-www-form-urlencoded") and (
-            "List-Unsubscribe" not in request.data
-        ):
-            title = "Unsubscribed" if english else "Afgemeld"
-            text = (
-                "You will no longer receive messages about this report."
-                if english
-                else "U ontvangt geen berichten meer over deze melding."
-            )
-            return HttpResponse(
-                _UNSUBSCRIBE_PAGE.format(
-                    lang="en" if english else "nl", title=title, text=text, form=""
-                )
+        if _form_post(request):
+            return _page(
+                subscription.language == "en",
+                ("Afgemeld", "Unsubscribed"),
+                (
+                    "U ontvangt geen berichten meer over deze melding.",
+                    "You will no longer receive messages about this report.",
+                ),
             )
         return Response({"unsubscribed": True})
+
+
+class ConfirmView(APIView):
+    """The link in a follower's confirmation mail. As with unsubscribing, GET only shows a
+    button (mail scanners follow links, and must not confirm for the recipient); POST
+    confirms. The link works once."""
+
+    permission_classes = [Anyone]
+    authentication_classes: list = []
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, token: str) -> HttpResponse:
+        subscription = subscription_by_confirm_token(token)
+        if subscription is None:
+            return _page(
+                False,
+                _both(("Link verlopen", "Link expired")),
+                _both(
+                    (
+                        "Deze link is al gebruikt of verlopen.",
+                        "This link was used already or has expired.",
+                    )
+                ),
+                status=404,
+            )
+        return _page(
+            subscription.language == "en",
+            ("Deze melding volgen", "Follow this report"),
+            (
+                "Berichten over deze melding ontvangen op dit e-mailadres?",
+                "Receive news about this report at this e-mail address?",
+            ),
+            button=("Bevestigen", "Confirm"),
+            action=request.path,
+        )
+
+    @extend_schema(
+        operation_id="public_follow_confirm",
+        request=None,
+        responses={
+            200: inline_serializer("Confirmed", {"confirmed": serializers.BooleanField()}),
+            404: ErrorSerializer,
+        },
+        tags=["public"],
+    )
+    def post(self, request: Request, token: str) -> Response | HttpResponse:
+        subscription = subscription_by_confirm_token(token)
+        if subscription is None or not subscription_confirm(subscription=subscription):
+            raise Http404
+        if _form_post(request):
+            return _page(
+                subscription.language == "en",
+                ("Bevestigd", "Confirmed"),
+                (
+                    "U krijgt vanaf nu berichten over deze melding.",
+                    "You will receive news about this report from now on.",
+                ),
+            )
+        return Response({"confirmed": True})

@@ -42,4 +42,5 @@ urlpatterns += [
         name="public-report-reply",
     ),
     path("unsubscribe/<str:token>/", answers.UnsubscribeView.as_view(), name="public-unsubscribe"),
+    path("confirm/<str:token>/", answers.ConfirmView.as_view(), name="public-follow-confirm"),
 ]

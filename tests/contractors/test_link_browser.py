@@ -1,15 +1,11 @@
 """The one-time-link page in a real headless Chromium (Debian's chromium + chromedriver)."""
 
-import os
 import re
-import shutil
 
 import pytest
 from django.core import mail
 from PIL import Image
-from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -19,37 +15,10 @@ from backend.reports.models import Attachment
 from backend.reports.services import attachment_process
 from tests.contractors.conftest import offered, refreshed
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def browser():
-    # Fail, never skip, without the browser: `make test` installs both packages.
-    assert os.path.exists(CHROMIUM) and shutil.which(CHROMEDRIVER), (
-        "needs Debian's chromium and chromium-driver (make test installs them)"
-    )
-    # Never let Selenium Manager look for (or download) a browser or driver.
-    os.environ["SE_OFFLINE"] = "true"
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=390,844",  # a phone
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
 
 
 def test_contractor_accepts_and_completes_with_a_photo_from_the_phone(

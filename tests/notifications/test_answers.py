@@ -7,6 +7,9 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from rest_framework.test import APIClient
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from backend.notifications.models import Feedback, Subscription
 from backend.reports.events import ActorRef
@@ -158,13 +161,20 @@ def test_a_reply_needs_text_and_refuses_non_images(public_client):
 # --- follow ------------------------------------------------------------------------------------
 
 
-def test_following_by_mail_sends_what_happens_from_then_on(public_client):
+def _confirm_path(message) -> str:
+    """The confirmation link in a mail, as a path for the test client."""
+    (line,) = [line for line in message.body.splitlines() if "/api/v1/public/confirm/" in line]
+    return line.strip().removeprefix("http://testserver")
+
+
+def test_following_by_mail_waits_for_the_address_owner_to_confirm(public_client):
     report = make_report(email="reporter@example.nl", allow_contact=True)
     deliver()
     response = public_client.post(
         _url(report, "follow/"), {"email": "Buurman@Example.nl", "language": "en"}, format="json"
     )
     assert response.status_code == 201
+    assert response.json()["confirmed"] is False
     again = public_client.post(
         _url(report, "follow/"), {"email": "buurman@example.nl"}, format="json"
     )
@@ -172,10 +182,68 @@ def test_following_by_mail_sends_what_happens_from_then_on(public_client):
     assert ReportEvent.objects.filter(report=report, type="follower_added").count() == 1
     report_transition(report_id=report.id, actor=ActorRef.staff(None), to="in_progress")
     deliver()
-    follower_mails = [m for m in mail.outbox if m.to == ["buurman@example.nl"]]
-    assert len(follower_mails) == 1  # not the old confirmation of receipt
-    assert follower_mails[0].subject.startswith("News about your report")
-    assert "reporter@example.nl" not in follower_mails[0].body
+    # One mail to the address: the confirmation request (the second follow sent none), and
+    # no news about the report before its owner confirms.
+    (request,) = [m for m in mail.outbox if m.to == ["buurman@example.nl"]]
+    assert request.subject == "Please confirm you want to follow a report: Container is full"
+    assert "reporter@example.nl" not in request.body
+    assert tracking_token_for(report.id) not in request.body
+    path = _confirm_path(request)
+    page = public_client.get(path)
+    assert page.status_code == 200 and b'<form method="post"' in page.content
+    assert Subscription.objects.get(email="buurman@example.nl").confirmed_at is None
+    confirmed = public_client.post(path)
+    assert confirmed.status_code == 200 and confirmed.json() == {"confirmed": True}
+    assert ReportEvent.objects.filter(report=report, type="follower_confirmed").count() == 1
+    assert public_client.post(path).status_code == 404  # the link works once
+    assert public_client.get(path).status_code == 404
+    mail.outbox.clear()
+    report_transition(report_id=report.id, actor=ActorRef.staff(None), to="scheduled")
+    deliver()
+    (news,) = [m for m in mail.outbox if m.to == ["buurman@example.nl"]]
+    assert news.subject.startswith("News about your report")
+    assert "reporter@example.nl" not in news.body
+
+
+def test_a_confirmation_by_form_answers_with_a_page(public_client):
+    report = make_report()
+    public_client.post(_url(report, "follow/"), {"email": "n@example.nl"}, format="json")
+    deliver()
+    (request,) = mail.outbox
+    assert request.subject.startswith("Bevestig dat u een melding wilt volgen")
+    page = public_client.post(
+        _confirm_path(request), "", content_type="application/x-www-form-urlencoded"
+    )
+    assert page.status_code == 200 and b"Bevestigd" in page.content
+    assert Subscription.objects.get(email="n@example.nl").confirmed_at is not None
+
+
+def test_a_push_follower_and_the_reporter_need_no_confirmation(public_client, vapid):
+    from tests.notifications.conftest import PUSH_SUBSCRIPTION
+
+    report = make_report(email="reporter@example.nl", allow_contact=True)
+    deliver()
+    push = public_client.post(_url(report, "follow/"), {"push": PUSH_SUBSCRIPTION}, format="json")
+    assert push.status_code == 201 and push.json()["confirmed"] is True
+    assert not Subscription.objects.filter(report=report, confirmed_at__isnull=True).exists()
+
+
+def test_addresses_nobody_confirmed_are_forgotten_after_the_confirmation_window(
+    public_client, settings
+):
+    from backend.notifications.tasks import contact_details_erase_due
+
+    report = make_report()
+    public_client.post(_url(report, "follow/"), {"email": "late@example.nl"}, format="json")
+    public_client.post(_url(report, "follow/"), {"email": "kept@example.nl"}, format="json")
+    deliver()
+    kept = Subscription.objects.get(email="kept@example.nl")
+    public_client.post(_confirm_path(next(m for m in mail.outbox if m.to == [kept.email])))
+    assert contact_details_erase_due() == 0  # nothing is old enough yet
+    old = timezone.now() - timedelta(days=settings.SUBSCRIPTION_CONFIRM_DAYS, minutes=1)
+    Subscription.objects.filter(report=report).update(created_at=old)
+    assert contact_details_erase_due() == 1
+    assert list(Subscription.objects.values_list("email", flat=True)) == ["kept@example.nl"]
 
 
 def test_follow_needs_exactly_one_channel(public_client, settings):
@@ -203,6 +271,10 @@ def test_merging_a_duplicate_closes_it_and_its_resident_follows_the_survivor(
     duplicate = make_report(email="second@example.nl", allow_contact=True, language="en")
     deliver()
     public_client.post(_url(duplicate, "follow/"), {"email": "third@example.nl"}, format="json")
+    public_client.post(_url(duplicate, "follow/"), {"email": "fourth@example.nl"}, format="json")
+    deliver()
+    third_request = next(m for m in mail.outbox if m.to == ["third@example.nl"])
+    assert public_client.post(_confirm_path(third_request)).status_code == 200
     response = staff_client.post(
         f"/api/v1/staff/reports/{duplicate.id}/merge/", {"into": str(survivor.id)}, format="json"
     )
@@ -225,6 +297,7 @@ def test_merging_a_duplicate_closes_it_and_its_resident_follows_the_survivor(
     mail.outbox.clear()
     report_transition(report_id=survivor.id, actor=ActorRef.staff(None), to="in_progress")
     deliver()
+    # fourth@ never confirmed: not carried over to the survivor, and mailed nothing.
     assert sorted(m.to[0] for m in mail.outbox) == [
         "first@example.nl",
         "second@example.nl",
@@ -286,6 +359,10 @@ def test_a_possible_duplicate_is_followed_with_its_follow_token_which_does_not_o
     )
     assert followed.status_code == 201
     assert Subscription.objects.get(email="n@example.nl").report_id == first.id
+    deliver()
+    (request,) = [m for m in mail.outbox if m.to == ["n@example.nl"]]
+    assert public_client.post(_confirm_path(request)).status_code == 200
+    mail.outbox.clear()
     _close(first)
     deliver()
     (to_follower,) = [m for m in mail.outbox if m.to == ["n@example.nl"]]
@@ -297,3 +374,27 @@ def test_a_possible_duplicate_is_followed_with_its_follow_token_which_does_not_o
         m for m in mail.outbox if m.to == ["first@example.nl"] and "afgehandeld" in m.subject
     ]
     assert tracking_token_for(first.id) in to_reporter.body
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_confirmation_page_in_a_browser(browser, live_server, settings):
+    """A real Chromium opens the mailed link: the page confirms only on the button."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    report = make_report()
+    assert (
+        APIClient()
+        .post(_url(report, "follow/"), {"email": "n@example.nl", "language": "en"}, format="json")
+        .status_code
+        == 201
+    )
+    deliver()
+    (request,) = mail.outbox
+    browser.get(live_server.url + _confirm_path(request).removeprefix(live_server.url))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Follow this report"
+    assert Subscription.objects.get(email="n@example.nl").confirmed_at is None
+    browser.find_element(By.TAG_NAME, "button").click()
+    WebDriverWait(browser, 15).until(
+        lambda driver: driver.find_element(By.TAG_NAME, "h1").text == "Confirmed"
+    )
+    assert Subscription.objects.get(email="n@example.nl").confirmed_at is not None

@@ -40,3 +40,5 @@ WS_HEARTBEAT_MISSED = env.int("WS_HEARTBEAT_MISSED", default=3)
 # The resident's answers and privacy.
 FEEDBACK_WINDOW_DAYS = env.int("FEEDBACK_WINDOW_DAYS", default=14)
 CONTACT_ERASURE_DAYS = env.int("CONTACT_ERASURE_DAYS", default=30)
+# A follower's e-mail address not confirmed within this many days is deleted.
+SUBSCRIPTION_CONFIRM_DAYS = env.int("SUBSCRIPTION_CONFIRM_DAYS", default=7)

@@ -15,9 +15,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # GeoDjango loads GDAL, GEOS and PROJ through ctypes at run time (the Python packages are all
 # wheels, so no compiler is needed). bookworm: GDAL 3.6 = libgdal32, PROJ 9.1 = libproj25.
 # binutils: ctypes.util.find_library falls back to objdump when the ldconfig cache misses.
+# wordnet-base: the English WordNet files the classifier reads at run time.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      gdal-bin libgdal32 libgeos-c1v5 libproj25 binutils \
+      gdal-bin libgdal32 libgeos-c1v5 libproj25 binutils wordnet-base \
  && rm -rf /var/lib/apt/lists/*
 
 # A fixed uid, so volumes and bind mounts can be chowned to it from outside.

@@ -28,6 +28,7 @@ if command -v dpkg >/dev/null 2>&1; then
   need gdal-bin       # ogr2ogr/ogrinfo, and the GDAL and PROJ libraries GeoDjango loads
   need libgeos-c1v5
   need binutils       # ctypes.util.find_library falls back on objdump to locate GDAL and GEOS
+  need wordnet-base   # the classifier reads English WordNet from /usr/share/wordnet
   command -v redis-server >/dev/null 2>&1 || need redis-server
   # Debian's python3.11 comes without venv/ensurepip; a pyenv or official build has both.
   if ! command -v python3.11 >/dev/null 2>&1; then

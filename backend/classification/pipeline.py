@@ -10,15 +10,23 @@ import numpy as np
 import snowballstemmer
 from scipy.optimize import minimize_scalar
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import (
+    ENGLISH_STOP_WORDS,
+    CountVectorizer,
+    TfidfTransformer,
+    TfidfVectorizer,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from . import wordnet
+
 ALGORITHM = (
-    "tfidf(stemmed nl+en words, char_wb 1-4) + linear SVM (balanced), macro-F1 offsets, softmax T"
+    "tfidf(stemmed nl+en words, char_wb 1-4, WordNet concepts of English texts)"
+    " + linear SVM (balanced), macro-F1 offsets, softmax T"
 )
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -66,6 +74,92 @@ def _dutch_stem(word: str) -> str:
 @functools.lru_cache(maxsize=100_000)
 def _english_stem(word: str) -> str:
     return "en:" + _ENGLISH.stemWord(word)
+
+
+_LETTERS_2 = re.compile(r"(?u)\b[^\W\d_]{2,}\b")
+_LETTERS_3 = re.compile(r"(?u)\b[^\W\d_]{3,}\b")
+
+
+class WordNetConcepts:
+    """Analyzer: for a text in English, the WordNet concepts its words may stand for, so that
+    "garbage", "trash" and "rubbish" meet, and "streetlight" meets "lamp". Each noun and verb,
+    reduced to its base forms (morphy), gives its `senses` most frequent synsets, their
+    hypernyms up to `hypernym_levels` up, and the stemmed words of those synsets' definitions
+    ("pothole": "a pit or hole produced by wear or weathering (especially in a road surface)").
+
+    WordNet is English: Dutch words that happen to be English ones ("boom", "been", "dode")
+    would only add false concepts, and did cost macro-F1 on the Dutch seed corpus. So a text
+    gets concepts only when at least `min_coverage` of its words are known to WordNet or are
+    English stop words, which English reports pass (the NYC benchmark: 99%, the seed corpus'
+    English rows: all) and Dutch ones do not (1.8%).
+
+    WordNet is read from the Debian files at run time (`wordnet.py`); a fitted model stores
+    only this configuration and the synset numbers in its vocabulary.
+    """
+
+    def __init__(
+        self,
+        senses: int = 2,
+        hypernym_levels: int = 1,
+        definitions: bool = True,
+        min_coverage: float = 0.7,
+    ) -> None:
+        self.senses = senses
+        self.hypernym_levels = hypernym_levels
+        self.definitions = definitions
+        self.min_coverage = min_coverage
+
+    def __call__(self, text: str) -> list[str]:
+        text = text.lower()
+        if _english_coverage(text) < self.min_coverage:
+            return []
+        features: list[str] = []
+        for word in _LETTERS_3.findall(text):
+            if word not in ENGLISH_STOP_WORDS:
+                features += _concepts(word, self.senses, self.hypernym_levels, self.definitions)
+        return features
+
+
+def _english_coverage(text: str) -> float:
+    words = _LETTERS_2.findall(text)
+    if not words:
+        return 0.0
+    return sum(w in ENGLISH_STOP_WORDS or wordnet.is_known(w) for w in words) / len(words)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _concepts(word: str, senses: int, hypernym_levels: int, definitions: bool) -> tuple[str, ...]:
+    wn = wordnet.wordnet()
+    features: list[str] = []
+    for pos in ("n", "v"):
+        for lemma in wn.base_forms(word, pos):
+            frontier = list(wn.synsets(lemma, pos)[:senses])
+            seen: set[wordnet.Synset] = set()
+            for level in range(hypernym_levels + 1):
+                above: list[wordnet.Synset] = []
+                for synset in frontier:
+                    if synset in seen:
+                        continue
+                    seen.add(synset)
+                    features.append(_concept(synset))
+                    if definitions and level == 0:
+                        features += _definition_words(synset)
+                    above += wordnet.pointers(synset, wordnet.HYPERNYMS)
+                frontier = above
+    return tuple(features)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _definition_words(synset: "wordnet.Synset") -> tuple[str, ...]:
+    return tuple(
+        "def:" + _english_stem(word)[3:]
+        for word in _LETTERS_3.findall(wordnet.wordnet().gloss(synset).lower())
+        if word not in ENGLISH_STOP_WORDS
+    )
+
+
+def _concept(synset: "wordnet.Synset") -> str:
+    return f"wn:{synset[0]}{synset[1]}"
 
 
 class TemperatureScaledSVM(ClassifierMixin, BaseEstimator):
@@ -178,7 +272,11 @@ def build_pipeline() -> Pipeline:
     """Stemmed words meet across word forms and both languages; character n-grams within
     words catch Dutch compounds, inflections and typos ("lantarenpaal", "kliko's"). A linear
     SVM with balanced class weights ranked best by cross-validation against logistic
-    regression, ridge, NB-SVM, kernel SVMs and averaged ensembles of them."""
+    regression, ridge, NB-SVM, kernel SVMs and averaged ensembles of them.
+
+    WordNet concepts of English texts add what no bag of words knows, that different words
+    name related things: over ten cross-validation seeds they raised NYC 311 macro-F1 by about
+    a point (0.727 -> 0.740 mean) and left the Dutch seed corpus as it was."""
     features = FeatureUnion(
         [
             ("words", TfidfVectorizer(analyzer=StemmedWords(pairs=False), sublinear_tf=True)),
@@ -192,6 +290,7 @@ def build_pipeline() -> Pipeline:
                     lowercase=True,
                 ),
             ),
+            ("concepts", TfidfVectorizer(analyzer=WordNetConcepts(), sublinear_tf=True)),
         ]
     )
     return Pipeline([("features", features), ("classifier", TemperatureScaledSVM(C=0.3))])

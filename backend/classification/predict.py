@@ -73,6 +73,9 @@ class _ActiveModel:
                         pk=current[0]
                     )
                     self._model = store.artifact_load(bytes(artifact))
+                    # Loads what the model reads at run time (WordNet: about half a second)
+                    # here, not inside the first request that needs it.
+                    self._model.predict_proba(["warm up"])
                     self._id, self._version = current
                 self._checked = now
         if self._model is None:

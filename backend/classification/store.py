@@ -11,6 +11,7 @@ import skops.io as sio
 _OWN_TYPES = [
     "backend.classification.pipeline.StemmedWords",
     "backend.classification.pipeline.TemperatureScaledSVM",
+    "backend.classification.pipeline.WordNetConcepts",
 ]
 
 

@@ -7,7 +7,13 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from backend.classification.pipeline import StemmedWords, build_pipeline, build_signalen_baseline
+from backend.classification import store
+from backend.classification.pipeline import (
+    StemmedWords,
+    WordNetConcepts,
+    build_pipeline,
+    build_signalen_baseline,
+)
 
 SEED = Path(settings.BASE_DIR) / "fixtures" / "classification" / "seed"
 THREE = (
@@ -89,6 +95,26 @@ def test_stemming_brings_word_forms_together_in_both_languages():
     analyze = StemmedWords()
     assert set(analyze("lantaarnpalen")) & set(analyze("lantaarnpaal"))
     assert set(analyze("potholes")) & set(analyze("pothole"))
+
+
+def test_wordnet_concepts_bring_related_english_words_together():
+    analyze = WordNetConcepts()
+    # Synonyms share a synset, a streetlight is a kind of lamp, inflected and derived forms
+    # reach their lemma's concepts.
+    assert set(analyze("garbage")) & set(analyze("rubbish"))
+    assert set(analyze("streetlight")) & set(analyze("lamp"))
+    assert set(analyze("parked")) & set(analyze("parking"))
+    # Dutch words that are English ones too ("boom", "dode") must not pass as English.
+    assert analyze("dode boom in het plantsoen") == []
+    assert analyze("") == [] and analyze("1234") == []
+
+
+def test_wordnet_concepts_come_from_the_debian_files_not_the_archive():
+    analyze = WordNetConcepts()
+    data, _ = store.artifact_dump(analyze)
+    assert len(data) < 10_000
+    loaded = store.artifact_load(data)
+    assert loaded("streetlight out on my block") == analyze("streetlight out on my block") != []
 
 
 def test_probabilities_sum_to_one_and_never_reorder_the_svm(tmp_path):

@@ -197,7 +197,11 @@ class ReportEvent(models.Model):
         PUSH_FAILED = "push_failed"
         CONTACT_ERASED = "contact_erased"
 
-    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: the unique (report, seq) constraint's index leads with report_id and
+    # serves every lookup by report; a second one only costs each of the events a report gets.
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     seq = models.PositiveIntegerField()
     type = models.CharField(max_length=40)
     # Whether the resident sees this event on the timeline and gets it pushed.

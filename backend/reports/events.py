@@ -12,6 +12,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from backend.common.prepared import prepared_cursor
+
 from .models import Report
 from .outbox import outbox_kick
 from .workflow import Actor
@@ -137,7 +139,7 @@ def events_write(
         alongside="".join(f"w{i} AS ({statement}), " for i, (statement, _) in enumerate(inserts)),
         rows=", ".join([_ROW] * count),
     )
-    with transaction.get_connection().cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [*params, now, retry_at])
         entries = len(cursor.fetchall())
     # Tell the publisher after commit. A broker outage is not an error here: the entries stay

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from backend.common.prepared import prepared_cursor
 from backend.common.tokens import token_hash
 from backend.geo.selectors import CONTAINING_SQL, AreaRef, area_refs
 
@@ -103,28 +103,37 @@ class NearbyReport:
 
 
 # Hand-written SQL for the same reason as geo.selectors.areas_containing: every intake runs
-# it. The degree box lets the GIST index make the first cut; the geography distance in metres
-# then decides, on the sphere: within 50 m it differs from the spheroid by millimetres, and
-# costs less.
-_NEARBY_SQL = """
+# it. One statement, prepared once per connection (a round trip and a planning cost the database
+# more than either query does): the areas the point lies in, then the possible duplicates, in
+# one result, told apart by which columns are set. The degree box lets the GIST index make the
+# first cut; the geography distance in metres then decides, on the sphere: within 50 m it
+# differs from the spheroid by millimetres, and costs less.
+# (Composed of module constants only; every value is a parameter.)
+_SURROUNDINGS_SQL = f"""
     WITH here AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS point),
     -- Materialised: candidates come from the location index alone. Left to itself the planner
     -- combines it with the category index and reads every recent report of the category.
     near AS MATERIALIZED (
         SELECT r.id, r.category_id, r.status, r.created_at, r.location
         FROM reports_report r, here
-        WHERE ST_DWithin(r.location, here.point, %(box)s)
+        WHERE %(category)s::bigint IS NOT NULL AND ST_DWithin(r.location, here.point, %(box)s)
+    ),
+    nearest AS (
+        SELECT n.id, n.status, n.created_at,
+               ST_Distance(n.location::geography, here.point::geography, false) AS metres
+        FROM near n, here
+        WHERE n.category_id = %(category)s
+          AND n.status = ANY(%(statuses)s)
+          AND n.created_at >= %(since)s
+          AND ST_DWithin(n.location::geography, here.point::geography, %(radius)s, false)
+        ORDER BY metres
+        LIMIT 5
     )
-    SELECT n.category_id, n.status, n.created_at,
-           ST_Distance(n.location::geography, here.point::geography, false) AS metres, n.id
-    FROM near n, here
-    WHERE n.category_id = %(category)s
-      AND n.status = ANY(%(statuses)s)
-      AND n.created_at >= %(since)s
-      AND ST_DWithin(n.location::geography, here.point::geography, %(radius)s, false)
-    ORDER BY metres
-    LIMIT 5
-"""
+    SELECT a.id, a.type, a.code, NULL::uuid, NULL::varchar, NULL::timestamptz, NULL::float8
+    FROM ({CONTAINING_SQL}) AS a
+    UNION ALL
+    SELECT NULL, NULL, NULL, n.id, n.status, n.created_at, n.metres FROM nearest n
+"""  # noqa: S608
 
 
 @dataclass(frozen=True)
@@ -135,28 +144,27 @@ class Surroundings:
 
 def intake_surroundings(*, location: Point, category_id: int | None) -> Surroundings:
     """What intake reads before it writes: the areas the point lies in and the open reports of
-    the same category near it, recent (the possible duplicates; none without a category).
-
-    Both statements go to the database in one message and come back as two result sets: a
-    round trip costs the database more than either query does.
-    """
-    params: dict[str, Any] = {"lon": location.x, "lat": location.y}
-    statements = CONTAINING_SQL
-    if category_id is not None:
-        radius = settings.DUPLICATE_RADIUS_METRES
-        params |= {
-            "category": category_id,
-            "statuses": list(OPEN_STATUSES),
-            "since": timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS),
-            # A longitude degree shrinks with cos(latitude).
-            "box": radius / (111_320 * max(cos(radians(location.y)), 0.01)),
-            "radius": radius,
-        }
-        statements += ";" + _NEARBY_SQL
-    with connection.cursor() as cursor:
-        cursor.execute(statements, params)
-        areas = area_refs(cursor.fetchall())
-        nearby = []
-        if category_id is not None and cursor.nextset():
-            nearby = [NearbyReport(*row) for row in cursor.fetchall()]
-    return Surroundings(areas=areas, nearby=nearby)
+    the same category near it, recent (the possible duplicates; none without a category). Read
+    before the new report exists, so it is never among them."""
+    radius = settings.DUPLICATE_RADIUS_METRES
+    params: dict[str, Any] = {
+        "lon": location.x,
+        "lat": location.y,
+        "category": category_id,
+        "statuses": list(OPEN_STATUSES),
+        "since": timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS),
+        # A longitude degree shrinks with cos(latitude).
+        "box": radius / (111_320 * max(cos(radians(location.y)), 0.01)),
+        "radius": float(radius),
+    }
+    with prepared_cursor() as cursor:
+        cursor.execute(_SURROUNDINGS_SQL, params)
+        rows = cursor.fetchall()
+    return Surroundings(
+        areas=area_refs([row[:3] for row in rows if row[0] is not None]),
+        nearby=[
+            NearbyReport(category_id, status, created_at, metres, report_id)  # type: ignore[arg-type]
+            for _, _, _, report_id, status, created_at, metres in rows
+            if report_id is not None
+        ],
+    )

@@ -28,3 +28,7 @@ else:
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
     "DATABASE_TEST_NAME", default="test_meldpunt"
 )
+# Prepared statements, only for the cursors backend.common.prepared hands out (Django's own
+# never prepare). Behind a transaction-pooling pgbouncer older than 1.21, set it false.
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0

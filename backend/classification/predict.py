@@ -1,11 +1,13 @@
 """Suggesting categories for a text with the active model version."""
 
+import functools
 import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.utils.html import strip_tags
 
@@ -107,23 +109,36 @@ def predict_many(texts: list[str], *, top: int = 3) -> list[Prediction] | None:
         return []
     version, model = loaded
     classes = model.classes_
+    mains, main_of = _mains(version, tuple(classes))
     return [
-        _prediction(version, classes, probabilities, top)
+        _prediction(version, classes, probabilities, mains, main_of, top)
         for probabilities in model.predict_proba([clean_text(text) for text in texts])
     ]
 
 
-def _prediction(version: str, classes: Any, probabilities: Any, top: int) -> Prediction:
-    order = probabilities.argsort()[::-1]
-    subs = [Suggestion(slug=str(classes[i]), probability=float(probabilities[i])) for i in order]
-    main_totals: dict[str, float] = {}
-    for suggestion in subs:
-        main_totals[suggestion.main] = (
-            main_totals.get(suggestion.main, 0.0) + suggestion.probability
-        )
-    mains = sorted(
-        (Suggestion(slug=main, probability=p) for main, p in main_totals.items()),
-        key=lambda s: s.probability,
-        reverse=True,
+@functools.lru_cache(maxsize=8)
+def _mains(version: str, classes: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The model's main categories, and for each of its classes the index of its main."""
+    names, index = np.unique([label.split("/", 1)[0] for label in classes], return_inverse=True)
+    return names, index
+
+
+def _prediction(
+    version: str,
+    classes: Any,
+    probabilities: np.ndarray,
+    mains: np.ndarray,
+    main_of: np.ndarray,
+    top: int,
+) -> Prediction:
+    # Only the top few become objects: the worker classifies every new report this way.
+    best = np.argsort(probabilities)[::-1][:top]
+    main_totals = np.bincount(main_of, weights=probabilities, minlength=len(mains))
+    best_mains = np.argsort(main_totals, kind="stable")[::-1][:top]
+    return Prediction(
+        model_version=version,
+        subs=[Suggestion(slug=str(classes[i]), probability=float(probabilities[i])) for i in best],
+        mains=[
+            Suggestion(slug=str(mains[i]), probability=float(main_totals[i])) for i in best_mains
+        ],
     )
-    return Prediction(model_version=version, subs=subs[:top], mains=mains[:top])

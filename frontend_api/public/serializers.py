@@ -1,3 +1,5 @@
+import copy
+
 from django.conf import settings
 from rest_framework import serializers
 
@@ -45,6 +47,13 @@ class ReportCreateInputSerializer(serializers.Serializer):
         default=list,
         help_text="Up to 5 photos (JPEG, PNG, WebP, HEIC) of 15 MB each; multipart only.",
     )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # DRF deep-copies every declared field for each instance; on intake, the hot path, that
+        # was three quarters of validating a report (0.14 of 0.19 ms). A shallow copy is as
+        # fresh for these fields: bind() gives each copy its own name and parent, and none of
+        # them keeps state of a request (the photos' child FileField is shared, and stateless).
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
     def validate_category(self, value):
         if not value:

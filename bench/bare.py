@@ -1,11 +1,13 @@
 """A naive DRF create of the same model, as the yardstick for the real intake.
 
 What "just store the row" costs through the same server, middleware and database: a plain
-ModelSerializer and CreateAPIView, no validation beyond the serializer, no events, no
-photos, no areas, no classification, no routing. Only the model's required fields are filled.
+ModelSerializer and CreateAPIView, no validation beyond the serializer, no events, no areas,
+no classification, no routing. Only the model's required fields are filled. With a photo: the
+upload written to disk as it came, with its Attachment row; nothing looks inside it.
 """
 
 import secrets
+import uuid
 from typing import Any
 
 from django.contrib.gis.geos import Point
@@ -13,7 +15,8 @@ from rest_framework import serializers
 from rest_framework.generics import CreateAPIView
 from rest_framework.permissions import AllowAny
 
-from backend.reports.models import Report
+from backend.reports import storage
+from backend.reports.models import Attachment, Report
 
 
 class BareReportSerializer(serializers.ModelSerializer):
@@ -37,5 +40,38 @@ class BareReportSerializer(serializers.ModelSerializer):
 class BareReportCreateView(CreateAPIView):
     queryset = Report.objects.all()
     serializer_class = BareReportSerializer
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+
+class BarePhotoReportSerializer(BareReportSerializer):
+    photo = serializers.FileField(write_only=True)
+
+    class Meta(BareReportSerializer.Meta):
+        fields = [*BareReportSerializer.Meta.fields, "photo"]
+
+    def create(self, validated_data: dict[str, Any]) -> Report:
+        photo = validated_data.pop("photo")
+        report = super().create(validated_data)
+        attachment_id = uuid.uuid4()
+        relative = f"bench/{report.id}/{attachment_id}"
+        target = storage.private_path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as out:
+            for chunk in photo.chunks():
+                out.write(chunk)
+        Attachment.objects.create(
+            id=attachment_id,
+            report=report,
+            original_path=relative,
+            original_mime_type=photo.content_type or "application/octet-stream",
+            original_size=photo.size,
+        )
+        return report
+
+
+class BarePhotoReportCreateView(CreateAPIView):
+    queryset = Report.objects.all()
+    serializer_class = BarePhotoReportSerializer
     permission_classes = [AllowAny]
     authentication_classes: list = []

@@ -44,7 +44,9 @@ case "$role" in
   worker)
     media_dirs
     # The node name carries the container's hostname so the healthcheck can ping exactly this one.
+    # Both queues by default; CELERY_QUEUES=celery or =photos splits them over services.
     exec celery -A backend.config worker --loglevel "${LOG_LEVEL:-INFO}" \
+      -Q "${CELERY_QUEUES:-celery,photos}" \
       --concurrency "${CELERY_CONCURRENCY:-2}" --hostname "worker@%h"
     ;;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Web (HTTP + WebSocket), Celery worker and Celery beat in one foreground process group.
-# Ctrl-C stops all three; if one of them dies, the others are stopped too.
+# Web (HTTP + WebSocket), Celery workers (default queue, photos) and Celery beat in one
+# foreground process group. Ctrl-C stops all; if one of them dies, the others are stopped too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,8 +17,13 @@ trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
 # under load a niced worker let pushes wait seconds behind the web process (bench/push.py:
 # p95 0.5-1.3 s at nice 10 against 49 ms at 0). CELERY_NICE=10 favours intake throughput.
 DATABASE_POOL=false nice -n "${CELERY_NICE:-0}" .venv/bin/celery -A backend.config worker \
-  --loglevel INFO \
+  --loglevel INFO -Q celery \
   --concurrency "${CELERY_CONCURRENCY:-2}" --hostname "worker@%h" &
+# Photos on a worker of their own at lower priority: during a burst of uploads intake and the
+# pushes keep the CPU and the photos catch up after (a photo costs tens of milliseconds).
+DATABASE_POOL=false nice -n "${PHOTO_NICE:-10}" .venv/bin/celery -A backend.config worker \
+  --loglevel INFO -Q photos \
+  --concurrency "${PHOTO_CONCURRENCY:-1}" --hostname "photos@%h" &
 .venv/bin/celery -A backend.config beat --loglevel INFO --schedule var/celerybeat-schedule &
 
 cat <<TXT

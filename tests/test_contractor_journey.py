@@ -14,7 +14,6 @@ import json
 import httpx
 import pytest
 import websockets
-from celery.contrib.testing.worker import start_worker
 
 from backend.accounts.services import api_token_create, contractor_token_create, user_create
 from backend.common.demo import demo_contractors_load
@@ -27,6 +26,7 @@ from backend.routing.validation import files_read, rules_dir
 from tests.conftest import NOORD
 from tests.contractors.receiver import Receiver, signature_valid
 from tests.support import images
+from tests.support.worker import running_worker
 
 SECRET = "journey-webhook-secret"
 RESIDENT_EMAIL = "bewoner@example.nl"
@@ -129,7 +129,7 @@ def test_a_rule_sends_a_fallen_tree_to_the_contractor_and_the_resident_sees_it_f
                     closed = await _until_status(ws, "closed", seen)
             return {"report": report, "done": done, "closed": closed, "seen": seen}
 
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with running_worker(celery_app):
             outcome = asyncio.run(journey())
 
     report = Report.objects.get(pk=outcome["report"]["id"])

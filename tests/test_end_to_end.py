@@ -5,12 +5,12 @@ import time
 
 import httpx
 import pytest
-from celery.contrib.testing.worker import start_worker
 from PIL import Image
 
 from backend.accounts.services import api_token_create, user_create
 from backend.config.celery import app as celery_app
 from tests.support import images
+from tests.support.worker import running_worker
 
 
 @pytest.mark.django_db(transaction=True)
@@ -23,7 +23,7 @@ def test_photo_report_to_public_timeline(live_server, settings):
     assert images.exif_of(photo)  # the upload really carries GPS and camera data
 
     with (
-        start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
+        running_worker(celery_app),
         httpx.Client(base_url=live_server.url, timeout=10) as http,
     ):
         # 1. The app sends text and a photo; no lat/lon: the position comes from the photo.

@@ -7,7 +7,6 @@ import time
 
 import httpx
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from backend.accounts.services import api_token_create, contractor_token_create, user_create
 from backend.config.celery import app as celery_app
@@ -19,6 +18,7 @@ from backend.reports.tracking import tracking_token_for
 from tests.contractors.receiver import Receiver, signature_valid
 from tests.reports.factories import make_report
 from tests.support import images
+from tests.support.worker import running_worker
 
 
 def _until(check, what: str, timeout: float = 30):
@@ -40,7 +40,7 @@ def test_assignment_to_closed_report_through_webhook_and_api(live_server, settin
 
     with (
         Receiver(script=[200]) as receiver,
-        start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
+        running_worker(celery_app),
         httpx.Client(base_url=live_server.url, timeout=10) as http,
     ):
         firm = Contractor.objects.create(
@@ -137,7 +137,7 @@ def test_a_firm_without_integration_gets_its_link_by_mail(live_server, settings,
     firm = Contractor.objects.create(code="boomzorg", name="Boomzorg", email="werk@boomzorg.nl")
     report = make_report(text="Tak hangt over het fietspad", email="bewoner@example.nl")
     with (
-        start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
+        running_worker(celery_app),
         httpx.Client(timeout=10) as http,
     ):
         report_assign(report_id=report.id, actor=ActorRef.staff(dispatcher), contractor=firm)

@@ -8,11 +8,11 @@ import time
 import httpx
 import pytest
 import websockets
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from backend.accounts.services import api_token_create, user_create
 from backend.config.celery import app as celery_app
+from tests.support.worker import running_worker
 
 
 async def _next_event(ws) -> dict:
@@ -60,7 +60,7 @@ def test_a_resident_socket_sees_a_staff_transition_arrive(live_asgi):
                 pong = json.loads(await asyncio.wait_for(ws.recv(), timeout=15))
         return first, arrived, pong
 
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with running_worker(celery_app):
         first, arrived, pong = asyncio.run(resident_and_dispatcher())
         deadline = time.monotonic() + 15
         while len(mail.outbox) < 2:

@@ -6,7 +6,6 @@ import time
 
 import pytest
 from asgiref.sync import sync_to_async
-from celery.contrib.testing.worker import start_worker
 from channels.routing import URLRouter
 from django.core import mail
 from django.db import transaction
@@ -22,13 +21,14 @@ from backend.reports.tracking import tracking_token_for
 from frontend_api.realtime.routing import websocket_urlpatterns
 from tests.reports.factories import make_report
 from tests.support.websocket import SocketCommunicator, run_async, socket_events, socket_quiet
+from tests.support.worker import running_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _send_mails_with_a_worker() -> None:
     """Beat's delivery sweep, and a real worker sending what it queued."""
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with running_worker(celery_app):
         deliveries_sweep()
         deadline = time.monotonic() + 20
         while MailDelivery.objects.filter(state="pending").exists():

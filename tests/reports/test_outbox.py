@@ -5,7 +5,6 @@ import time
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from celery.contrib.testing.worker import start_worker
 from channels_redis.core import RedisChannelLayer
 
 from backend.config.celery import app as celery_app
@@ -17,6 +16,7 @@ from backend.reports.services import report_transition
 from backend.reports.tasks import outbox_publish, outbox_sweep
 from tests.reports.factories import make_report
 from tests.support.redis_server import RedisServer
+from tests.support.worker import running_worker
 
 
 @pytest.fixture
@@ -166,7 +166,7 @@ def test_a_rolled_back_change_publishes_nothing(private_redis, recorder, setting
 def test_a_running_worker_publishes_right_after_commit_without_the_sweep(recorder, settings):
     # The sweep would only look after an hour: delivery here is the on-commit task.
     settings.OUTBOX_RETRY_AFTER_SECONDS = 3600
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with running_worker(celery_app):
         report = make_report()
         deadline = time.monotonic() + 15
         while OutboxEntry.objects.filter(event__report=report, published_at__isnull=True).exists():

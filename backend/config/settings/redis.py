@@ -12,6 +12,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Photo processing (tens of milliseconds of CPU per photo) has a queue of its own, so it can
+# run on a worker of lower priority than the fan-out that pushes status changes (run.sh: nice
+# PHOTO_NICE). Every other task goes to the default queue, "celery".
+CELERY_TASK_ROUTES = {"backend.reports.tasks.attachment_process_task": {"queue": "photos"}}
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="Europe/Amsterdam")
 # A publish attempt must not hang a request when Redis is away: the outbox sweep catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)

@@ -160,10 +160,13 @@ def intake_surroundings(*, location: Point, category_id: int | None) -> Surround
     with prepared_cursor() as cursor:
         cursor.execute(_SURROUNDINGS_SQL, params)
         rows = cursor.fetchall()
+    areas = area_refs([row[:3] for row in rows if row[0] is not None])
+    if category_id is None:
+        return Surroundings(areas=areas, nearby=[])
     return Surroundings(
-        areas=area_refs([row[:3] for row in rows if row[0] is not None]),
+        areas=areas,
         nearby=[
-            NearbyReport(category_id, status, created_at, metres, report_id)  # type: ignore[arg-type]
+            NearbyReport(category_id, status, created_at, metres, report_id)
             for _, _, _, report_id, status, created_at, metres in rows
             if report_id is not None
         ],

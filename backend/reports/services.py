@@ -59,7 +59,6 @@ class ReportCreateResult:
     report: Report
     # Set when the Idempotency-Key was seen before: the first response, minus the token.
     replayed_response: dict[str, Any] | None = None
-    areas: list[AreaRef] = field(default_factory=list)
     possible_duplicates: list[NearbyReport] = field(default_factory=list)
 
 
@@ -281,7 +280,7 @@ def report_create(
     report._state.adding = False
     report._state.db = connection.alias
     _attachments_dispatch_on_commit(attachments)
-    return ReportCreateResult(report=report, areas=areas, possible_duplicates=surroundings.nearby)
+    return ReportCreateResult(report=report, possible_duplicates=surroundings.nearby)
 
 
 def _report_rows(

@@ -50,16 +50,19 @@ def push_enabled() -> bool:
     return bool(settings.VAPID_PRIVATE_KEY and settings.VAPID_PUBLIC_KEY)
 
 
+def _subscription_token(purpose: str, subscription_id: uuid.UUID) -> str:
+    secret = settings.TRACKING_TOKEN_SECRET or settings.SECRET_KEY
+    return token_derive(secret=secret, purpose=purpose, subject=subscription_id.bytes)
+
+
 def unsubscribe_token_for(subscription_id: uuid.UUID) -> str:
     """Re-derived for each mail; only its hash is stored."""
-    secret = settings.TRACKING_TOKEN_SECRET or settings.SECRET_KEY
-    return token_derive(secret=secret, purpose="unsubscribe", subject=subscription_id.bytes)
+    return _subscription_token("unsubscribe", subscription_id)
 
 
 def confirm_token_for(subscription_id: uuid.UUID) -> str:
     """The link in a follower's confirmation mail; only its hash is stored, until used."""
-    secret = settings.TRACKING_TOKEN_SECRET or settings.SECRET_KEY
-    return token_derive(secret=secret, purpose="confirm", subject=subscription_id.bytes)
+    return _subscription_token("confirm", subscription_id)
 
 
 def follow_token_for(report_id: uuid.UUID) -> str:

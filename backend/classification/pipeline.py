@@ -7,9 +7,10 @@ import warnings
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 import snowballstemmer
 from scipy.optimize import minimize_scalar
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.feature_extraction.text import (
     ENGLISH_STOP_WORDS,
     CountVectorizer,
@@ -22,10 +23,11 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from . import wordnet
+from . import sentence_encoder, wordnet
 
 ALGORITHM = (
     "tfidf(stemmed nl+en words, char_wb 1-4, WordNet concepts of English texts)"
+    " + MiniLM-L6 sentence embedding (int8)"
     " + linear SVM (balanced), macro-F1 offsets, softmax T"
 )
 
@@ -162,6 +164,48 @@ def _concept(synset: "wordnet.Synset") -> str:
     return f"wn:{synset[0]}{synset[1]}"
 
 
+class SentenceEmbedding(TransformerMixin, BaseEstimator):
+    """Transformer: a text's sentence embedding (`sentence_encoder.py`), scaled by `weight`.
+
+    The encoder was trained on English, but Dutch texts get their embedding too: shared
+    word pieces and loanwords ("container", "graffiti", "lantaarn") carry enough. In
+    cross-validation on the seed corpus (three seeds) it raised macro-F1 on the Dutch rows
+    from 0.732 to 0.737 and on the English rows from 0.465 to 0.569, where English texts
+    alone (WordNetConcepts' gate) gave 0.728 and 0.538.
+
+    Fitting learns nothing but which weights the embeddings come from; a model whose
+    weights are not the installed ones refuses to run rather than read vectors it was
+    never trained on.
+    """
+
+    def __init__(self, weight: float = 1.0) -> None:
+        self.weight = weight
+
+    def fit(self, X: Any, y: Any = None) -> "SentenceEmbedding":
+        self.weights_sha256_ = sentence_encoder.encoder().weights_sha256
+        return self
+
+    def transform(self, X: Any) -> scipy.sparse.csr_matrix:
+        installed = sentence_encoder.encoder().weights_sha256
+        if installed != self.weights_sha256_:
+            raise sentence_encoder.SentenceModelChanged(
+                f"trained with sentence model weights {self.weights_sha256_[:12]}, "
+                f"installed are {installed[:12]}: retrain"
+            )
+        rows = np.zeros((len(X), sentence_encoder.DIMENSIONS), dtype=np.float32)
+        for i, text in enumerate(X):
+            rows[i] = _embedding(text)
+        return scipy.sparse.csr_matrix(rows * np.float32(self.weight))
+
+
+# Cross-validation embeds the same texts fold after fold; a cached row is 1.5 kB.
+@functools.lru_cache(maxsize=4096)
+def _embedding(text: str) -> np.ndarray:
+    row = sentence_encoder.encoder().encode(text)
+    row.setflags(write=False)
+    return row
+
+
 class TemperatureScaledSVM(ClassifierMixin, BaseEstimator):
     """A linear SVM whose scores become probabilities by one softmax temperature.
 
@@ -276,7 +320,11 @@ def build_pipeline() -> Pipeline:
 
     WordNet concepts of English texts add what no bag of words knows, that different words
     name related things: over ten cross-validation seeds they raised NYC 311 macro-F1 by about
-    a point (0.727 -> 0.740 mean) and left the Dutch seed corpus as it was."""
+    a point (0.727 -> 0.740 mean) and left the Dutch seed corpus as it was.
+
+    A sentence embedding knows more of it still, from a billion sentence pairs: over ten
+    seeds NYC 311 macro-F1 0.742 -> 0.771 (higher on every seed), the seed corpus 0.683 ->
+    0.706 (five seeds). Weighted 0.7 or 1.5 against the TF-IDF blocks, it scored lower."""
     features = FeatureUnion(
         [
             ("words", TfidfVectorizer(analyzer=StemmedWords(pairs=False), sublinear_tf=True)),
@@ -291,6 +339,7 @@ def build_pipeline() -> Pipeline:
                 ),
             ),
             ("concepts", TfidfVectorizer(analyzer=WordNetConcepts(), sublinear_tf=True)),
+            ("sentence", SentenceEmbedding(weight=1.0)),
         ]
     )
     return Pipeline([("features", features), ("classifier", TemperatureScaledSVM(C=0.3))])

@@ -1,0 +1,102 @@
+"""The sentence encoder against the reference implementation, and its place in the model."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backend.classification import sentence_encoder, store
+from backend.classification.pipeline import SentenceEmbedding, build_pipeline
+
+REFERENCE = json.loads(
+    (Path(__file__).parent / "data" / "minilm_reference.json").read_text(encoding="utf-8")
+)["cases"]
+
+
+@pytest.fixture(scope="module")
+def float32_encoder() -> sentence_encoder.SentenceEncoder:
+    return sentence_encoder.SentenceEncoder(
+        sentence_encoder.model_dir(), max_tokens=512, quantized=False
+    )
+
+
+def test_tokenizer_matches_bert_uncased(float32_encoder):
+    # Accents, apostrophes, emoji ([UNK]), "#", "...", a dash and a word of many pieces.
+    for case in REFERENCE:
+        assert float32_encoder.tokenizer.encode(case["text"]) == case["input_ids"], case["text"]
+
+
+def test_float32_graph_reproduces_the_reference_embeddings(float32_encoder):
+    for case in REFERENCE:
+        ours = float32_encoder.encode(case["text"])
+        assert ours.shape == (384,)
+        assert abs(float(np.linalg.norm(ours)) - 1) < 1e-5
+        assert float(ours @ np.array(case["embedding"])) > 0.9999, case["text"]
+
+
+def test_quantized_encoder_stays_close_to_the_reference():
+    encoder = sentence_encoder.encoder()
+    similarities = [
+        float(encoder.encode(case["text"]) @ np.array(case["embedding"])) for case in REFERENCE
+    ]
+    # int8 weights move each embedding a little (0.95-0.98 measured), never far.
+    assert min(similarities) > 0.93, similarities
+
+
+def test_embeddings_know_that_different_words_say_the_same_thing():
+    encode = sentence_encoder.encoder().encode
+    # Two pairs that share no word; each text is nearer its partner than any other text.
+    pairs = [
+        ("lamp post not working at night", "streetlight broken"),
+        ("garbage bags piling up on the sidewalk", "trash everywhere near the bins"),
+    ]
+    others = ["loud music from the neighbours until 3am", "deep pothole in the road"]
+    texts = [t for pair in pairs for t in pair] + others
+    vectors = {t: encode(t) for t in texts}
+    for a, b in pairs:
+        partner = float(vectors[a] @ vectors[b])
+        for text in texts:
+            if text not in (a, b):
+                assert partner > float(vectors[a] @ vectors[text]) + 0.15, (a, text)
+                assert partner > float(vectors[b] @ vectors[text]) + 0.15, (b, text)
+
+
+def test_long_texts_are_cut_to_max_tokens():
+    tokenizer = sentence_encoder.encoder().tokenizer
+    ids = tokenizer.encode("pothole " * 500)
+    assert len(ids) == tokenizer.max_tokens == 32
+    assert ids[0] == tokenizer.cls and ids[-1] == tokenizer.sep
+    assert tokenizer.encode("") == [tokenizer.cls, tokenizer.sep]
+    assert sentence_encoder.encoder().encode("").shape == (384,)
+
+
+def test_every_text_gets_its_embedding_scaled_by_the_weight():
+    step = SentenceEmbedding(weight=2.0).fit(["x"])
+    texts = ["huge pothole on the corner of my street", "dode boom in het plantsoen"]
+    rows = step.transform(texts).toarray()
+    assert rows.shape == (2, 384)
+    for row, text in zip(rows, texts, strict=True):
+        assert np.allclose(row, 2.0 * sentence_encoder.encoder().encode(text), atol=1e-6)
+
+
+def test_a_model_refuses_weights_other_than_its_own():
+    step = SentenceEmbedding().fit(["x"])
+    data, _ = store.artifact_dump(step)
+    assert len(data) < 10_000  # the weights are not in the archive, only their digest
+    loaded = store.artifact_load(data)
+    assert loaded.weights_sha256_ == sentence_encoder.encoder().weights_sha256
+    assert loaded.transform(["pothole"]).shape == (1, 384)
+    loaded.weights_sha256_ = "0" * 64
+    with pytest.raises(sentence_encoder.SentenceModelChanged, match="retrain"):
+        loaded.transform(["pothole"])
+
+
+def test_missing_model_names_the_package(tmp_path, monkeypatch):
+    monkeypatch.setenv("SENTENCE_MODEL_DIR", str(tmp_path))
+    with pytest.raises(sentence_encoder.SentenceModelMissing, match=r"model\.safetensors"):
+        sentence_encoder.model_dir()
+
+
+def test_the_pipeline_uses_the_encoder():
+    assert "sentence" in dict(build_pipeline().named_steps["features"].transformer_list)

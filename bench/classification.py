@@ -5,6 +5,7 @@ comparison with the Signalen baseline. Not part of the test run.
 """
 
 import argparse
+import csv
 import json
 import os
 import random
@@ -12,6 +13,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -23,13 +25,33 @@ django.setup()
 
 from backend.classification.corpus import Example, seed_examples  # noqa: E402
 from backend.classification.evaluation import cross_validate, fit  # noqa: E402
-from backend.classification.pipeline import build_pipeline  # noqa: E402
-from backend.classification.predict import clean_text  # noqa: E402
+from backend.classification.pipeline import _embedding, build_pipeline  # noqa: E402
+from backend.classification.predict import clean_text, probabilities  # noqa: E402
 
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def latency(model: Any, texts: list[str]) -> dict[str, float]:
+    """Milliseconds to predict one text, each text once. The embeddings cached while
+    training are dropped first: a text seen before would skip the sentence encoder."""
+    for text in texts[:20]:
+        probabilities(model, [text])  # warm-up
+    _embedding.cache_clear()
+    latencies = []
+    for text in texts:
+        t0 = time.perf_counter()
+        probabilities(model, [text])
+        latencies.append((time.perf_counter() - t0) * 1000)
+    return {
+        "n": len(latencies),
+        "p50": round(statistics.median(latencies), 3),
+        "p95": round(percentile(latencies, 0.95), 3),
+        "p99": round(percentile(latencies, 0.99), 3),
+        "target_p95": 5.0,
+    }
 
 
 def synthetic(examples: list[Example], size: int, rng: random.Random) -> list[Example]:
@@ -68,20 +90,16 @@ def main() -> None:
     }
 
     texts = [clean_text(e.text) for e in rng.sample(seed, min(args.predictions, len(seed)))]
-    for text in texts[:20]:
-        model.predict_proba([text])  # warm-up
-    latencies = []
-    for text in texts:
-        t0 = time.perf_counter()
-        model.predict_proba([text])
-        latencies.append((time.perf_counter() - t0) * 1000)
-    results["predict_one_text_ms"] = {
-        "n": len(latencies),
-        "p50": round(statistics.median(latencies), 3),
-        "p95": round(percentile(latencies, 0.95), 3),
-        "p99": round(percentile(latencies, 0.99), 3),
-        "target_p95": 5.0,
-    }
+    results["predict_one_text_ms"] = latency(model, texts)
+    nyc = Path(args.nyc)
+    nyc_rows = []
+    if nyc.is_file():
+        with nyc.open(newline="", encoding="utf-8") as handle:
+            nyc_rows = list(csv.DictReader(handle))
+        # English texts this model never saw: every one runs the sentence encoder, which
+        # the seed corpus' Dutch texts skip.
+        english = [clean_text(r["text"]) for r in nyc_rows]
+        results["predict_english_text_ms"] = latency(model, english[: args.predictions])
 
     big = synthetic(seed, 10_000, rng)
     started = time.perf_counter()
@@ -95,26 +113,26 @@ def main() -> None:
     results["evaluate_seed_corpus"] = cross_validate(
         [e.text for e in seed], [e.label for e in seed], folds=5, seed=42
     )
-    nyc = Path(args.nyc)
-    if nyc.is_file():
-        import csv
-
-        with nyc.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
+    if nyc_rows:
         results["evaluate_nyc311"] = cross_validate(
-            [r["text"] for r in rows], [r["label"] for r in rows], folds=5, seed=42
+            [r["text"] for r in nyc_rows], [r["label"] for r in nyc_rows], folds=5, seed=42
         )
         results["evaluate_nyc311"]["target_macro_f1"] = 0.76
 
     if args.json:
         print(json.dumps(results))
         return
-    p = results["predict_one_text_ms"]
     print(f"machine: nproc={os.cpu_count()}")
-    print(
-        f"prediction, one text ({p['n']} texts): p50 {p['p50']} ms  p95 {p['p95']} ms  "
-        f"p99 {p['p99']} ms   target p95 < 5 ms: {'PASS' if p['p95'] < 5 else 'MISS'}"
-    )
+    for key, what in (
+        ("predict_one_text_ms", "seed corpus texts"),
+        ("predict_english_text_ms", "unseen English texts, nyc311"),
+    ):
+        if key in results:
+            p = results[key]
+            print(
+                f"prediction, one text ({p['n']} {what}): p50 {p['p50']} ms  p95 {p['p95']} ms"
+                f"  p99 {p['p99']} ms   target p95 < 5 ms: {'PASS' if p['p95'] < 5 else 'MISS'}"
+            )
     t = results["train_10000"]
     print(
         f"training on {t['rows']} examples: {t['seconds']} s   target < 60 s: "

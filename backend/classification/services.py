@@ -72,11 +72,17 @@ def classifier_train(
 
     active = ClassifierModel.objects.filter(is_active=True).first()
     active_metrics = None
+    active_cannot_run = None
     if active is not None:
-        active_model = store.artifact_load(bytes(active.artifact))
-        active_metrics = detailed_metrics(
-            test_labels, list(active_model.predict(test_texts)), _main_of
-        )
+        try:
+            active_model = store.artifact_load(bytes(active.artifact))
+            active_metrics = detailed_metrics(
+                test_labels, list(active_model.predict(test_texts)), _main_of
+            )
+        except store.CANNOT_RUN as error:
+            # Say a newer sentence model was installed: the active version refuses to run,
+            # and any version that does is better than none.
+            active_cannot_run = f"the active version cannot run here ({error})"
 
     artifact, artifact_sha = store.artifact_dump(candidate)
     data_sha, data_bytes = digest(examples)
@@ -84,6 +90,8 @@ def classifier_train(
     theirs = active_metrics["sub"]["macro_f1"] if active_metrics else None
     if force:
         activate, reason = True, "forced"
+    elif active_cannot_run:
+        activate, reason = True, active_cannot_run
     elif theirs is None:
         activate, reason = True, "no active version"
     elif ours >= theirs:

@@ -6,6 +6,8 @@ from typing import Any
 
 import skops.io as sio
 
+from . import sentence_encoder, wordnet
+
 # Our own types in a stored model; everything else must be a type skops trusts by default
 # (scikit-learn, numpy, scipy). Anything else in an archive is refused.
 _OWN_TYPES = [
@@ -18,6 +20,15 @@ _OWN_TYPES = [
 
 class UntrustedArtifact(Exception):
     pass
+
+
+# What keeps a stored version from running in this process, though it was fine when trained.
+CANNOT_RUN: tuple[type[Exception], ...] = (
+    UntrustedArtifact,
+    sentence_encoder.SentenceModelChanged,
+    sentence_encoder.SentenceModelMissing,
+    wordnet.WordNetMissing,
+)
 
 
 def artifact_dump(model: Any) -> tuple[bytes, str]:

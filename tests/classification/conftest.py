@@ -23,3 +23,14 @@ def _fresh_model_cache(settings):
     active_model.forget()
     yield
     active_model.forget()
+
+
+def trained_with_other_sentence_weights(version) -> None:
+    """Rewrite a stored version as if it had been trained with other sentence-model weights
+    than the installed ones (a package upgrade): it then refuses to run."""
+    from backend.classification import store
+
+    model = store.artifact_load(bytes(version.artifact))
+    dict(model.named_steps["features"].transformer_list)["sentence"].weights_sha256_ = "0" * 64
+    version.artifact, _ = store.artifact_dump(model)
+    version.save(update_fields=["artifact"])

@@ -3,6 +3,7 @@ import pytest
 from backend.classification.services import classifier_train, suggestions_record
 from backend.reports.models import OutboxEntry, Report, ReportEvent
 from backend.reports.outbox import outbox_entries_publish
+from tests.classification.conftest import trained_with_other_sentence_weights
 from tests.conftest import DAM
 
 pytestmark = pytest.mark.django_db
@@ -144,5 +145,19 @@ def test_classify_without_text_field_or_json(public_client, trained):
 
 def test_classify_without_an_active_version_is_a_503(public_client):
     response = public_client.post(CLASSIFY, {"text": "kliko vol"}, format="json")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "classifier_unavailable"
+
+
+def test_a_version_that_cannot_run_sends_reports_to_triage_instead_of_failing(
+    public_client, trained, caplog
+):
+    trained_with_other_sentence_weights(trained)
+    report, body = _create(public_client)
+    assert body["category"] is None and body["needs_triage"] is True
+    assert report.suggested_category is None and report.department.code == "KCC"
+    assert f"classifier version {trained.version} cannot run here" in caplog.text
+    assert "retrain" in caplog.text
+    response = public_client.post(CLASSIFY, {"text": "de kliko is vol"}, format="json")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "classifier_unavailable"

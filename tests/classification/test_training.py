@@ -16,7 +16,7 @@ from backend.classification.services import classifier_activate, classifier_trai
 from backend.reports.events import ActorRef
 from backend.reports.services import report_update
 from backend.taxonomy.selectors import category_by_path
-from tests.classification.conftest import THREE
+from tests.classification.conftest import THREE, trained_with_other_sentence_weights
 from tests.reports.factories import make_report
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +134,14 @@ def test_a_stored_model_loads_and_predicts_in_a_fresh_process(three_categories):
         model.version,
         "overlast-van-dieren/ratten",
     ]
+
+
+def test_a_version_that_cannot_run_here_is_replaced_by_one_that_can(three_categories):
+    stale = classifier_train(examples=three_categories).model
+    trained_with_other_sentence_weights(stale)
+    result = classifier_train(examples=three_categories)
+    assert result.activated and result.active_metrics is None
+    assert result.reason.startswith("the active version cannot run here")
+    assert "retrain" in result.reason
+    assert ClassifierModel.objects.get(is_active=True) == result.model
+    assert predict("de container is vol").best.slug == "afval/container-is-vol"

@@ -173,24 +173,25 @@ class SentenceEmbedding(TransformerMixin, BaseEstimator):
     from 0.732 to 0.737 and on the English rows from 0.465 to 0.569, where English texts
     alone (WordNetConcepts' gate) gave 0.728 and 0.538.
 
-    Fitting learns nothing but which weights the embeddings come from; a model whose
-    weights are not the installed ones refuses to run rather than read vectors it was
-    never trained on.
+    Fitting learns nothing but which encoder the embeddings come from; a model trained with
+    another one (other weights, another revision) refuses to run rather than read vectors
+    it was never trained on.
     """
 
     def __init__(self, weight: float = 1.0) -> None:
         self.weight = weight
 
     def fit(self, X: Any, y: Any = None) -> "SentenceEmbedding":
-        self.weights_sha256_ = sentence_encoder.encoder().weights_sha256
+        self.encoder_fingerprint_ = sentence_encoder.encoder().fingerprint
         return self
 
     def transform(self, X: Any) -> scipy.sparse.csr_matrix:
-        installed = sentence_encoder.encoder().weights_sha256
-        if installed != self.weights_sha256_:
+        here = sentence_encoder.encoder().fingerprint
+        trained = getattr(self, "encoder_fingerprint_", "none")
+        if trained != here:
             raise sentence_encoder.SentenceModelChanged(
-                f"trained with sentence model weights {self.weights_sha256_[:12]}, "
-                f"installed are {installed[:12]}: retrain"
+                f"trained with sentence encoder {trained[:12]}, this process has {here[:12]}"
+                " (other weights or another revision): retrain"
             )
         rows = np.zeros((len(X), sentence_encoder.DIMENSIONS), dtype=np.float32)
         for i, text in enumerate(X):

@@ -12,8 +12,9 @@ of 0.03-0.06 (tests/classification/test_sentence_encoder.py compares with
 sentence-transformers' own output); building the graph takes about 0.3 s per process, and
 the encoder holds about 65 MB.
 
-Nothing is downloaded and nothing is stored in a fitted model but the weights' SHA-256, so
-a model is never run with other weights than the ones it was trained with.
+Nothing is downloaded, and a fitted model stores only the encoder's fingerprint (the
+weights' SHA-256 and how they are run), so it never runs on other vectors than the ones it
+was trained with.
 """
 
 import contextlib
@@ -39,6 +40,11 @@ _LAYERS = 6
 _HEADS = 12
 _HEAD_SIZE = DIMENSIONS // _HEADS
 _LAYER_NORM_EPSILON = 1e-12
+
+
+# Bump when the same weights would give other vectors (tokenizer, graph, quantization): a
+# model trained on the old vectors then refuses to run until retrained.
+REVISION = 1
 
 
 class SentenceModelMissing(RuntimeError):
@@ -181,6 +187,9 @@ class SentenceEncoder:
 
     def __init__(self, directory: Path, *, max_tokens: int = 32, quantized: bool = True) -> None:
         weights, self.weights_sha256 = read_safetensors(directory / "model.safetensors")
+        self.fingerprint = hashlib.sha256(
+            f"{self.weights_sha256} {REVISION} {max_tokens} {quantized}".encode()
+        ).hexdigest()
         vocabulary = (directory / "vocab.txt").read_text(encoding="utf-8").splitlines()
         self.tokenizer = WordPiece(vocabulary, max_tokens)
         # Half precision halves the largest table (30,522 x 384) to 23 MB; after the layer

@@ -26,11 +26,11 @@ def _fresh_model_cache(settings):
 
 
 def trained_with_other_sentence_weights(version) -> None:
-    """Rewrite a stored version as if it had been trained with other sentence-model weights
-    than the installed ones (a package upgrade): it then refuses to run."""
+    """Rewrite a stored version as if it had been trained with another sentence encoder
+    (other weights after a package upgrade, or another revision): it then refuses to run."""
     from backend.classification import store
 
     model = store.artifact_load(bytes(version.artifact))
-    dict(model.named_steps["features"].transformer_list)["sentence"].weights_sha256_ = "0" * 64
+    dict(model.named_steps["features"].transformer_list)["sentence"].encoder_fingerprint_ = "0" * 64
     version.artifact, _ = store.artifact_dump(model)
     version.save(update_fields=["artifact"])

@@ -80,16 +80,22 @@ def test_every_text_gets_its_embedding_scaled_by_the_weight():
         assert np.allclose(row, 2.0 * sentence_encoder.encoder().encode(text), atol=1e-6)
 
 
-def test_a_model_refuses_weights_other_than_its_own():
+def test_a_model_refuses_an_encoder_other_than_its_own():
     step = SentenceEmbedding().fit(["x"])
     data, _ = store.artifact_dump(step)
-    assert len(data) < 10_000  # the weights are not in the archive, only their digest
+    assert len(data) < 10_000  # the weights are not in the archive, only a fingerprint
     loaded = store.artifact_load(data)
-    assert loaded.weights_sha256_ == sentence_encoder.encoder().weights_sha256
+    assert loaded.encoder_fingerprint_ == sentence_encoder.encoder().fingerprint
     assert loaded.transform(["pothole"]).shape == (1, 384)
-    loaded.weights_sha256_ = "0" * 64
+    loaded.encoder_fingerprint_ = "0" * 64
     with pytest.raises(sentence_encoder.SentenceModelChanged, match="retrain"):
         loaded.transform(["pothole"])
+
+
+def test_the_fingerprint_covers_weights_and_how_they_are_run(float32_encoder):
+    int8 = sentence_encoder.encoder()
+    assert float32_encoder.weights_sha256 == int8.weights_sha256
+    assert len({float32_encoder.fingerprint, int8.fingerprint}) == 2
 
 
 def test_missing_model_names_the_package(tmp_path, monkeypatch):

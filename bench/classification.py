@@ -96,8 +96,9 @@ def main() -> None:
     if nyc.is_file():
         with nyc.open(newline="", encoding="utf-8") as handle:
             nyc_rows = list(csv.DictReader(handle))
-        # English texts this model never saw: every one runs the sentence encoder, which
-        # the seed corpus' Dutch texts skip.
+        # Real residents' English, never seen in training: longer than the seed corpus'
+        # texts (more word pieces for the sentence encoder) and with words WordNet has not
+        # been asked about yet.
         english = [clean_text(r["text"]) for r in nyc_rows]
         results["predict_english_text_ms"] = latency(model, english[: args.predictions])
 

@@ -27,6 +27,7 @@ import mmap
 import os
 import struct
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -130,30 +131,29 @@ class WordPiece:
         return tuple(pieces)
 
 
-def _words(text: str) -> list[str]:
-    words: list[str] = []
+def _words(text: str) -> Iterator[str]:
+    """The text's words and punctuation marks, one at a time: the tokenizer stops reading
+    once it has its `max_tokens`, so a 10,000-character text costs what its start does."""
     current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            words.append("".join(current))
-            current.clear()
-
     for char in unicodedata.normalize("NFD", text.lower()):
         category = unicodedata.category(char)
         if char in "\x00\ufffd" or category == "Mn":
             continue
         if char.isspace():
-            flush()
+            if current:
+                yield "".join(current)
+                current.clear()
         elif category in ("Cc", "Cf"):
             continue
         elif _is_punctuation(char, category) or _is_chinese(ord(char)):
-            flush()
-            words.append(char)
+            if current:
+                yield "".join(current)
+                current.clear()
+            yield char
         else:
             current.append(char)
-    flush()
-    return words
+    if current:
+        yield "".join(current)
 
 
 def _is_punctuation(char: str, category: str) -> bool:

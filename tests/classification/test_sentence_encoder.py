@@ -66,6 +66,9 @@ def test_long_texts_are_cut_to_max_tokens():
     tokenizer = sentence_encoder.encoder().tokenizer
     ids = tokenizer.encode("pothole " * 500)
     assert len(ids) == tokenizer.max_tokens == 32
+    # Reading stops at the limit, and what was read is the text's start.
+    text = "De lantaarnpaal is kapot, al weken! " * 300
+    assert tokenizer.encode(text) == tokenizer.encode(text[:200])
     assert ids[0] == tokenizer.cls and ids[-1] == tokenizer.sep
     assert tokenizer.encode("") == [tokenizer.cls, tokenizer.sep]
     assert sentence_encoder.encoder().encode("").shape == (384,)

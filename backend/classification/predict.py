@@ -124,10 +124,13 @@ def predict_many(texts: list[str], *, top: int = 3) -> list[Prediction] | None:
     version, model = loaded
     classes = model.classes_
     mains, main_of = _mains(version, tuple(classes))
-    return [
-        _prediction(version, classes, row, mains, main_of, top)
-        for row in probabilities(model, [clean_text(text) for text in texts])
-    ]
+    try:
+        rows = probabilities(model, [clean_text(text) for text in texts])
+    except Exception:
+        # As when the version cannot load: the reports wait in triage, intake goes on.
+        logger.exception("classifier version %s failed to predict", version)
+        return None
+    return [_prediction(version, classes, row, mains, main_of, top) for row in rows]
 
 
 def probabilities(model: Any, texts: list[str]) -> np.ndarray:

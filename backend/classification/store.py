@@ -11,6 +11,7 @@ from . import sentence_encoder, wordnet
 # Our own types in a stored model; everything else must be a type skops trusts by default
 # (scikit-learn, numpy, scipy). Anything else in an archive is refused.
 _OWN_TYPES = [
+    "backend.classification.pipeline.FeatureBlocks",
     "backend.classification.pipeline.SentenceEmbedding",
     "backend.classification.pipeline.StemmedWords",
     "backend.classification.pipeline.TemperatureScaledSVM",

@@ -1,12 +1,15 @@
 """The sentence encoder against the reference implementation, and its place in the model."""
 
 import json
+import multiprocessing
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.pipeline import FeatureUnion
 
 from backend.classification import sentence_encoder, store
+from backend.classification.evaluation import fit
 from backend.classification.pipeline import SentenceEmbedding, build_pipeline
 
 REFERENCE = json.loads(
@@ -109,3 +112,36 @@ def test_missing_model_names_the_package(tmp_path, monkeypatch):
 
 def test_the_pipeline_uses_the_encoder():
     assert "sentence" in dict(build_pipeline().named_steps["features"].transformer_list)
+
+
+def _encode_into(queue, text):
+    queue.put(sentence_encoder.encoder().encode(text))
+
+
+def test_a_forked_process_encodes_with_a_session_of_its_own():
+    # Celery's prefork parent loads the classifier before it forks: the child inherits a
+    # session whose thread did not survive the fork, and waited on it forever.
+    expected = sentence_encoder.encoder().encode("streetlight broken")
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_encode_into, args=(queue, "streetlight broken"))
+    child.start()
+    try:
+        child.join(30)
+        assert child.exitcode == 0
+        assert np.allclose(queue.get(timeout=5), expected)
+    finally:
+        if child.is_alive():
+            child.kill()
+
+
+def test_one_text_gets_the_same_features_with_the_encoder_in_the_background(three_categories):
+    model = fit(
+        build_pipeline(), [e.text for e in three_categories], [e.label for e in three_categories]
+    )
+    features = model.named_steps["features"]
+    for texts in (["lantaarnpaal doet het niet"], ["kliko vol", "ratten in de tuin"]):
+        background = features.transform(texts).toarray()
+        in_turn = FeatureUnion.transform(features, texts).toarray()
+        assert background.shape == in_turn.shape and np.allclose(background, in_turn)
+        assert np.abs(background[:, -384:]).sum() > 0  # the embedding block is there

@@ -24,6 +24,14 @@ def float32_encoder() -> sentence_encoder.SentenceEncoder:
     )
 
 
+def test_the_installed_weights_are_the_upstream_ones():
+    # The package is a third party's repackaging: its weights must be, byte for byte, the
+    # file sentence-transformers publishes (the Hugging Face Hub's LFS SHA-256).
+    assert sentence_encoder.encoder().weights_sha256 == (
+        "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+    )
+
+
 def test_tokenizer_matches_bert_uncased(float32_encoder):
     # Accents, apostrophes, emoji ([UNK]), "#", "...", a dash and a word of many pieces.
     for case in REFERENCE:

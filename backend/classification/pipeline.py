@@ -200,12 +200,14 @@ class SentenceEmbedding(TransformerMixin, BaseEstimator):
                 f"trained with sentence encoder {trained[:12]}, this process has "
                 f"{encoder.fingerprint[:12]} (other weights or another revision): retrain"
             )
-        pending = [encoder.start(X[0])] if len(X) == 1 else None
+        pending = encoder.start(X[0]) if len(X) == 1 else None
 
         def finish() -> scipy.sparse.csr_matrix:
-            rows = np.zeros((len(X), sentence_encoder.DIMENSIONS), dtype=np.float32)
-            for i, text in enumerate(X):
-                rows[i] = pending[0]() if pending else _embedding(text)
+            if pending is not None:
+                rows = pending()[np.newaxis, :]
+            else:
+                rows = np.array([_embedding(text) for text in X], dtype=np.float32)
+                rows = rows.reshape(len(X), sentence_encoder.DIMENSIONS)
             return scipy.sparse.csr_matrix(rows * np.float32(self.weight))
 
         return finish

@@ -58,7 +58,7 @@ def create_reports(count: int) -> list[tuple[str, str]]:
     _django()
     from django.contrib.gis.geos import Point
 
-    from backend.reports.events import ActorRef
+    from backend.reports.actors import ActorRef
     from backend.reports.services import report_create, report_transition
     from backend.reports.tracking import tracking_token_for
     from backend.taxonomy.selectors import category_by_path
@@ -92,7 +92,7 @@ def commit_loop(
     _django()
     import uuid
 
-    from backend.reports.events import ActorRef
+    from backend.reports.actors import ActorRef
     from backend.reports.services import report_transition
 
     staff = ActorRef.system()

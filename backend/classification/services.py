@@ -2,14 +2,14 @@
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
-
-from backend.taxonomy.selectors import category_by_path
+from django.utils.module_loading import import_string
 
 from . import store
 from .corpus import Example, digest, seed_examples
@@ -135,117 +135,10 @@ def classifier_activate(*, model: ClassifierModel) -> ClassifierModel:
 
 
 def training_examples() -> list[Example]:
-    """The seed corpus plus every report whose category a dispatcher set or confirmed."""
-    from backend.reports.models import Report
-
-    labelled = [
-        Example(text=text, label=path)
-        for text, path in Report.objects.filter(
-            category_verified=True, category__isnull=False
-        ).values_list("text", "category__path")
-    ]
-    return seed_examples() + labelled
-
-
-def suggestions_record(*, report_ids: list[Any]) -> int:
-    """Classify reports whose resident chose the category, to measure the model against them.
-
-    One model pass and one locking query for the whole batch (the worker gets new reports in
-    batches under load). Idempotent: a report that has its suggestion already is left alone.
-    Returns how many were recorded.
-    """
-    from backend.reports.events import ActorRef, NewEvent, events_append_many
-    from backend.reports.models import Report, ReportEvent
-
-    from .predict import predict_many
-
-    rows = list(
-        Report.objects.filter(pk__in=report_ids, suggestion_probability__isnull=True)
-        .values_list("id", "text")
-        .order_by("pk")
+    """The seed corpus plus the labelled examples the installation provides: reports whose
+    category a dispatcher set or confirmed (settings.CLASSIFIER_LABELLED_EXAMPLES names the
+    reader, so this engine needs to know nothing of reports)."""
+    labelled: Callable[[], list[tuple[str, str]]] = import_string(
+        settings.CLASSIFIER_LABELLED_EXAMPLES
     )
-    if not rows:
-        return 0
-    predictions = predict_many([text for _, text in rows])  # no lock held while it runs
-    if not predictions:
-        return 0
-    by_report = {report_id: p for (report_id, _), p in zip(rows, predictions, strict=True)}
-    threshold = settings.CLASSIFIER_CONFIDENCE_THRESHOLD
-    with transaction.atomic():
-        recorded = list(
-            Report.objects.select_for_update(of=("self",))
-            .select_related("category")
-            .only("id", "last_event_seq", "category__path")
-            .filter(pk__in=list(by_report), suggestion_probability__isnull=True)
-            .order_by("pk")  # one lock order for every worker: no deadlocks
-        )
-        for report in recorded:
-            prediction = by_report[report.id]
-            report.suggested_category = category_by_path(prediction.best.slug)
-            report.suggestion_probability = prediction.best.probability
-        events_append_many(
-            actor=ActorRef.system(),
-            batch=[
-                (
-                    report,
-                    [
-                        NewEvent(
-                            type=ReportEvent.Type.CLASSIFIED,
-                            internal_payload=classified_payload(
-                                by_report[report.id],
-                                threshold=threshold,
-                                applied=False,
-                                resident_category=report.category.path if report.category else None,
-                            ),
-                        )
-                    ],
-                )
-                for report in recorded
-            ],
-        )
-        _suggestions_store(recorded)
-    return len(recorded)
-
-
-def _suggestions_store(reports: list[Any]) -> None:
-    """One UPDATE for the batch. (QuerySet.bulk_update builds a CASE per column and row, which
-    cost more CPU than the classification itself.)"""
-    if not reports:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE reports_report AS r
-               SET suggested_category_id = v.category_id,
-                   suggestion_probability = v.probability,
-                   last_event_seq = v.seq
-              FROM unnest(%s::uuid[], %s::bigint[], %s::float8[], %s::integer[])
-                   AS v(id, category_id, probability, seq)
-             WHERE r.id = v.id
-            """,
-            [
-                [r.id for r in reports],
-                [r.suggested_category_id for r in reports],
-                [r.suggestion_probability for r in reports],
-                [r.last_event_seq for r in reports],
-            ],
-        )
-
-
-def classified_payload(
-    prediction: Any, *, threshold: float, applied: bool, resident_category: str | None
-) -> dict[str, Any]:
-    """What the history records of a classification: enough to audit and to measure it."""
-    return {
-        "model_version": prediction.model_version,
-        "suggestions": [
-            {"slug": s.slug, "probability": round(s.probability, 4)} for s in prediction.subs
-        ],
-        "mains": [
-            {"slug": s.slug, "probability": round(s.probability, 4)} for s in prediction.mains
-        ],
-        "confidence": round(prediction.best.probability, 4),
-        "threshold": threshold,
-        "applied": applied,
-        "resident_category": resident_category,
-    }
+    return seed_examples() + [Example(text=text, label=path) for text, path in labelled()]

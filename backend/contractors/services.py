@@ -14,19 +14,29 @@ Report effects (decided here, see README "Contractors"):
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from backend.common.errors import ConflictError, DomainValidationError
-from backend.reports import storage
-from backend.reports.events import ActorRef, NewEvent, events_append
-from backend.reports.models import Attachment, Report, ReportEvent
-from backend.reports.services import PhotoUpload, attachments_store
-from backend.reports.workflow import Actor, Resolution, Status, is_allowed
+from backend.reports.actors import ActorRef
+from backend.reports.catalogue import (
+    Assigned,
+    AssignmentAccepted,
+    AssignmentCompleted,
+    AssignmentOffered,
+    AssignmentProgress,
+    AssignmentRejected,
+    AssignmentWithdrawn,
+    TriageChanged,
+)
+from backend.reports.change import ReportChange, report_change
+from backend.reports.models import Attachment
+from backend.reports.services import PhotoUpload, attachments_store, written_files_remove
+from backend.reports.workflow import Resolution, Status
 
 from .models import Assignment, AssignmentLink, Contractor
 
@@ -35,32 +45,24 @@ logger = logging.getLogger(__name__)
 State = Assignment.State
 
 
-def _report_locked(report_id: uuid.UUID) -> Report:
-    return (
-        Report.objects.select_for_update(of=("self",))
-        .select_related("department", "contractor", "category")
-        .get(pk=report_id)
-    )
-
-
-def _report_save(report: Report, fields: list[str]) -> None:
-    report.save(update_fields=[*fields, "last_event_seq", "updated_at"])
-
-
-def _assignment_locked(assignment_id: uuid.UUID, contractor: Contractor | None) -> Assignment:
-    """Lock the report first, then the assignment: the same order as every report write."""
+@contextmanager
+def _assignment_change(
+    assignment_id: uuid.UUID, contractor: Contractor | None, actor: ActorRef
+) -> Iterator[tuple[ReportChange, Assignment]]:
+    """The report's unit of work with the assignment locked in it: report first, then the
+    assignment, the order of every report write."""
     report_id = Assignment.objects.values_list("report_id", flat=True).get(pk=assignment_id)
-    report = _report_locked(report_id)
-    assignment = (
-        Assignment.objects.select_for_update(of=("self",))
-        .select_related("contractor")
-        .get(pk=assignment_id)
-    )
-    if contractor is not None and assignment.contractor_id != contractor.pk:
-        # Views answer 404 before getting here; this is the domain's own guard.
-        raise Assignment.DoesNotExist
-    assignment.report = report
-    return assignment
+    with report_change(report_id=report_id, actor=actor) as change:
+        assignment = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("contractor")
+            .get(pk=assignment_id)
+        )
+        if contractor is not None and assignment.contractor_id != contractor.pk:
+            # Views answer 404 before getting here; this is the domain's own guard.
+            raise Assignment.DoesNotExist
+        assignment.report = change.report
+        yield change, assignment
 
 
 def _require_state(assignment: Assignment, allowed: tuple[str, ...], action: str) -> None:
@@ -71,19 +73,8 @@ def _require_state(assignment: Assignment, allowed: tuple[str, ...], action: str
         )
 
 
-def _ref(assignment: Assignment) -> dict[str, Any]:
+def _ref(assignment: Assignment) -> dict[str, str]:
     return {"assignment": str(assignment.id), "contractor": assignment.contractor.code}
-
-
-def _status_event(report: Report, to: str, **public: Any) -> NewEvent:
-    previous = report.status
-    report.status = to
-    return NewEvent(
-        type=ReportEvent.Type.STATUS_CHANGED,
-        public=True,
-        public_payload={"status": to, **public},
-        internal_payload={"from": previous},
-    )
 
 
 def links_revoke(assignment: Assignment) -> int:
@@ -96,115 +87,77 @@ def links_revoke(assignment: Assignment) -> int:
 
 
 def assignment_offer(
-    *, report: Report, contractor: Contractor, source_event_id: int | None, reason: str
+    *, change: ReportChange, contractor: Contractor, source_event_id: int | None, reason: str
 ) -> Assignment:
-    """Offer a locked report to a contractor; the caller saves the report (status included).
+    """Offer the report of a change to a contractor.
 
     A report still waiting in `received` (or `reopened`), e.g. routed by a rule at intake,
     moves to `assigned`: from there the workflow lets the contractor move it on.
     """
+    report = change.report
     channel = "webhook" if contractor.has_integration else ("link" if contractor.email else "api")
     assignment = Assignment.objects.create(
         report=report, contractor=contractor, source_event_id=source_event_id
     )
     assignment.contractor = contractor
-    events = [
-        NewEvent(
-            type=ReportEvent.Type.ASSIGNMENT_OFFERED,
-            internal_payload={**_ref(assignment), "channel": channel, "reason": reason},
-        )
-    ]
-    if report.status in (Status.RECEIVED, Status.REOPENED) and is_allowed(
-        report.status, Status.ASSIGNED, Actor.SYSTEM
+    change.record(AssignmentOffered(**_ref(assignment), channel=channel, reason=reason))
+    if report.status in (Status.RECEIVED, Status.REOPENED) and change.may_transition(
+        Status.ASSIGNED
     ):
-        events.append(_status_event(report, Status.ASSIGNED))
-    events_append(report=report, actor=ActorRef.system(), events=events)
+        change.transition(Status.ASSIGNED)
     return assignment
 
 
-def _withdraw(assignment: Assignment, report: Report, *, actor: ActorRef, reason: str) -> None:
+def assignment_withdraw_in(*, change: ReportChange, assignment: Assignment, reason: str) -> None:
+    """Withdraw an open assignment within a change of its report (the change's actor)."""
     assignment.state = State.WITHDRAWN
     assignment.withdraw_reason = reason
     assignment.finished_at = timezone.now()
     assignment.save(update_fields=["state", "withdraw_reason", "finished_at", "updated_at"])
     links_revoke(assignment)
-    events_append(
-        report=report,
-        actor=actor,
-        events=[
-            NewEvent(
-                type=ReportEvent.Type.ASSIGNMENT_WITHDRAWN,
-                internal_payload={**_ref(assignment), "reason": reason},
-            )
-        ],
-    )
+    change.record(AssignmentWithdrawn(**_ref(assignment), reason=reason))
 
 
-def assignment_withdraw_locked(*, assignment: Assignment, report: Report, reason: str) -> None:
-    """Withdraw on the system's behalf (re-assignment, cancellation); the caller saves."""
-    _withdraw(assignment, report, actor=ActorRef.system(), reason=reason)
-
-
-@transaction.atomic
 def assignment_withdraw(*, assignment_id: uuid.UUID, actor: ActorRef) -> Assignment:
     """A dispatcher takes the work back: the report loses its contractor, the link dies."""
-    assignment = _assignment_locked(assignment_id, None)
-    _require_state(assignment, Assignment.OPEN_STATES, "withdrawn")
-    report = assignment.report
-    _withdraw(assignment, report, actor=actor, reason="dispatcher")
-    fields: list[str] = []
-    if report.contractor_id == assignment.contractor_id:
-        events_append(
-            report=report,
-            actor=actor,
-            events=[_unassigned_event(report, assignment, reason="withdrawn")],
-        )
-        report.contractor = None
-        fields.append("contractor")
-    _report_save(report, fields)
+    with _assignment_change(assignment_id, None, actor) as (change, assignment):
+        _require_state(assignment, Assignment.OPEN_STATES, "withdrawn")
+        assignment_withdraw_in(change=change, assignment=assignment, reason="dispatcher")
+        if change.report.contractor_id == assignment.contractor_id:
+            _contractor_lost(change, assignment, reason="withdrawn")
     return assignment
 
 
-def _unassigned_event(report: Report, assignment: Assignment, *, reason: str) -> NewEvent:
+def _contractor_lost(change: ReportChange, assignment: Assignment, *, reason: str) -> None:
     """The `assigned` event every loss of a contractor writes (the contract with routing)."""
-    department = report.department.code if report.department else None
-    return NewEvent(
-        type=ReportEvent.Type.ASSIGNED,
-        internal_payload={
-            "department": department,
-            "contractor": None,
-            "from": department,
-            "from_contractor": assignment.contractor.code,
-            "reason": reason,
-        },
+    department = change.report.department.code if change.report.department else None
+    change.record(
+        Assigned(
+            department=department,
+            contractor=None,
+            previous_department=department,
+            previous_contractor=assignment.contractor.code,
+            reason=reason,
+        )
     )
+    change.set(contractor=None)
 
 
 # --- the contractor's own steps --------------------------------------------------------------
 
 
-@transaction.atomic
 def assignment_accept(
     *, assignment_id: uuid.UUID, contractor: Contractor, actor: ActorRef
 ) -> Assignment:
-    assignment = _assignment_locked(assignment_id, contractor)
-    _require_state(assignment, (State.OFFERED,), "accepted")
-    assignment.state = State.ACCEPTED
-    assignment.accepted_at = timezone.now()
-    assignment.save(update_fields=["state", "accepted_at", "updated_at"])
-    report = assignment.report
-    events_append(
-        report=report,
-        actor=actor,
-        events=[
-            NewEvent(type=ReportEvent.Type.ASSIGNMENT_ACCEPTED, internal_payload=_ref(assignment))
-        ],
-    )
-    _report_save(report, [])
+    with _assignment_change(assignment_id, contractor, actor) as (change, assignment):
+        _require_state(assignment, (State.OFFERED,), "accepted")
+        assignment.state = State.ACCEPTED
+        assignment.accepted_at = timezone.now()
+        assignment.save(update_fields=["state", "accepted_at", "updated_at"])
+        change.record(AssignmentAccepted(**_ref(assignment)))
     return assignment
 
 
-@transaction.atomic
 def assignment_reject(
     *, assignment_id: uuid.UUID, contractor: Contractor, actor: ActorRef, reason: str
 ) -> Assignment:
@@ -212,48 +165,32 @@ def assignment_reject(
     reason = reason.strip()
     if not reason:
         raise DomainValidationError.single("reason", "Say why the assignment is rejected.")
-    assignment = _assignment_locked(assignment_id, contractor)
-    _require_state(assignment, (State.OFFERED, State.ACCEPTED), "rejected")
-    assignment.state = State.REJECTED
-    assignment.reject_reason = reason[:2000]
-    assignment.finished_at = timezone.now()
-    assignment.save(update_fields=["state", "reject_reason", "finished_at", "updated_at"])
-    report = assignment.report
-    fields = []
-    events = [
-        NewEvent(
-            type=ReportEvent.Type.ASSIGNMENT_REJECTED,
-            internal_payload={**_ref(assignment), "reason": assignment.reject_reason},
-        )
-    ]
-    if report.contractor_id == assignment.contractor_id:
-        events.append(_unassigned_event(report, assignment, reason="contractor_rejected"))
-        report.contractor = None
-        fields.append("contractor")
-    events_append(report=report, actor=actor, events=events)
-    # Back to the dispatchers: the system's doing, not the contractor's (whom the workflow
-    # does not allow to move a report back).
-    system_events = []
-    if not report.needs_triage:
-        system_events.append(
-            NewEvent(
-                type=ReportEvent.Type.TRIAGE_CHANGED,
-                internal_payload={"from": False, "to": True, "reason": "contractor_rejected"},
+    with _assignment_change(assignment_id, contractor, actor) as (change, assignment):
+        _require_state(assignment, (State.OFFERED, State.ACCEPTED), "rejected")
+        assignment.state = State.REJECTED
+        assignment.reject_reason = reason[:2000]
+        assignment.finished_at = timezone.now()
+        assignment.save(update_fields=["state", "reject_reason", "finished_at", "updated_at"])
+        report = change.report
+        change.record(AssignmentRejected(**_ref(assignment), reason=assignment.reject_reason))
+        if report.contractor_id == assignment.contractor_id:
+            _contractor_lost(change, assignment, reason="contractor_rejected")
+        # Back to the dispatchers: the system's doing, not the contractor's (whom the workflow
+        # does not allow to move a report back).
+        system = ActorRef.system()
+        if not report.needs_triage:
+            change.record(
+                TriageChanged(previous=False, new=True, reason="contractor_rejected"),
+                actor=system,
             )
-        )
-        report.needs_triage = True
-        fields.append("needs_triage")
-    if report.status != Status.RECEIVED and is_allowed(
-        report.status, Status.RECEIVED, Actor.SYSTEM
-    ):
-        system_events.append(_status_event(report, Status.RECEIVED))
-        fields.append("status")
-    events_append(report=report, actor=ActorRef.system(), events=system_events)
-    _report_save(report, fields)
+            change.set(needs_triage=True)
+        if report.status != Status.RECEIVED and change.may_transition(
+            Status.RECEIVED, actor=system
+        ):
+            change.transition(Status.RECEIVED, actor=system)
     return assignment
 
 
-@transaction.atomic
 def assignment_progress(
     *,
     assignment_id: uuid.UUID,
@@ -265,32 +202,24 @@ def assignment_progress(
     note = note.strip()
     if not note:
         raise DomainValidationError.single("note", "A progress report needs a note.")
-    assignment = _assignment_locked(assignment_id, contractor)
-    _require_state(assignment, (State.ACCEPTED, State.IN_PROGRESS), "updated")
-    assignment.state = State.IN_PROGRESS
-    assignment.progress_note = note[:4000]
-    if scheduled_for is not None:
-        assignment.scheduled_for = scheduled_for
-    assignment.save(update_fields=["state", "progress_note", "scheduled_for", "updated_at"])
-    report = assignment.report
-    events = [
-        NewEvent(
-            type=ReportEvent.Type.ASSIGNMENT_PROGRESS,
-            internal_payload={
+    with _assignment_change(assignment_id, contractor, actor) as (change, assignment):
+        _require_state(assignment, (State.ACCEPTED, State.IN_PROGRESS), "updated")
+        assignment.state = State.IN_PROGRESS
+        assignment.progress_note = note[:4000]
+        if scheduled_for is not None:
+            assignment.scheduled_for = scheduled_for
+        assignment.save(update_fields=["state", "progress_note", "scheduled_for", "updated_at"])
+        change.record(
+            AssignmentProgress(
                 **_ref(assignment),
-                "note": assignment.progress_note,
-                "scheduled_for": scheduled_for.isoformat() if scheduled_for else None,
-            },
+                note=assignment.progress_note,
+                scheduled_for=scheduled_for.isoformat() if scheduled_for else None,
+            )
         )
-    ]
-    target = Status.SCHEDULED if scheduled_for is not None else Status.IN_PROGRESS
-    fields = []
-    # A report waiting for the resident's answer (info_requested) keeps waiting.
-    if report.status != target and is_allowed(report.status, target, actor.kind):
-        events.append(_status_event(report, target))
-        fields.append("status")
-    events_append(report=report, actor=actor, events=events)
-    _report_save(report, fields)
+        target = Status.SCHEDULED if scheduled_for is not None else Status.IN_PROGRESS
+        # A report waiting for the resident's answer (info_requested) keeps waiting.
+        if change.report.status != target and change.may_transition(target):
+            change.transition(target)
     return assignment
 
 
@@ -311,85 +240,57 @@ def assignment_complete(
         )
     if len(photos) > settings.PHOTO_MAX_COUNT:
         raise DomainValidationError.single("photos", f"At most {settings.PHOTO_MAX_COUNT} photos.")
+    note = note.strip()[:4000]
     written: list[str] = []
     try:
-        with transaction.atomic():
-            result = _complete(
-                assignment_id=assignment_id,
-                contractor=contractor,
-                actor=actor,
-                note=note.strip()[:4000],
-                resolution=resolution,
+        with _assignment_change(assignment_id, contractor, actor) as (change, assignment):
+            _require_state(assignment, (State.ACCEPTED, State.IN_PROGRESS), "completed")
+            report = change.report
+            target = (
+                Status.CLOSED
+                if assignment.contractor.auto_close
+                else Status.COMPLETED_BY_CONTRACTOR
+            )
+            if not change.may_transition(target):
+                raise ConflictError(
+                    f"The report is {report.status}; the work cannot be completed now.",
+                    current=report.status,
+                )
+            assignment.state = State.COMPLETED
+            assignment.completion_note = note
+            assignment.resolution = resolution
+            assignment.finished_at = timezone.now()
+            assignment.save(
+                update_fields=[
+                    "state",
+                    "completion_note",
+                    "resolution",
+                    "finished_at",
+                    "updated_at",
+                ]
+            )
+            last = (
+                Attachment.objects.filter(report=report)
+                .order_by("-position")
+                .values_list("position", flat=True)
+            ).first()
+            attachments = attachments_store(
+                report=report,
                 photos=photos,
                 written=written,
+                kind=Attachment.Kind.CONTRACTOR,
+                first_position=0 if last is None else last + 1,
             )
+            change.record(
+                AssignmentCompleted(
+                    **_ref(assignment),
+                    note=note,
+                    resolution=resolution,
+                    photos=[str(a.id) for a in attachments],
+                )
+            )
+            change.transition(target, resolution=resolution if target == Status.CLOSED else "")
     except BaseException:
-        for relative in written:
-            storage.file_remove(storage.private_path(relative))
+        written_files_remove(written)
         raise
-    return result
-
-
-def _complete(
-    *,
-    assignment_id: uuid.UUID,
-    contractor: Contractor,
-    actor: ActorRef,
-    note: str,
-    resolution: str,
-    photos: list[PhotoUpload],
-    written: list[str],
-) -> Assignment:
-    assignment = _assignment_locked(assignment_id, contractor)
-    _require_state(assignment, (State.ACCEPTED, State.IN_PROGRESS), "completed")
-    report = assignment.report
-    target = Status.CLOSED if assignment.contractor.auto_close else Status.COMPLETED_BY_CONTRACTOR
-    if not is_allowed(report.status, target, actor.kind):
-        raise ConflictError(
-            f"The report is {report.status}; the work cannot be completed now.",
-            current=report.status,
-        )
-    assignment.state = State.COMPLETED
-    assignment.completion_note = note
-    assignment.resolution = resolution
-    assignment.finished_at = timezone.now()
-    assignment.save(
-        update_fields=["state", "completion_note", "resolution", "finished_at", "updated_at"]
-    )
-
-    last = (
-        Attachment.objects.filter(report=report)
-        .order_by("-position")
-        .values_list("position", flat=True)
-    ).first()
-    start = 0 if last is None else last + 1
-    attachments = attachments_store(
-        report=report,
-        photos=photos,
-        written=written,
-        kind=Attachment.Kind.CONTRACTOR,
-        first_position=start,
-    )
-
-    fields = ["status"]
-    events = [
-        NewEvent(
-            type=ReportEvent.Type.ASSIGNMENT_COMPLETED,
-            internal_payload={
-                **_ref(assignment),
-                "note": note,
-                "resolution": resolution,
-                "photos": [str(a.id) for a in attachments],
-            },
-        ),
-        _status_event(
-            report, target, **({"resolution": resolution} if target == Status.CLOSED else {})
-        ),
-    ]
-    if target == Status.CLOSED:
-        report.resolution = resolution
-        report.closed_at = timezone.now()
-        fields += ["resolution", "closed_at"]
-    events_append(report=report, actor=actor, events=events)
-    _report_save(report, fields)
     return assignment

@@ -15,58 +15,55 @@ nothing the second time.
 
 import logging
 import uuid
-from typing import Any
 
 from django.db import transaction
 
-from backend.reports.models import Report, ReportEvent
+from backend.reports.actors import ActorRef
+from backend.reports.catalogue import (
+    Assigned,
+    AssignmentOffered,
+    AssignmentWithdrawn,
+    CategoryChanged,
+    LocationChanged,
+    StatusChanged,
+    event_of,
+    internal_payloads_load,
+)
+from backend.reports.change import report_change
+from backend.reports.models import ReportEvent
 from backend.reports.workflow import Status
 
 from .models import Assignment, Contractor
 from .presentation import assignment_for_webhook
-from .services import assignment_offer, assignment_withdraw_locked
-from .webhooks import webhook_enqueue
+from .services import assignment_offer, assignment_withdraw_in
+from .webhooks import WebhookType, webhook_enqueue
 
 logger = logging.getLogger(__name__)
 T = ReportEvent.Type
-_WITH_PAYLOAD = {
-    T.ASSIGNED,
-    T.ASSIGNMENT_OFFERED,
-    T.ASSIGNMENT_WITHDRAWN,
-    T.CATEGORY_CHANGED,
-    T.LOCATION_CHANGED,
-}
-
-
 _ENDED = (Status.CANCELLED, Status.CLOSED)
 
 
 def _relevant(event: ReportEvent) -> bool:
     if event.type == T.STATUS_CHANGED:
         return event.public_payload.get("status") in _ENDED
-    return event.type in _WITH_PAYLOAD
+    return True
 
 
 def contractors_publish(events: list[ReportEvent]) -> None:
+    """Outbox subscriber (see the fan-out table for the types it takes)."""
     relevant = [event for event in events if _relevant(event)]
     if not relevant:
         return
     # The outbox defers internal payloads: one query for the whole batch.
-    payloads: dict[int, dict[str, Any]] = dict(
-        ReportEvent.objects.filter(
-            pk__in=[e.pk for e in relevant if e.type in _WITH_PAYLOAD]
-        ).values_list("pk", "internal_payload")
-    )
+    internal_payloads_load(e for e in relevant if e.type != T.STATUS_CHANGED)
+    assigned = {e.pk: event_of(e, Assigned) for e in relevant if e.type == T.ASSIGNED}
     # Reports whose assignment this batch may open or close; a department-only `assigned`
     # event (most of them, at intake) does not count.
     touched = {
         e.report_id
         for e in relevant
         if e.type in (T.ASSIGNMENT_OFFERED, T.ASSIGNMENT_WITHDRAWN)
-        or (
-            e.type == T.ASSIGNED
-            and (payloads[e.pk].get("contractor") or payloads[e.pk].get("from_contractor"))
-        )
+        or (e.pk in assigned and (assigned[e.pk].contractor or assigned[e.pk].previous_contractor))
     }
     # Closing, cancelling, category and location changes matter only where a contractor is at
     # work: one query for the batch finds those reports.
@@ -82,27 +79,18 @@ def contractors_publish(events: list[ReportEvent]) -> None:
     )
     with transaction.atomic():
         for event in relevant:
-            payload = payloads.get(event.pk, {})
             if event.type == T.ASSIGNED:
-                _on_assigned(event, payload)
+                _on_assigned(event, assigned[event.pk])
             elif event.type == T.ASSIGNMENT_OFFERED:
-                _on_offered(event, payload)
+                _on_offered(event, event_of(event, AssignmentOffered))
             elif event.type == T.ASSIGNMENT_WITHDRAWN:
-                _on_withdrawn(event, payload)
+                _on_withdrawn(event, event_of(event, AssignmentWithdrawn))
             elif event.report_id not in at_work:
                 continue
             elif event.type == T.STATUS_CHANGED:
-                _on_ended(event)
+                _on_ended(event, event_of(event, StatusChanged))
             else:
-                _on_changed(event, payload)
-
-
-def _locked(report_id: uuid.UUID) -> Report:
-    return (
-        Report.objects.select_for_update(of=("self",))
-        .select_related("contractor", "department", "category")
-        .get(pk=report_id)
-    )
+                _on_changed(event)
 
 
 def _open_assignment(report_id: uuid.UUID) -> Assignment | None:
@@ -114,61 +102,54 @@ def _open_assignment(report_id: uuid.UUID) -> Assignment | None:
     )
 
 
-def _on_assigned(event: ReportEvent, payload: dict[str, Any]) -> None:
-    new, old = payload.get("contractor"), payload.get("from_contractor")
+def _on_assigned(event: ReportEvent, assigned: Assigned) -> None:
+    new, old = assigned.contractor, assigned.previous_contractor
     if not new and not old:
         return  # a department-only change
-    if new == old and payload.get("reason") != "manual":
+    if new == old and assigned.reason != "manual":
         return  # re-routing kept the same contractor: its assignment goes on
-    report = _locked(event.report_id)
-    seq = report.last_event_seq
-    # The report as it is now decides, not the event alone: a later event may already have
-    # changed the contractor again, and this one may be handed over twice.
-    current = report.contractor.code if report.contractor else None
-    open_ = _open_assignment(report.pk)
-    if open_ is not None and open_.contractor.code != current:
-        assignment_withdraw_locked(
-            assignment=open_,
-            report=report,
-            reason="reassigned" if current else "contractor_removed",
-        )
-        open_ = None
-    if (
-        current
-        and current == new
-        and open_ is None
-        and report.status not in (Status.CLOSED, Status.CANCELLED)
-        and not Assignment.objects.filter(source_event_id=event.pk).exists()
-    ):
-        contractor = report.contractor
-        assert isinstance(contractor, Contractor)
-        if contractor.is_active:
-            assignment_offer(
-                report=report,
-                contractor=contractor,
-                source_event_id=event.pk,
-                reason=payload.get("reason", ""),
+    with report_change(report_id=event.report_id, actor=ActorRef.system()) as change:
+        report = change.report
+        # The report as it is now decides, not the event alone: a later event may already
+        # have changed the contractor again, and this one may be handed over twice.
+        current = report.contractor.code if report.contractor else None
+        open_ = _open_assignment(report.pk)
+        if open_ is not None and open_.contractor.code != current:
+            assignment_withdraw_in(
+                change=change,
+                assignment=open_,
+                reason="reassigned" if current else "contractor_removed",
             )
-    if report.last_event_seq != seq:
-        report.save(update_fields=["status", "last_event_seq", "updated_at"])
+            open_ = None
+        if (
+            current
+            and current == new
+            and open_ is None
+            and report.status not in _ENDED
+            and not Assignment.objects.filter(source_event_id=event.pk).exists()
+        ):
+            contractor = report.contractor
+            assert isinstance(contractor, Contractor)
+            if contractor.is_active:
+                assignment_offer(
+                    change=change,
+                    contractor=contractor,
+                    source_event_id=event.pk,
+                    reason=assigned.reason,
+                )
 
 
-def _on_ended(event: ReportEvent) -> None:
-    status = event.public_payload.get("status")
-    report = _locked(event.report_id)
-    if report.status != status:
-        return  # reopened since: nothing to withdraw for this event any more
-    open_ = _open_assignment(report.pk)
-    if open_ is None:
-        return
-    assignment_withdraw_locked(assignment=open_, report=report, reason=f"report_{status}")
-    report.save(update_fields=["last_event_seq", "updated_at"])
+def _on_ended(event: ReportEvent, ended: StatusChanged) -> None:
+    with report_change(report_id=event.report_id, actor=ActorRef.system()) as change:
+        if change.report.status != ended.status:
+            return  # reopened since: nothing to withdraw for this event any more
+        open_ = _open_assignment(event.report_id)
+        if open_ is None:
+            return
+        assignment_withdraw_in(change=change, assignment=open_, reason=f"report_{ended.status}")
 
 
-def _assignment(payload: dict[str, Any]) -> Assignment | None:
-    assignment_id = payload.get("assignment")
-    if not assignment_id:
-        return None
+def _assignment(assignment_id: str) -> Assignment | None:
     return (
         Assignment.objects.select_related(
             "contractor", "report", "report__category", "report__category__parent"
@@ -178,15 +159,15 @@ def _assignment(payload: dict[str, Any]) -> Assignment | None:
     )
 
 
-def _on_offered(event: ReportEvent, payload: dict[str, Any]) -> None:
-    assignment = _assignment(payload)
+def _on_offered(event: ReportEvent, offered: AssignmentOffered) -> None:
+    assignment = _assignment(offered.assignment)
     if assignment is None:
         return
     contractor = assignment.contractor
     if contractor.has_integration:
         webhook_enqueue(
             contractor=contractor,
-            type="assignment.offered",
+            type=WebhookType.ASSIGNMENT_OFFERED,
             data={"assignment": assignment_for_webhook(assignment)},
             report=assignment.report,
             assignment=assignment,
@@ -206,24 +187,21 @@ def _link_dispatch(assignment_id: uuid.UUID) -> None:
         logger.warning("broker unavailable; the link for assignment %s is not sent", assignment_id)
 
 
-def _on_withdrawn(event: ReportEvent, payload: dict[str, Any]) -> None:
-    assignment = _assignment(payload)
+def _on_withdrawn(event: ReportEvent, withdrawn: AssignmentWithdrawn) -> None:
+    assignment = _assignment(withdrawn.assignment)
     if assignment is None:
         return
     webhook_enqueue(
         contractor=assignment.contractor,
-        type="assignment.withdrawn",
-        data={
-            "assignment": assignment_for_webhook(assignment),
-            "reason": payload.get("reason", ""),
-        },
+        type=WebhookType.ASSIGNMENT_WITHDRAWN,
+        data={"assignment": assignment_for_webhook(assignment), "reason": withdrawn.reason},
         report=assignment.report,
         assignment=assignment,
         source_event_id=event.pk,
     )
 
 
-def _on_changed(event: ReportEvent, payload: dict[str, Any]) -> None:
+def _on_changed(event: ReportEvent) -> None:
     assignment = (
         Assignment.objects.select_related(
             "contractor", "report", "report__category", "report__category__parent"
@@ -233,15 +211,19 @@ def _on_changed(event: ReportEvent, payload: dict[str, Any]) -> None:
     )
     if assignment is None:
         return
-    field = "category" if event.type == T.CATEGORY_CHANGED else "location"
+    changed = (
+        event_of(event, CategoryChanged)
+        if event.type == T.CATEGORY_CHANGED
+        else event_of(event, LocationChanged)
+    )
     webhook_enqueue(
         contractor=assignment.contractor,
-        type="assignment.updated",
+        type=WebhookType.ASSIGNMENT_UPDATED,
         data={
             "assignment": assignment_for_webhook(assignment),
-            "changed": field,
-            "from": payload.get("from"),
-            "to": payload.get("to"),
+            "changed": "category" if event.type == T.CATEGORY_CHANGED else "location",
+            "from": changed.previous,
+            "to": changed.new,
         },
         report=assignment.report,
         assignment=assignment,

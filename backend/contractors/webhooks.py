@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import httpx
@@ -30,6 +31,14 @@ SIGNATURE_HEADER = "X-Meldpunt-Signature"
 TIMESTAMP_HEADER = "X-Meldpunt-Timestamp"
 EVENT_ID_HEADER = "X-Meldpunt-Event-Id"
 EVENT_TYPE_HEADER = "X-Meldpunt-Event-Type"
+
+
+class WebhookType(StrEnum):
+    """Every type a contractor's system can receive (its X-Meldpunt-Event-Type)."""
+
+    ASSIGNMENT_OFFERED = "assignment.offered"
+    ASSIGNMENT_WITHDRAWN = "assignment.withdrawn"
+    ASSIGNMENT_UPDATED = "assignment.updated"
 
 
 def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
@@ -61,7 +70,7 @@ def _window() -> timedelta:
 def webhook_enqueue(
     *,
     contractor: Contractor,
-    type: str,
+    type: WebhookType,
     data: dict[str, Any],
     report: Report | None = None,
     assignment: Assignment | None = None,

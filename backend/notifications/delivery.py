@@ -20,13 +20,15 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from backend.reports.events import ActorRef, NewEvent, events_append
+from backend.reports.actors import ActorRef
+from backend.reports.catalogue import FollowerAdded, MailFailed, PushFailed, event_of
+from backend.reports.change import report_change
 from backend.reports.models import Report, ReportEvent
 from backend.reports.presentation import public_event
 
 from .mail import mail_render, resident_links
 from .models import Delivery, MailDelivery, PushDelivery, Subscription
-from .services import reporter_subscriptions_ensure
+from .services.subscriptions import reporter_subscriptions_ensure
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +56,10 @@ def _confirmation_for(event: ReportEvent) -> str | None:
 
     (The fan-out loads no internal payloads; reading this one costs a query, for this rare
     event type only.)"""
-    if event.type != ReportEvent.Type.FOLLOWER_ADDED or not event.internal_payload.get("confirm"):
+    if event.type != ReportEvent.Type.FOLLOWER_ADDED:
         return None
-    return str(event.internal_payload.get("subscription") or "") or None
+    added = event_of(event, FollowerAdded)
+    return added.subscription if added.confirm else None
 
 
 def deliveries_create(events: list[ReportEvent]) -> None:
@@ -195,25 +198,16 @@ def _failed(kind: str, delivery: Delivery, exc: BaseException) -> str:
         return "retrying"
     delivery.state = Delivery.State.FAILED
     delivery.save(update_fields=["attempts", "last_error", "state"])
-    report = Report.objects.select_for_update(of=("self",)).get(pk=delivery.event.report_id)
-    events_append(
-        report=report,
-        actor=ActorRef.system(),
-        events=[
-            NewEvent(
-                type=ReportEvent.Type.MAIL_FAILED
-                if kind == "mail"
-                else ReportEvent.Type.PUSH_FAILED,
-                internal_payload={
-                    "event_seq": delivery.event.seq,
-                    "delivery": delivery.pk,
-                    "attempts": delivery.attempts,
-                    "error": delivery.last_error[:300],
-                },
+    failed = MailFailed if kind == "mail" else PushFailed
+    with report_change(report_id=delivery.event.report_id, actor=ActorRef.system()) as change:
+        change.record(
+            failed(
+                event_seq=delivery.event.seq,
+                delivery=delivery.pk,
+                attempts=delivery.attempts,
+                error=delivery.last_error[:300],
             )
-        ],
-    )
-    report.save(update_fields=["last_event_seq", "updated_at"])
+        )
     logger.warning("%s delivery %s failed for good: %s", kind, delivery.pk, delivery.last_error)
     return "failed"
 

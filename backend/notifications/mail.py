@@ -22,7 +22,7 @@ from backend.reports.tracking import tracking_token_for
 from backend.reports.workflow import RESOLUTION_TEXT, status_text
 
 from .models import MailTemplate, Subscription
-from .services import confirm_token_for, unsubscribe_token_for
+from .services.subscriptions import confirm_token_for, unsubscribe_token_for
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "mail_templates"
 GENERIC_KIND = "status_changed"

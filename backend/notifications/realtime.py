@@ -6,10 +6,10 @@ import threading
 from typing import Any
 
 from channels.layers import get_channel_layer
-from django.db import connection
 
 from backend.reports.models import ReportEvent
 from backend.reports.presentation import public_event
+from backend.reports.selectors import previous_public_seqs
 
 STAFF_FEED_GROUP = "staff.feed"
 # A publish that hangs (Redis unreachable, not refusing) fails the batch; the sweep retries.
@@ -18,26 +18,6 @@ _SEND_TIMEOUT_SECONDS = 5.0
 
 def report_group(report_id: object) -> str:
     return f"report.{report_id}"
-
-
-# For each public event: the seq of the report's public event before it (0 for none). A socket
-# that last sent an older one knows, without asking the database, that it missed something.
-_PREVIOUS_PUBLIC_SQL = """
-    SELECT e.id,
-           COALESCE((SELECT max(p.seq) FROM reports_reportevent p
-                     WHERE p.report_id = e.report_id AND p.is_public AND p.seq < e.seq), 0)
-    FROM reports_reportevent e
-    WHERE e.id = ANY(%s)
-"""
-
-
-def _previous_public_seqs(events: list[ReportEvent]) -> dict[int, int]:
-    ids = [event.pk for event in events if event.is_public]
-    if not ids:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_PREVIOUS_PUBLIC_SQL, [ids])
-        return dict(cursor.fetchall())
 
 
 def _report_message(event: ReportEvent, previous: dict[int, int]) -> tuple[str, dict[str, Any]]:
@@ -100,7 +80,7 @@ def realtime_publish(events: list[ReportEvent]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    previous = _previous_public_seqs(events)
+    previous = previous_public_seqs(events)
     messages = [_report_message(event, previous) for event in events if event.is_public]
     messages.append(_staff_message(events))
 

@@ -1,14 +1,18 @@
-"""Fan-out of committed events to the subscribers other parts register.
+"""Fan-out of committed events to the subscribers in the fan-out table.
 
 The reports domain does not know who listens (WebSocket groups, e-mail, web push, contractor
-webhooks): each registers a subscriber in its AppConfig.ready(). Each entry records which
-subscribers already have it, so a retry after a partial failure reaches only the others.
+webhooks): the composition root names them in one table (settings.REPORT_FANOUT, the import
+path of a sequence of `Subscriber`), each with the event types it consumes. Each entry
+records which subscribers already have it, so a retry after a partial failure reaches only
+the others.
 """
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from time import sleep
 from typing import Any
 
@@ -18,22 +22,35 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .models import OutboxEntry, ReportEvent
 
 logger = logging.getLogger(__name__)
 
-# A subscriber gets a batch of committed events, oldest first, and sends them on.
-Subscriber = Callable[[list[ReportEvent]], None]
-_subscribers: dict[str, Subscriber] = {}
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A consumer of committed events: it gets a batch of the types it takes, oldest first."""
+
+    # Stored in each entry's delivered_to: a subscriber's name never changes.
+    name: str
+    handler: Callable[[list[ReportEvent]], None]
+    # None: every event.
+    types: Collection[str] | None = None
+
+    def wants(self, event: ReportEvent) -> bool:
+        return self.types is None or event.type in self.types
 
 
-def subscriber_register(name: str, handler: Subscriber) -> None:
-    _subscribers[name] = handler
+@cache
+def _fanout(path: str) -> Sequence[Subscriber]:
+    table: Sequence[Subscriber] = import_string(path)
+    return table
 
 
-def subscriber_unregister(name: str) -> None:
-    _subscribers.pop(name, None)
+def subscribers() -> Sequence[Subscriber]:
+    return _fanout(settings.REPORT_FANOUT)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -73,15 +90,16 @@ def outbox_entries_publish(*, entry_ids: list[int]) -> int:
         if not entries:
             return 0
         failures: list[str] = []
-        for name, handler in _subscribers.items():
+        for subscriber in subscribers():
+            name = subscriber.name
             todo = [entry for entry in entries if name not in entry.delivered_to]
-            if not todo:
-                continue
-            try:
-                handler([entry.event for entry in todo])
-            except Exception as exc:  # any subscriber failure means "try again later"
-                failures.append(f"subscriber {name}: {exc!r}")
-                continue
+            wanted = [entry.event for entry in todo if subscriber.wants(entry.event)]
+            if wanted:
+                try:
+                    subscriber.handler(wanted)
+                except Exception as exc:  # any subscriber failure means "try again later"
+                    failures.append(f"subscriber {name}: {exc!r}")
+                    continue
             for entry in todo:
                 entry.delivered_to.append(name)
         now = timezone.now()

@@ -6,14 +6,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from backend.common.prepared import prepared_cursor
 from backend.common.tokens import token_hash
 from backend.geo.selectors import CONTAINING_SQL, AreaRef, area_refs
 
 from .models import Attachment, Note, Report, ReportEvent
+from .sql import prepared_cursor
 from .workflow import OPEN_STATUSES
 
 
@@ -171,3 +172,35 @@ def intake_surroundings(*, location: Point, category_id: int | None) -> Surround
             if report_id is not None
         ],
     )
+
+
+def labelled_examples() -> list[tuple[str, str]]:
+    """(text, category path) of every report whose category a dispatcher set or confirmed:
+    the classifier's training data beyond its seed corpus."""
+    return list(
+        Report.objects.filter(category_verified=True, category__isnull=False).values_list(
+            "text", "category__path"
+        )
+    )
+
+
+# For each public event: the seq of the report's public event before it (0 for none).
+_PREVIOUS_PUBLIC_SQL = """
+    SELECT e.id,
+           COALESCE((SELECT max(p.seq) FROM reports_reportevent p
+                     WHERE p.report_id = e.report_id AND p.is_public AND p.seq < e.seq), 0)
+    FROM reports_reportevent e
+    WHERE e.id = ANY(%s)
+"""
+
+
+def previous_public_seqs(events: list[ReportEvent]) -> dict[int, int]:
+    """Event id -> the seq of its report's public event before it, for public events. A
+    socket that last sent an older one knows, without asking the database, that it missed
+    something."""
+    ids = [event.pk for event in events if event.is_public]
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_PREVIOUS_PUBLIC_SQL, [ids])
+        return dict(cursor.fetchall())

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from backend.common.errors import ConflictError, DomainValidationError
+from backend.reports.services import IdempotencyKeyReused
 
 
 def error_body(
@@ -43,6 +44,12 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, IdempotencyKeyReused):
+        ((message,),) = exc.errors.values()
+        return Response(
+            error_body("idempotency_key_reused", message, exc.errors),
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
     if isinstance(exc, DomainValidationError):
         return Response(
             error_body("invalid", "The request has invalid fields.", exc.errors),

@@ -25,7 +25,7 @@ from backend.contractors.services import (
     assignment_reject,
 )
 from backend.reports import storage
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.workflow import Resolution
 
 from .uploads import photos_inspect

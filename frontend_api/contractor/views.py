@@ -20,7 +20,7 @@ from backend.contractors.services import (
     assignment_progress,
     assignment_reject,
 )
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from frontend_api.common.serializers import ErrorSerializer
 
 from .permissions import IsContractor

@@ -26,14 +26,13 @@ from backend.notifications.services import (
     push_enabled,
     push_subscription_remove,
     report_id_for_follow_token,
-    report_reply,
     subscription_add,
     subscription_confirm,
     subscription_remove,
 )
 from backend.reports.models import Report
 from backend.reports.selectors import report_by_tracking_token, report_get
-from backend.reports.services import PhotoUpload
+from backend.reports.services import PhotoUpload, report_reply
 from backend.reports.workflow import status_text
 from frontend_api.common.errors import error_body
 from frontend_api.common.permissions import Anyone

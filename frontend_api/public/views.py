@@ -1,8 +1,6 @@
-import contextlib
 import re
 
 from django.contrib.gis.geos import Point
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -22,13 +20,7 @@ from backend.reports.selectors import (
     report_public_events,
     report_ready_photos,
 )
-from backend.reports.services import (
-    IdempotencyRequest,
-    PhotoUpload,
-    idempotency_response_store,
-    intake_fingerprint,
-    report_create,
-)
+from backend.reports.services import PhotoUpload, report_create
 from backend.reports.tracking import tracking_token_for
 from backend.reports.workflow import status_text
 from backend.taxonomy.selectors import category_by_path, category_tree
@@ -118,59 +110,35 @@ class ReportCreateView(APIView):
             PhotoUpload(file=upload, size=upload.size, mime_type=inspection.mime_type)
             for upload, inspection in data["photos"]
         ]
-        fields = {name: value for name, value in data.items() if name != "photos"}
-        if fields.get("category") is not None:
-            fields["category"] = fields["category"].path
-        idempotency = (
-            IdempotencyRequest(
-                key=key, fingerprint=intake_fingerprint(fields=fields, photos=photos)
-            )
-            if key
-            else None
+        result = report_create(
+            text=data["text"],
+            location=Point(data["lon"], data["lat"], srid=4326),
+            location_source=(
+                Report.LocationSource.PHOTO_EXIF
+                if data.get("location_from_photo")
+                else Report.LocationSource.RESIDENT
+            ),
+            category=data.get("category"),
+            language=data["language"],
+            source=data["source"],
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
+            allow_contact=data["allow_contact"],
+            photos=photos,
+            idempotency_key=key,
+            render=lambda created: _created_body(
+                created.report, photos=len(photos), nearby=created.possible_duplicates
+            ),
         )
-
-        # With a key, the stored first response belongs to the same transaction as the report;
-        # without one, report_create's single write statement is a transaction of its own.
-        with transaction.atomic() if key else contextlib.nullcontext():
-            try:
-                result = report_create(
-                    text=data["text"],
-                    location=Point(data["lon"], data["lat"], srid=4326),
-                    location_source=(
-                        Report.LocationSource.PHOTO_EXIF
-                        if data.get("location_from_photo")
-                        else Report.LocationSource.RESIDENT
-                    ),
-                    category=data.get("category"),
-                    language=data["language"],
-                    source=data["source"],
-                    email=data.get("email", ""),
-                    phone=data.get("phone", ""),
-                    allow_contact=data["allow_contact"],
-                    photos=photos,
-                    idempotency=idempotency,
-                )
-            except DomainValidationError as exc:
-                if "Idempotency-Key" in exc.errors:
-                    return Response(
-                        {
-                            "error": {
-                                "code": "idempotency_key_reused",
-                                "message": exc.errors["Idempotency-Key"][0],
-                                "fields": exc.errors,
-                            }
-                        },
-                        status=status.HTTP_422_UNPROCESSABLE_ENTITY,
-                    )
-                raise
-            report = result.report
-            if result.replayed_response is not None:
-                body = {**result.replayed_response, "tracking_token": tracking_token_for(report.id)}
-                return Response(body, status=status.HTTP_201_CREATED)
-            body = _created_body(report, photos=len(photos), nearby=result.possible_duplicates)
-            if key:
-                stored = {k: v for k, v in body.items() if k != "tracking_token"}
-                idempotency_response_store(key=key, response=stored)
+        if result.replayed_response is not None:
+            body = {
+                **result.replayed_response,
+                "tracking_token": tracking_token_for(result.report.id),
+            }
+        else:
+            body = _created_body(
+                result.report, photos=len(photos), nearby=result.possible_duplicates
+            )
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.models import Attachment, Report
 from backend.reports.selectors import (
     report_area_labels,

@@ -1,8 +1,9 @@
 import pytest
 
-from backend.classification.services import classifier_train, suggestions_record
+from backend.classification.services import classifier_train
 from backend.reports.models import OutboxEntry, Report, ReportEvent
 from backend.reports.outbox import outbox_entries_publish
+from backend.reports.services import suggestions_record
 from tests.classification.conftest import trained_with_other_sentence_weights
 from tests.conftest import DAM
 

@@ -5,7 +5,7 @@ from backend.accounts.services import api_token_create, user_create
 from backend.classification.models import ClassifierModel
 from backend.classification.services import classifier_train
 from backend.classification.tasks import classifier_retrain_weekly
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.services import report_update
 from backend.taxonomy.selectors import category_by_path
 from tests.classification.conftest import THREE

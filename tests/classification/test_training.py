@@ -13,7 +13,7 @@ from backend.classification.corpus import digest
 from backend.classification.models import ClassifierModel
 from backend.classification.predict import predict
 from backend.classification.services import classifier_activate, classifier_train, training_examples
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.services import report_update
 from backend.taxonomy.selectors import category_by_path
 from tests.classification.conftest import THREE, trained_with_other_sentence_weights

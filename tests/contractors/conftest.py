@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from backend.accounts.services import contractor_token_create
 from backend.contractors.models import Assignment, Contractor
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.models import OutboxEntry, Report
 from backend.reports.outbox import outbox_entries_publish
 from backend.reports.services import report_assign

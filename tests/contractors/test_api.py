@@ -12,7 +12,7 @@ from backend.accounts.models import ApiToken
 from backend.accounts.services import api_token_create, api_token_revoke, contractor_token_create
 from backend.contractors.models import Assignment
 from backend.contractors.services import assignment_accept
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.models import Attachment, Report
 from backend.reports.selectors import report_area_labels
 from backend.reports.services import attachment_process

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.gis.geos import Point
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -18,8 +18,10 @@ from backend.contractors.services import (
     assignment_withdraw,
 )
 from backend.contractors.subscriber import contractors_publish
-from backend.reports.events import ActorRef, NewEvent, events_append
-from backend.reports.models import Report, ReportEvent
+from backend.reports.actors import ActorRef
+from backend.reports.catalogue import Assigned
+from backend.reports.change import report_change
+from backend.reports.models import ReportEvent
 from backend.reports.services import report_assign, report_transition, report_update
 from backend.taxonomy.selectors import category_by_path, department_by_code
 from tests.contractors.conftest import offered, publish_all, refreshed
@@ -291,26 +293,17 @@ def test_withdrawn_assignments_refuse_every_step(api_firm, dispatcher):
 
 def _route_by_rule(report_id, contractor):
     """What the routing engine does: set the contractor and write the `assigned` event."""
-    with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report_id)
-        events_append(
-            report=report,
-            actor=ActorRef.system(),
-            events=[
-                NewEvent(
-                    type="assigned",
-                    internal_payload={
-                        "department": None,
-                        "contractor": contractor.code,
-                        "from": None,
-                        "from_contractor": None,
-                        "reason": "rule",
-                    },
-                )
-            ],
+    with report_change(report_id=report_id, actor=ActorRef.system()) as change:
+        change.record(
+            Assigned(
+                department=None,
+                contractor=contractor.code,
+                previous_department=None,
+                previous_contractor=None,
+                reason="rule",
+            )
         )
-        report.contractor = contractor
-        report.save(update_fields=["contractor", "last_event_seq"])
+        change.set(contractor=contractor)
 
 
 def test_a_rule_assignment_offers_and_moves_a_received_report_to_assigned(link_firm):
@@ -340,25 +333,16 @@ def test_re_routing_to_the_same_contractor_keeps_the_assignment(link_firm):
     report = make_report()
     _route_by_rule(report.id, link_firm)
     publish_all()
-    with transaction.atomic():
-        locked = Report.objects.select_for_update().get(pk=report.id)
-        events_append(
-            report=locked,
-            actor=ActorRef.system(),
-            events=[
-                NewEvent(
-                    type="assigned",
-                    internal_payload={
-                        "department": None,
-                        "contractor": "boomzorg",
-                        "from": None,
-                        "from_contractor": "boomzorg",
-                        "reason": "rule",
-                    },
-                )
-            ],
+    with report_change(report_id=report.id, actor=ActorRef.system()) as change:
+        change.record(
+            Assigned(
+                department=None,
+                contractor="boomzorg",
+                previous_department=None,
+                previous_contractor="boomzorg",
+                reason="rule",
+            )
         )
-        locked.save(update_fields=["last_event_seq"])
     publish_all()
     assert list(Assignment.objects.filter(report=report).values_list("state", flat=True)) == [
         "offered"

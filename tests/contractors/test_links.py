@@ -13,7 +13,7 @@ from backend.common.tokens import token_hash
 from backend.contractors.links import assignment_link_send
 from backend.contractors.models import AssignmentLink
 from backend.contractors.services import assignment_withdraw
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.models import Attachment
 from tests.contractors.conftest import offered, refreshed
 from tests.support import images

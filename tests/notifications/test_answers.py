@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from backend.notifications.models import Feedback, Subscription
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.models import Attachment, Report, ReportEvent
 from backend.reports.services import report_transition
 from backend.reports.tracking import tracking_token_for

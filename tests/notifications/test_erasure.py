@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from backend.notifications.models import MailDelivery, Subscription
 from backend.notifications.services import contact_details_erase, subscription_add
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.models import Report, ReportEvent
 from backend.reports.services import report_transition
 from tests.notifications.conftest import publish

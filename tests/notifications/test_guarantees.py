@@ -13,7 +13,7 @@ from django.db import transaction
 from backend.config.celery import app as celery_app
 from backend.notifications.models import MailDelivery
 from backend.notifications.tasks import deliveries_sweep
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.models import OutboxEntry
 from backend.reports.services import report_transition
 from backend.reports.tasks import outbox_publish, outbox_sweep

@@ -5,7 +5,7 @@ from django.core import mail
 
 from backend.notifications.delivery import deliveries_create, mail_delivery_send
 from backend.notifications.models import MailDelivery, MailTemplate, Subscription
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.models import ReportEvent
 from backend.reports.services import report_note_add, report_transition
 from backend.reports.tracking import tracking_token_for

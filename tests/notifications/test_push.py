@@ -12,7 +12,7 @@ import requests
 from pywebpush import WebPushException
 
 from backend.notifications.models import PushDelivery, Subscription
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.services import report_transition
 from backend.reports.tracking import tracking_token_for
 from tests.notifications.conftest import PUSH_SUBSCRIPTION, deliver

@@ -8,26 +8,34 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels_redis.core import RedisChannelLayer
 
 from backend.config.celery import app as celery_app
+from backend.config.fanout import FANOUT
 from backend.notifications.realtime import report_group
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.models import OutboxEntry, ReportEvent
-from backend.reports.outbox import subscriber_register, subscriber_unregister
+from backend.reports.outbox import Subscriber
 from backend.reports.services import report_transition
 from backend.reports.tasks import outbox_publish, outbox_sweep
 from tests.reports.factories import make_report
 from tests.support.redis_server import RedisServer
 from tests.support.worker import running_worker
 
+# The fan-out table of these tests: the real one, and what a test adds to it.
+TEST_FANOUT: list[Subscriber] = []
+
 
 @pytest.fixture
-def recorder():
+def recorder(settings):
     received: list[tuple[str, int]] = []
-    subscriber_register(
-        "test-recorder",
-        lambda events: received.extend((str(event.report_id), event.seq) for event in events),
-    )
+    TEST_FANOUT[:] = [
+        *FANOUT,
+        Subscriber(
+            "test-recorder",
+            lambda events: received.extend((str(event.report_id), event.seq) for event in events),
+        ),
+    ]
+    settings.REPORT_FANOUT = f"{__name__}.TEST_FANOUT"
     yield received
-    subscriber_unregister("test-recorder")
+    TEST_FANOUT.clear()
 
 
 @pytest.fixture
@@ -130,7 +138,7 @@ def test_a_partial_failure_is_retried_only_for_the_subscriber_that_failed(
         if len(flaky_calls) == 1:
             raise ConnectionError("push service unreachable")
 
-    subscriber_register("test-flaky", flaky)
+    TEST_FANOUT.append(Subscriber("test-flaky", flaky))
     try:
         report = make_report()
         OutboxEntry.objects.filter(event__seq=2).update(next_attempt_at="2999-01-01T00:00:00Z")
@@ -144,7 +152,7 @@ def test_a_partial_failure_is_retried_only_for_the_subscriber_that_failed(
         assert flaky_calls == [1, 1]
         assert recorder == [(str(report.id), 1)]  # not again because test-flaky failed once
     finally:
-        subscriber_unregister("test-flaky")
+        TEST_FANOUT.pop()
 
 
 @pytest.mark.django_db(transaction=True)

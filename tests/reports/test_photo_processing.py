@@ -85,7 +85,7 @@ def test_a_crash_is_retried_then_the_photo_is_marked_failed(monkeypatch):
         calls.append(1)
         raise MemoryError("worker ran out of memory")
 
-    monkeypatch.setattr("backend.reports.services.process_image", crash)
+    monkeypatch.setattr("backend.reports.services.photos.process_image", crash)
     # Eager apply runs the retries inline, so this exercises the whole retry path.
     attachment_process_task.apply(args=[str(attachment.id)])
 

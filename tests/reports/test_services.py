@@ -5,7 +5,7 @@ from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
 
 from backend.common.errors import ConflictError, DomainValidationError
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.models import OutboxEntry, Report, ReportEvent
 from backend.reports.selectors import report_by_tracking_token
 from backend.reports.services import (

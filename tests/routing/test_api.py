@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.models import Report, ReportEvent
 from backend.reports.services import report_assign
 from backend.routing.models import RuleSet

@@ -46,3 +46,9 @@ ROUTING_RULES_DIR = env.path("ROUTING_RULES_DIR", default=BASE_DIR / "routing_ru
 ROUTING_RELOAD_SECONDS = env.float("ROUTING_RELOAD_SECONDS", default=5.0)
 # How far back a preview of a proposed rule set may look.
 ROUTING_PREVIEW_MAX_DAYS = env.int("ROUTING_PREVIEW_MAX_DAYS", default=90)
+# Who hears of committed report events: the fan-out table of the composition root.
+REPORT_FANOUT = env.str("REPORT_FANOUT", default="backend.config.fanout.FANOUT")
+# Where the classifier's training finds the labelled examples beyond its seed corpus.
+CLASSIFIER_LABELLED_EXAMPLES = env.str(
+    "CLASSIFIER_LABELLED_EXAMPLES", default="backend.reports.selectors.labelled_examples"
+)

@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from backend.reports import services as report_services
+from backend.reports import change as report_change_module
 from backend.reports import storage
 from backend.reports.models import Attachment, IdempotencyKey, OutboxEntry, Report, ReportEvent
 from backend.reports.services import attachment_process
@@ -221,7 +221,7 @@ def test_a_crash_while_storing_removes_the_files_already_written(public_client, 
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(storage, "original_store", store_and_remember)
-    monkeypatch.setattr(report_services, "events_write", explode)
+    monkeypatch.setattr(report_change_module, "events_write", explode)
     before = _stored_state()
     data = _valid(photos=[_photo(images.jpeg_bytes()), _photo(images.jpeg_bytes())])
     public_client.raise_request_exception = False

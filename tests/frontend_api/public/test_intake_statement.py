@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from backend.reports import services as report_services
 from backend.reports.models import Attachment, IdempotencyKey, OutboxEntry, Report, ReportEvent
+from backend.reports.services import intake as report_services
 from tests.conftest import DAM, files_under
 from tests.support import images
 

@@ -10,7 +10,7 @@ from channels.routing import URLRouter
 
 from backend.accounts.services import api_token_create, user_create
 from backend.notifications.realtime import report_group
-from backend.reports.events import ActorRef
+from backend.reports.actors import ActorRef
 from backend.reports.models import ReportEvent
 from backend.reports.services import report_note_add, report_transition
 from backend.reports.tracking import tracking_token_for

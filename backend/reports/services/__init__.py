@@ -1,0 +1,45 @@
+"""Every write to a report, one module per subject; all of them go through `change.py`.
+
+intake       a new report (classify, place, route, first events)
+idempotency  a retried intake answered as the first time
+workflow     status transitions, assigning by hand
+corrections  category, priority, location, triage flag (re-routes)
+placing      the service-area check and routing's events
+photos       uploads kept raw, processed after commit
+notes        staff's internal notes
+answers      the resident's answer to an information request
+suggestions  the classifier's suggestion recorded off the request
+"""
+
+from .answers import report_reply
+from .corrections import report_update
+from .idempotency import IdempotencyKeyReused, idempotency_response_store
+from .intake import ReportCreateResult, report_create
+from .notes import report_note_add
+from .photos import (
+    PhotoUpload,
+    attachment_mark_failed,
+    attachment_process,
+    attachments_store,
+    written_files_remove,
+)
+from .suggestions import suggestions_record
+from .workflow import report_assign, report_transition
+
+__all__ = [
+    "IdempotencyKeyReused",
+    "PhotoUpload",
+    "ReportCreateResult",
+    "attachment_mark_failed",
+    "attachment_process",
+    "attachments_store",
+    "idempotency_response_store",
+    "report_assign",
+    "report_create",
+    "report_note_add",
+    "report_reply",
+    "report_transition",
+    "report_update",
+    "suggestions_record",
+    "written_files_remove",
+]

@@ -37,7 +37,8 @@ from django.db import connection  # noqa: E402
 
 from backend.geo.models import Area  # noqa: E402
 from backend.geo.selectors import areas_containing  # noqa: E402
-from backend.routing.engine import CompiledRuleSet, Facts, decide  # noqa: E402
+from backend.routing.conditions import Facts  # noqa: E402
+from backend.routing.engine import CompiledRuleSet, decide  # noqa: E402
 from backend.taxonomy.models import Category  # noqa: E402
 
 AREA_TYPE = "bench-district"

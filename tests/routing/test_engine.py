@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.routing.engine import CompiledRuleSet, Facts, decide, explain, normalise
+from backend.routing.conditions import Facts, normalise
+from backend.routing.engine import CompiledRuleSet, decide, explain
 
 AMS = ZoneInfo("Europe/Amsterdam")
 TREE = "openbaar-groen-en-water/omgevallen-boom"

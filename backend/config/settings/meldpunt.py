@@ -24,10 +24,10 @@ TRACKING_TOKEN_SECRET = env.str("TRACKING_TOKEN_SECRET", default="")
 # Outbox
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=10)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=50)
-# While events keep coming, the drain gathers them this long between batches: a batch costs
-# about 13 ms of fixed work (a query and a model pass per subscriber) whatever its size, so
-# under load a pass per report or two would spend the worker on overhead. An event on a quiet
-# system is published at once; one arriving mid-stream waits at most this long. 0 disables.
+# While events keep coming, the drain gathers them this long between batches: a batch has a
+# fixed cost (a query and a model pass per subscriber) whatever its size, so under load a pass
+# per report or two would spend the worker on overhead. An event on a quiet system is
+# published at once; one arriving mid-stream waits at most this long. 0 disables.
 OUTBOX_BATCH_WINDOW_MS = env.int("OUTBOX_BATCH_WINDOW_MS", default=25)
 
 # Classification

@@ -22,13 +22,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.common.errors import ConflictError, DomainValidationError
+from backend.organisations.models import Contractor
 from backend.reports import storage
 from backend.reports.events import ActorRef, NewEvent, events_append
 from backend.reports.models import Attachment, Report, ReportEvent
 from backend.reports.services import PhotoUpload, attachments_store
 from backend.reports.workflow import Actor, Resolution, Status, is_allowed
 
-from .models import Assignment, AssignmentLink, Contractor
+from .models import Assignment, AssignmentLink
 
 logger = logging.getLogger(__name__)
 

@@ -19,10 +19,11 @@ from typing import Any
 
 from django.db import transaction
 
+from backend.organisations.models import Contractor
 from backend.reports.models import Report, ReportEvent
 from backend.reports.workflow import Status
 
-from .models import Assignment, Contractor
+from .models import Assignment
 from .presentation import assignment_for_webhook
 from .services import assignment_offer, assignment_withdraw_locked
 from .webhooks import webhook_enqueue

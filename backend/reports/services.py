@@ -18,8 +18,8 @@ from backend.classification.predict import Prediction, predict
 from backend.classification.services import classified_payload
 from backend.common.errors import ConflictError, DomainValidationError
 from backend.common.inserts import insert_statement
-from backend.contractors.models import Contractor
 from backend.geo.selectors import AreaRef, areas_containing, in_service_area
+from backend.organisations.models import Contractor
 from backend.routing.engine import Decision
 from backend.routing.selectors import decision_assignees, routing_decide, routing_facts
 from backend.taxonomy.models import Category, Department

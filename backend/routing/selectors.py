@@ -12,9 +12,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from backend.common.errors import DomainValidationError
-from backend.contractors.models import Contractor
-from backend.contractors.selectors import contractor_by_code
 from backend.geo.selectors import AreaRef, areas_containing
+from backend.organisations.models import Contractor
+from backend.organisations.selectors import contractor_by_code
 from backend.taxonomy.models import Category, Department
 
 from .active import active_ruleset, compile_files

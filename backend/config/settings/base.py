@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "backend.common",
+    "backend.organisations",
     "backend.accounts",
     "backend.taxonomy",
     "backend.geo",

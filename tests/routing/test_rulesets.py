@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from backend.common.demo import demo_contractors_load, demo_routing_load
+from backend.demo.services import demo_contractors_load, demo_routing_load
 from backend.organisations.models import Contractor
 from backend.routing.active import active_ruleset, compile_files
 from backend.routing.cases import case_run, cases_read

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "backend.notifications",
     "backend.classification",
     "backend.routing",
+    "backend.demo",
 ]
 
 # Sync-only variants of Django's own (see frontend_api/common/middleware.py for why).

@@ -14,7 +14,7 @@ from selenium.webdriver.chrome.service import Service
 
 from backend.accounts.models import User
 from backend.accounts.services import api_token_create, user_create
-from backend.common.demo import reference_data_load
+from backend.demo.services import reference_data_load
 from backend.geo.models import Area
 
 

@@ -16,9 +16,9 @@ import pytest
 import websockets
 
 from backend.accounts.services import api_token_create, contractor_token_create, user_create
-from backend.common.demo import demo_contractors_load
 from backend.config.celery import app as celery_app
-from backend.contractors.models import Contractor
+from backend.demo.services import demo_contractors_load
+from backend.organisations.models import Contractor
 from backend.reports.models import Attachment, Report, ReportEvent
 from backend.routing.active import active_ruleset
 from backend.routing.services import ruleset_load

@@ -11,7 +11,7 @@ class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.DISPATCHER)
     # A contractor's user (and so its API tokens) belongs to exactly one organisation.
     contractor = models.ForeignKey(
-        "contractors.Contractor",
+        "organisations.Contractor",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from backend.common.tokens import token_generate, token_hash
-from backend.contractors.models import Contractor
+from backend.organisations.models import Contractor
 
 from .models import ApiToken, User
 

@@ -2,18 +2,16 @@
 
 import hashlib
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from . import store
 from .corpus import Example, digest, seed_examples
 from .evaluation import detailed_metrics, fit
+from .labels import labelled_examples
 from .models import ClassifierModel
 from .pipeline import ALGORITHM, build_pipeline
 
@@ -135,10 +133,5 @@ def classifier_activate(*, model: ClassifierModel) -> ClassifierModel:
 
 
 def training_examples() -> list[Example]:
-    """The seed corpus plus the labelled examples the installation provides: reports whose
-    category a dispatcher set or confirmed (settings.CLASSIFIER_LABELLED_EXAMPLES names the
-    reader, so this engine needs to know nothing of reports)."""
-    labelled: Callable[[], list[tuple[str, str]]] = import_string(
-        settings.CLASSIFIER_LABELLED_EXAMPLES
-    )
-    return seed_examples() + [Example(text=text, label=path) for text, path in labelled()]
+    """The seed corpus plus the installation's labelled examples (see labels.py)."""
+    return seed_examples() + labelled_examples()

@@ -6,9 +6,9 @@ from celery.signals import worker_init
 from django.conf import settings
 from django.db import connections
 
+from .labels import labelled_count_since
 from .models import ClassifierModel
 from .predict import active_model
-from .selectors import labelled_reports_since
 from .services import classifier_train
 
 logger = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 def classifier_retrain_weekly() -> str:
     """Retrain when dispatchers labelled enough reports since the active version."""
     active = ClassifierModel.objects.filter(is_active=True).defer("artifact").first()
-    new = labelled_reports_since(active)
+    new = labelled_count_since(active.created_at if active else None)
     if active is not None and new < settings.CLASSIFIER_RETRAIN_MIN_NEW_EXAMPLES:
         return f"skipped: {new} new labelled reports"
     result = classifier_train()

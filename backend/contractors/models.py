@@ -4,33 +4,6 @@ from django.db import models
 from django.db.models import Q
 
 
-class Contractor(models.Model):
-    """An external organisation that does work for the municipality (tree surgeons, pavers)."""
-
-    code = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(max_length=200)
-    email = models.EmailField(blank=True)
-    webhook_url = models.URLField(blank=True)
-    # Kept readable: signing a webhook needs the secret itself, not a hash of it.
-    webhook_secret = models.CharField(max_length=200, blank=True)
-    # True: the contractor's completion closes the report; False: a dispatcher approves it.
-    auto_close = models.BooleanField(default=False)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return f"{self.code} ({self.name})"
-
-    @property
-    def has_integration(self) -> bool:
-        """A system of its own that hears of new work by webhook; otherwise: one-time links."""
-        return bool(self.webhook_url)
-
-
 class Assignment(models.Model):
     """One offer of one report to one contractor, and what the contractor did with it."""
 
@@ -48,7 +21,9 @@ class Assignment(models.Model):
     report = models.ForeignKey(
         "reports.Report", on_delete=models.PROTECT, related_name="assignments"
     )
-    contractor = models.ForeignKey(Contractor, on_delete=models.PROTECT, related_name="assignments")
+    contractor = models.ForeignKey(
+        "organisations.Contractor", on_delete=models.PROTECT, related_name="assignments"
+    )
     state = models.CharField(max_length=20, choices=State.choices, default=State.OFFERED)
     # The `assigned` report event this offer answers: the outbox may hand it over twice.
     source_event = models.OneToOneField(
@@ -120,7 +95,7 @@ class WebhookMessage(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     contractor = models.ForeignKey(
-        Contractor, on_delete=models.PROTECT, related_name="webhook_messages"
+        "organisations.Contractor", on_delete=models.PROTECT, related_name="webhook_messages"
     )
     report = models.ForeignKey(
         "reports.Report", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -4,13 +4,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from backend.common.tokens import token_hash
+from backend.organisations.models import Contractor
 from backend.reports.models import Attachment, Report
 
-from .models import Assignment, AssignmentLink, Contractor, WebhookMessage
-
-
-def contractor_by_code(code: str) -> Contractor | None:
-    return Contractor.objects.filter(code=code, is_active=True).first()
+from .models import Assignment, AssignmentLink, WebhookMessage
 
 
 def _assignments() -> QuerySet[Assignment]:

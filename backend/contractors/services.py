@@ -22,6 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from backend.common.errors import ConflictError, DomainValidationError
+from backend.organisations.models import Contractor
 from backend.reports.actors import ActorRef
 from backend.reports.catalogue import (
     Assigned,
@@ -38,7 +39,7 @@ from backend.reports.models import Attachment
 from backend.reports.services import PhotoUpload, attachments_store, written_files_remove
 from backend.reports.workflow import Resolution, Status
 
-from .models import Assignment, AssignmentLink, Contractor
+from .models import Assignment, AssignmentLink
 
 logger = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ import uuid
 
 from django.db import transaction
 
+from backend.organisations.models import Contractor
 from backend.reports.actors import ActorRef
 from backend.reports.catalogue import (
     Assigned,
@@ -33,7 +34,7 @@ from backend.reports.change import report_change
 from backend.reports.models import ReportEvent
 from backend.reports.workflow import Status
 
-from .models import Assignment, Contractor
+from .models import Assignment
 from .presentation import assignment_for_webhook
 from .services import assignment_offer, assignment_withdraw_in
 from .webhooks import WebhookType, webhook_enqueue

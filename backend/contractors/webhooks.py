@@ -21,9 +21,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from backend.organisations.models import Contractor
 from backend.reports.models import Report
 
-from .models import Assignment, Contractor, WebhookAttempt, WebhookMessage
+from .models import Assignment, WebhookAttempt, WebhookMessage
 
 logger = logging.getLogger(__name__)
 

@@ -68,7 +68,7 @@ class Report(models.Model):
     )
     # The external organisation doing the work, if any; the department stays responsible.
     contractor = models.ForeignKey(
-        "contractors.Contractor",
+        "organisations.Contractor",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

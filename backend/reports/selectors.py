@@ -174,16 +174,6 @@ def intake_surroundings(*, location: Point, category_id: int | None) -> Surround
     )
 
 
-def labelled_examples() -> list[tuple[str, str]]:
-    """(text, category path) of every report whose category a dispatcher set or confirmed:
-    the classifier's training data beyond its seed corpus."""
-    return list(
-        Report.objects.filter(category_verified=True, category__isnull=False).values_list(
-            "text", "category__path"
-        )
-    )
-
-
 # For each public event: the seq of the report's public event before it (0 for none).
 _PREVIOUS_PUBLIC_SQL = """
     SELECT e.id,

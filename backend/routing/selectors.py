@@ -1,8 +1,9 @@
-"""Reads of the routing app: decisions for reports, explanations, previews, versions."""
+"""Reads of the routing app: decisions for reports, explanations, versions (the preview of a
+proposed set over stored reports is in backend/reports/selectors_routing.py)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,12 +13,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from backend.common.errors import DomainValidationError
-from backend.contractors.models import Contractor
-from backend.contractors.selectors import contractor_by_code
 from backend.geo.selectors import AreaRef, areas_containing
+from backend.organisations.models import Contractor
+from backend.organisations.selectors import contractor_by_code
 from backend.taxonomy.models import Category, Department
 
-from .active import active_ruleset, compile_files
+from .active import active_ruleset
 from .conditions import Facts
 from .engine import CompiledRuleSet, Decision, TraceEntry, decide, explain
 from .models import RuleSet
@@ -121,74 +122,3 @@ def routing_explain(
         compiled, facts, triage_department=settings.TRIAGE_DEPARTMENT_CODE, zone=_zone()
     )
     return Explanation(decision=decision, trace=trace, areas=sorted(facts.areas))
-
-
-def _assignee(department: str | None, contractor: str | None) -> dict[str, str | None]:
-    return {"department": department, "contractor": contractor}
-
-
-def ruleset_preview(
-    *, files: dict[str, str], days: int = 7, examples: int = 5, now: datetime | None = None
-) -> dict[str, Any]:
-    """Re-run a proposed (already validated) set over recent reports; change nothing.
-
-    Compares the assignee each report has now with the one the proposed set would give it.
-    Reports assigned by hand would not be re-routed, so they count as unchanged.
-    """
-    from backend.reports.models import Report  # reports imports routing at intake
-
-    compiled = compile_files(files)
-    since = (now or timezone.now()) - timedelta(days=days)
-    reports = (
-        Report.objects.filter(created_at__gte=since)
-        .select_related("category__department", "department", "contractor")
-        .prefetch_related("areas")
-        .order_by("created_at")
-    )
-    total = changed = manual = 0
-    groups: dict[tuple, dict[str, Any]] = {}
-    for report in reports.iterator(chunk_size=500):
-        total += 1
-        if report.assigned_manually:
-            manual += 1
-            continue
-        current = _assignee(
-            report.department.code if report.department else None,
-            report.contractor.code if report.contractor else None,
-        )
-        facts = routing_facts(
-            category=report.category,
-            areas=[f"{a.type}:{a.code}" for a in report.areas.all()],
-            text=report.text,
-            source=report.source,
-            priority=report.priority,
-            at=report.created_at,
-        )
-        decision = routing_decide(facts=facts, ruleset=compiled)
-        proposed = _assignee(decision.department, decision.contractor)
-        if proposed == current:
-            continue
-        changed += 1
-        key = (tuple(current.values()), tuple(proposed.values()))
-        group = groups.setdefault(
-            key, {"from": current, "to": proposed, "count": 0, "rules": set(), "examples": []}
-        )
-        group["count"] += 1
-        group["rules"].add(decision.rule)
-        if len(group["examples"]) < examples:
-            group["examples"].append(
-                {"id": str(report.id), "category": facts.category, "rule": decision.rule}
-            )
-    changes = sorted(groups.values(), key=lambda g: -g["count"])
-    for group in changes:
-        group["rules"] = sorted(r for r in group["rules"] if r)  # empty: fallbacks decided
-    return {
-        "days": days,
-        "since": since,
-        "rules": len(compiled.rules),
-        "reports": total,
-        "changed": changed,
-        "unchanged": total - changed - manual,
-        "assigned_by_hand": manual,
-        "changes": changes,
-    }

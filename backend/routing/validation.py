@@ -18,8 +18,8 @@ import yaml
 from django.conf import settings
 from jsonschema import Draft202012Validator
 
-from backend.contractors.models import Contractor
 from backend.geo.models import Area
+from backend.organisations.models import Contractor
 from backend.taxonomy.models import Category, Department
 
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.yaml$")

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.contractors.models import Assignment, Contractor
+from backend.contractors.models import Assignment
 from backend.contractors.selectors import (
     assignment_for_contractor,
     assignment_get,
@@ -20,6 +20,7 @@ from backend.contractors.services import (
     assignment_progress,
     assignment_reject,
 )
+from backend.organisations.models import Contractor
 from backend.reports.actors import ActorRef
 from frontend_api.common.serializers import ErrorSerializer
 

@@ -7,8 +7,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.classification.selectors import classifier_version, classifier_versions, live_accuracy
+from backend.classification.selectors import classifier_version, classifier_versions
 from backend.classification.services import classifier_activate
+from backend.reports.selectors_classification import live_accuracy
 from frontend_api.common.permissions import IsMunicipalAdmin, IsMunicipalStaff
 from frontend_api.common.serializers import ErrorSerializer
 

@@ -15,9 +15,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.reports.models import Report
+from backend.reports.selectors_routing import ruleset_preview
 from backend.routing.engine import Decision, TraceEntry
 from backend.routing.models import RuleSet
-from backend.routing.selectors import routing_explain, ruleset_active, ruleset_preview, rulesets
+from backend.routing.selectors import routing_explain, ruleset_active, rulesets
 from backend.routing.services import RuleSetInvalid, ruleset_load
 from backend.routing.validation import ruleset_validate
 from frontend_api.common.errors import error_body

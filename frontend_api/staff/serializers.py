@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from backend.contractors.selectors import contractor_by_code
+from backend.organisations.selectors import contractor_by_code
 from backend.reports.models import Report
 from backend.reports.workflow import Resolution, Status
 from backend.taxonomy.selectors import category_by_path, department_by_code

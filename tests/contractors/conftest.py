@@ -4,7 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from backend.accounts.services import contractor_token_create
-from backend.contractors.models import Assignment, Contractor
+from backend.contractors.models import Assignment
+from backend.organisations.models import Contractor
 from backend.reports.actors import ActorRef
 from backend.reports.models import OutboxEntry, Report
 from backend.reports.outbox import outbox_entries_publish

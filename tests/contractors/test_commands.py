@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from backend.accounts.models import ApiToken, User
 from backend.accounts.selectors import api_token_for_key
-from backend.contractors.models import Contractor
+from backend.organisations.models import Contractor
 
 pytestmark = pytest.mark.django_db
 

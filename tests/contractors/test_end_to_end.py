@@ -10,7 +10,8 @@ import pytest
 
 from backend.accounts.services import api_token_create, contractor_token_create, user_create
 from backend.config.celery import app as celery_app
-from backend.contractors.models import Assignment, Contractor, WebhookMessage
+from backend.contractors.models import Assignment, WebhookMessage
+from backend.organisations.models import Contractor
 from backend.reports.actors import ActorRef
 from backend.reports.models import Attachment
 from backend.reports.services import report_assign

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from backend.accounts.models import User
 from backend.accounts.services import api_token_create, user_create
-from backend.common.demo import demo_contractors_load
+from backend.demo.services import demo_contractors_load
 from backend.routing.active import active_ruleset
 from backend.routing.models import RuleSet
 from backend.routing.services import ruleset_load

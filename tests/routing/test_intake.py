@@ -7,7 +7,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from backend.contractors.models import Contractor
+from backend.organisations.models import Contractor
 from backend.reports.actors import ActorRef
 from backend.reports.models import ReportEvent
 from backend.reports.services import report_assign, report_update

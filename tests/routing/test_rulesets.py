@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from backend.common.demo import demo_contractors_load, demo_routing_load
-from backend.contractors.models import Contractor
+from backend.demo.services import demo_contractors_load, demo_routing_load
+from backend.organisations.models import Contractor
 from backend.routing.active import active_ruleset, compile_files
 from backend.routing.cases import case_run, cases_read
 from backend.routing.models import RuleSet

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from django.conf import settings
 
-from backend.common.demo import fixtures_dir
+from backend.demo.services import fixtures_dir
 from backend.taxonomy.models import Category, Department
 from backend.taxonomy.services import taxonomy_load
 from backend.taxonomy.sla import add_working_days, deadline_for

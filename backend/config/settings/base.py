@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "backend.common",
+    "backend.organisations",
     "backend.accounts",
     "backend.taxonomy",
     "backend.geo",
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "backend.notifications",
     "backend.classification",
     "backend.routing",
+    "backend.demo",
 ]
 
 # Sync-only variants of Django's own (see frontend_api/common/middleware.py for why).

@@ -48,7 +48,6 @@ ROUTING_RELOAD_SECONDS = env.float("ROUTING_RELOAD_SECONDS", default=5.0)
 ROUTING_PREVIEW_MAX_DAYS = env.int("ROUTING_PREVIEW_MAX_DAYS", default=90)
 # Who hears of committed report events: the fan-out table of the composition root.
 REPORT_FANOUT = env.str("REPORT_FANOUT", default="backend.config.fanout.FANOUT")
-# Where the classifier's training finds the labelled examples beyond its seed corpus.
-CLASSIFIER_LABELLED_EXAMPLES = env.str(
-    "CLASSIFIER_LABELLED_EXAMPLES", default="backend.reports.selectors.labelled_examples"
-)
+# Where the classifier finds labelled examples beyond its seed corpus (see classification/
+# labels.py): reports whose category a dispatcher set or confirmed.
+CLASSIFIER_LABELS = env.str("CLASSIFIER_LABELS", default="backend.reports.selectors_classification")

@@ -5,8 +5,8 @@ from datetime import datetime
 from django.contrib.gis.geos import Point
 
 from backend.common.errors import DomainValidationError
-from backend.contractors.models import Contractor
 from backend.geo.selectors import AreaRef, areas_containing, in_service_area
+from backend.organisations.models import Contractor
 from backend.routing.engine import Decision
 from backend.routing.selectors import decision_assignees, routing_decide, routing_facts
 from backend.taxonomy.models import Category, Department

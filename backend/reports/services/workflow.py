@@ -3,7 +3,7 @@
 import uuid
 
 from backend.common.errors import ConflictError, DomainValidationError
-from backend.contractors.models import Contractor
+from backend.organisations.models import Contractor
 from backend.taxonomy.models import Department
 
 from ..actors import ActorRef

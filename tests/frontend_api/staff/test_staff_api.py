@@ -176,7 +176,7 @@ def test_closed_reports_cannot_be_assigned(staff_client):
 
 
 def test_assign_to_a_contractor_keeps_the_department_and_names_both_in_the_event(staff_client):
-    from backend.contractors.models import Contractor
+    from backend.organisations.models import Contractor
     from backend.reports.models import ReportEvent
 
     Contractor.objects.create(code="linde-groen", name="Linde Groen BV")

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from backend.accounts.models import User
 from backend.accounts.services import api_token_create, contractor_token_create, user_create
-from backend.contractors.selectors import contractor_by_code
+from backend.organisations.selectors import contractor_by_code
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from backend.common.demo import demo_setup
+from backend.demo.services import demo_setup
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from backend.common.errors import DomainValidationError
-from backend.contractors.services_admin import contractor_upsert
+from backend.organisations.services import contractor_upsert
 
 
 class Command(BaseCommand):

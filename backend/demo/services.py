@@ -8,8 +8,8 @@ from django.conf import settings
 
 from backend.accounts.models import ApiToken, User
 from backend.accounts.services import api_token_create, api_token_revoke, user_create
-from backend.contractors.models import Contractor
 from backend.geo.services import area_import
+from backend.organisations.models import Contractor
 from backend.routing.services import RuleSetLoadResult, ruleset_load
 from backend.routing.validation import files_read, rules_dir
 from backend.taxonomy.services import taxonomy_load

@@ -29,6 +29,7 @@ from backend.reports.catalogue import (
     StatusChanged,
     event_of,
     internal_payloads_load,
+    public_part,
 )
 from backend.reports.change import report_change
 from backend.reports.models import ReportEvent
@@ -46,7 +47,7 @@ _ENDED = (Status.CANCELLED, Status.CLOSED)
 
 def _relevant(event: ReportEvent) -> bool:
     if event.type == T.STATUS_CHANGED:
-        return event.public_payload.get("status") in _ENDED
+        return public_part(event).status in _ENDED
     return True
 
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.template import Context, Engine
 
+from backend.reports.catalogue import public_part
 from backend.reports.models import Report, ReportEvent
 from backend.reports.tracking import tracking_token_for
 from backend.reports.workflow import RESOLUTION_TEXT, status_text
@@ -43,7 +44,7 @@ def mail_kind(event: ReportEvent) -> str:
         return "created"
     if event.type == ReportEvent.Type.FOLLOWER_ADDED:
         return CONFIRM_KIND
-    return str(event.public_payload.get("status") or GENERIC_KIND)
+    return public_part(event).status or GENERIC_KIND
 
 
 def resident_links(report_id: Any, subscription_id: Any) -> dict[str, str]:
@@ -101,9 +102,9 @@ def _template_source(kind: str, category_path: str | None, language: str) -> tup
 
 def mail_render(*, event: ReportEvent, report: Report, subscription: Subscription) -> RenderedMail:
     language = subscription.language if subscription.language in ("nl", "en") else "nl"
-    payload = event.public_payload
-    status = payload.get("status", report.status)
-    resolution = payload.get("resolution", "")
+    part = public_part(event)
+    status = part.status or report.status
+    resolution = part.resolution
     category = report.category
     links = resident_links(report.id, subscription.id)
     if subscription.origin != Subscription.Origin.REPORTER:
@@ -116,7 +117,7 @@ def mail_render(*, event: ReportEvent, report: Report, subscription: Subscriptio
         "status_text": status_text(status, language, resolution or None) if status else "",
         "resolution": resolution,
         "resolution_text": RESOLUTION_TEXT[resolution][language] if resolution else "",
-        "text": payload.get("text", ""),
+        "text": part.text,
         "category": (category.name_en if language == "en" else category.name_nl)
         if category
         else "",

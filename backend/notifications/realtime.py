@@ -7,6 +7,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
+from backend.reports.catalogue import public_part
 from backend.reports.models import ReportEvent
 from backend.reports.presentation import public_event
 from backend.reports.selectors import previous_public_seqs
@@ -43,7 +44,7 @@ def _staff_message(events: list[ReportEvent]) -> tuple[str, dict[str, Any]]:
                     "report": str(event.report.id),
                     "seq": event.seq,
                     "type": event.type,
-                    "status": event.public_payload.get("status", event.report.status),
+                    "status": public_part(event).status or event.report.status,
                     "at": event.created_at.isoformat(),
                 }
                 for event in events

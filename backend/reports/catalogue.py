@@ -365,6 +365,26 @@ CATALOGUE: dict[str, type[Event]] = {
     )
 }
 
+
+@dataclass(frozen=True)
+class PublicPart:
+    """What the resident may see of any public event, whatever its type: the timeline, mail,
+    push and the sockets show these three and nothing else."""
+
+    status: str = ""
+    resolution: str = ""
+    text: str = ""
+
+
+def public_part(record: ReportEvent) -> PublicPart:
+    payload = record.public_payload
+    return PublicPart(
+        status=payload.get("status", ""),
+        resolution=payload.get("resolution", ""),
+        text=payload.get("text", ""),
+    )
+
+
 E = TypeVar("E", bound=Event)
 
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from .catalogue import public_part
 from .models import Report, ReportEvent
 from .workflow import status_text
 
@@ -11,15 +12,14 @@ def public_event(event: ReportEvent, report: Report) -> dict[str, Any]:
 
     Built from the public payload only, so nothing internal can leak through it.
     """
-    payload = event.public_payload
-    status = payload.get("status", "")
+    part = public_part(event)
     return {
         "seq": event.seq,
         "type": event.type,
-        "status": status,
-        "status_text": status_text(status, report.language, payload.get("resolution"))
-        if status
+        "status": part.status,
+        "status_text": status_text(part.status, report.language, part.resolution or None)
+        if part.status
         else "",
-        "text": payload.get("text", ""),
+        "text": part.text,
         "at": event.created_at.isoformat(),
     }

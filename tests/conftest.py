@@ -85,12 +85,12 @@ def live_asgi(transactional_db) -> Iterator[str]:
     """backend.config.asgi (HTTP and WebSocket) under uvicorn in a thread, sharing the test
     database; yields "host:port". pytest-django's live_server speaks WSGI only."""
     import threading
-    import time
 
     import uvicorn
 
     from backend.config.asgi import application
     from tests.support.redis_server import free_port
+    from tests.support.waiting import eventually
 
     port = free_port()
     server = uvicorn.Server(
@@ -100,10 +100,7 @@ def live_asgi(transactional_db) -> Iterator[str]:
     )
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
+    eventually(lambda: server.started, timeout=20, message="uvicorn did not start")
     yield f"127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)

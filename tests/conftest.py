@@ -15,7 +15,9 @@ from selenium.webdriver.chrome.service import Service
 from backend.accounts.models import User
 from backend.accounts.services import api_token_create, user_create
 from backend.common.demo import reference_data_load
+from backend.config.celery import app as celery_app
 from backend.geo.models import Area
+from tests.support.redis_server import RedisServer
 
 
 @pytest.fixture(autouse=True)
@@ -104,6 +106,29 @@ def live_asgi(transactional_db) -> Iterator[str]:
     yield f"127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def private_redis(tmp_path, settings) -> Iterator[RedisServer]:
+    """Broker and channel layer on a redis-server of our own, so that a test may stop and
+    start it (an outage) without harming anybody else; the shared test Redis of the settings
+    serves every other test."""
+    server = RedisServer(tmp_path)
+    server.start()
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [server.url]},
+        }
+    }
+    previous = celery_app.conf.broker_url
+    celery_app.conf.broker_url = server.url
+    celery_app._after_fork()  # drop pooled connections to the old broker
+    yield server
+    if server.process:
+        server.stop()
+    celery_app.conf.broker_url = previous
+    celery_app._after_fork()
 
 
 CHROMIUM = "/usr/bin/chromium"

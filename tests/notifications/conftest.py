@@ -4,12 +4,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid, b64urlencode
 
-from backend.config.celery import app as celery_app
 from backend.notifications.delivery import mail_delivery_send, push_delivery_send
 from backend.notifications.models import Delivery, MailDelivery, PushDelivery
 from backend.reports.models import OutboxEntry
 from backend.reports.outbox import outbox_entries_publish
-from tests.support.redis_server import RedisServer
 
 
 def publish() -> int:
@@ -49,26 +47,6 @@ def vapid(settings):
         )
     )
     return settings
-
-
-@pytest.fixture
-def private_redis(tmp_path, settings):
-    """Broker and channel layer on a Redis of our own, so stopping it harms nobody else."""
-    server = RedisServer(tmp_path)
-    server.start()
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [server.url]},
-        }
-    }
-    previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = server.url
-    celery_app._after_fork()
-    yield server
-    server.stop() if server.process else None
-    celery_app.conf.broker_url = previous
-    celery_app._after_fork()
 
 
 PUSH_SUBSCRIPTION = {

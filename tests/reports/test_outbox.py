@@ -14,7 +14,6 @@ from backend.reports.outbox import subscriber_register, subscriber_unregister
 from backend.reports.services import report_transition
 from backend.reports.tasks import outbox_publish, outbox_sweep
 from tests.reports.factories import make_report
-from tests.support.redis_server import RedisServer
 from tests.support.waiting import eventually
 from tests.support.worker import running_worker
 
@@ -28,26 +27,6 @@ def recorder():
     )
     yield received
     subscriber_unregister("test-recorder")
-
-
-@pytest.fixture
-def private_redis(tmp_path, settings):
-    """Broker and channel layer on a Redis of our own, so stopping it harms nobody else."""
-    server = RedisServer(tmp_path)
-    server.start()
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [server.url]},
-        }
-    }
-    previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = server.url
-    celery_app._after_fork()  # drop pooled connections to the old broker
-    yield server
-    server.stop() if server.process else None
-    celery_app.conf.broker_url = previous
-    celery_app._after_fork()
 
 
 def _listen_while(redis_url: str, report_id, action, expected: int) -> list[dict]:

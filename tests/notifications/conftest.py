@@ -1,9 +1,5 @@
 """Helpers for the push channels: deliver what the outbox holds, as the worker would."""
 
-import pytest
-from cryptography.hazmat.primitives import serialization
-from py_vapid import Vapid, b64urlencode
-
 from backend.notifications.delivery import mail_delivery_send, push_delivery_send
 from backend.notifications.models import Delivery, MailDelivery, PushDelivery
 from backend.reports.models import OutboxEntry
@@ -32,21 +28,6 @@ def deliver() -> list[str]:
         )
         outcomes += [send(delivery_id=pk) for pk in list(ids)]
     return outcomes
-
-
-@pytest.fixture
-def vapid(settings):
-    key = Vapid()
-    key.generate_keys()
-    settings.VAPID_PRIVATE_KEY = b64urlencode(
-        key.private_key.private_numbers().private_value.to_bytes(32, "big")
-    )
-    settings.VAPID_PUBLIC_KEY = b64urlencode(
-        key.public_key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    )
-    return settings
 
 
 PUSH_SUBSCRIPTION = {

@@ -237,7 +237,9 @@ THREE = (
 @pytest.fixture(scope="session")
 def three_categories() -> list[Example]:
     """A small, well-separated slice of the seed corpus: quick to train on."""
-    return [e for e in seed_examples() if e.label in THREE]
+    examples = [e for e in seed_examples() if e.label in THREE]
+    assert {e.label for e in examples} == set(THREE), "the seed corpus lacks one of THREE"
+    return examples
 
 
 @pytest.fixture

@@ -1,4 +1,10 @@
-"""Shared fixtures. Everything runs against the real PostGIS and Redis of this machine."""
+"""Shared fixtures. Everything runs against the real PostGIS and Redis of this machine.
+
+Where a test lives: one that drives the HTTP or WebSocket API (the DRF views, the contractors'
+link page, the consumers) is under tests/frontend_api/{public,staff,contractor,realtime}/, as
+the code is under frontend_api/; one that calls a domain's services, tasks or commands is under
+tests/<app>/. A fixture both kinds use is here.
+"""
 
 import os
 import shutil
@@ -7,15 +13,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
+from py_vapid import Vapid, b64urlencode
 from rest_framework.test import APIClient
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from backend.accounts.models import User
 from backend.accounts.services import api_token_create, user_create
-from backend.demo.services import reference_data_load
+from backend.classification.corpus import Example, seed_examples
+from backend.classification.predict import active_model
+from backend.config.celery import app as celery_app
+from backend.demo.services import demo_contractors_load, reference_data_load
 from backend.geo.models import Area
+from backend.organisations.models import Contractor
+from backend.routing.active import active_ruleset
+from backend.routing.models import RuleSet
+from backend.routing.services import ruleset_load
+from backend.routing.validation import files_read, rules_dir
+from tests.support.redis_server import RedisServer
 
 
 @pytest.fixture(autouse=True)
@@ -85,12 +102,12 @@ def live_asgi(transactional_db) -> Iterator[str]:
     """backend.config.asgi (HTTP and WebSocket) under uvicorn in a thread, sharing the test
     database; yields "host:port". pytest-django's live_server speaks WSGI only."""
     import threading
-    import time
 
     import uvicorn
 
     from backend.config.asgi import application
     from tests.support.redis_server import free_port
+    from tests.support.waiting import eventually
 
     port = free_port()
     server = uvicorn.Server(
@@ -100,13 +117,33 @@ def live_asgi(transactional_db) -> Iterator[str]:
     )
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
+    eventually(lambda: server.started, timeout=20, message="uvicorn did not start")
     yield f"127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def private_redis(tmp_path, settings) -> Iterator[RedisServer]:
+    """Broker and channel layer on a redis-server of our own, so that a test may stop and
+    start it (an outage) without harming anybody else; the shared test Redis of the settings
+    serves every other test."""
+    server = RedisServer(tmp_path)
+    server.start()
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [server.url]},
+        }
+    }
+    previous = celery_app.conf.broker_url
+    celery_app.conf.broker_url = server.url
+    celery_app._after_fork()  # drop pooled connections to the old broker
+    yield server
+    if server.process:
+        server.stop()
+    celery_app.conf.broker_url = previous
+    celery_app._after_fork()
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -135,3 +172,99 @@ def browser() -> Iterator[Any]:
     driver.set_page_load_timeout(30)
     yield driver
     driver.quit()
+
+
+# Fixtures that a domain's tests (tests/<app>/) and the API tests of tests/frontend_api/ share.
+
+# --- contractors -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def link_firm(db) -> Contractor:
+    """A small firm without a system of its own: it works through one-time links."""
+    return Contractor.objects.create(code="boomzorg", name="Boomzorg BV", email="werk@boomzorg.nl")
+
+
+@pytest.fixture
+def api_firm(db) -> Contractor:
+    return Contractor.objects.create(
+        code="paveco",
+        name="Paveco",
+        email="ops@paveco.nl",
+        webhook_url="http://127.0.0.1:9/hook",
+        webhook_secret="paveco-secret",
+    )
+
+
+@pytest.fixture
+def other_firm(db) -> Contractor:
+    return Contractor.objects.create(code="ongedierte", name="Ongedierte BV")
+
+
+# --- routing -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_ruleset_cache(settings) -> Iterator[None]:
+    """Every test sees the active rule set at once, and none leaks into the next test
+    (autouse in tests/routing/)."""
+    settings.ROUTING_RELOAD_SECONDS = 0
+    active_ruleset.forget()
+    yield
+    active_ruleset.forget()
+
+
+@pytest.fixture
+def contractors(db) -> None:
+    """The demo contractors the shipped routing rules name."""
+    demo_contractors_load()
+
+
+@pytest.fixture
+def shipped_rules(contractors) -> RuleSet:
+    return ruleset_load(files=files_read(rules_dir())).ruleset
+
+
+# --- classification ----------------------------------------------------------------------------
+
+THREE = (
+    "afval/container-is-vol",
+    "wegen-verkeer-straatmeubilair/straatverlichting",
+    "overlast-van-dieren/ratten",
+)
+
+
+@pytest.fixture(scope="session")
+def three_categories() -> list[Example]:
+    """A small, well-separated slice of the seed corpus: quick to train on."""
+    examples = [e for e in seed_examples() if e.label in THREE]
+    assert {e.label for e in examples} == set(THREE), "the seed corpus lacks one of THREE"
+    return examples
+
+
+@pytest.fixture
+def fresh_model_cache(settings) -> Iterator[None]:
+    """Every test sees the active classifier version at once, and none leaks into the next
+    test (autouse in tests/classification/)."""
+    settings.CLASSIFIER_RELOAD_SECONDS = 0
+    active_model.forget()
+    yield
+    active_model.forget()
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def vapid(settings):
+    key = Vapid()
+    key.generate_keys()
+    settings.VAPID_PRIVATE_KEY = b64urlencode(
+        key.private_key.private_numbers().private_value.to_bytes(32, "big")
+    )
+    settings.VAPID_PUBLIC_KEY = b64urlencode(
+        key.public_key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    )
+    return settings

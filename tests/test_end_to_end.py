@@ -1,7 +1,6 @@
 """A resident's report from the app to the timeline, through the real server, broker and worker."""
 
 import io
-import time
 
 import httpx
 import pytest
@@ -10,6 +9,7 @@ from PIL import Image
 from backend.accounts.services import api_token_create, user_create
 from backend.config.celery import app as celery_app
 from tests.support import images
+from tests.support.waiting import eventually
 from tests.support.worker import running_worker
 
 
@@ -44,13 +44,13 @@ def test_photo_report_to_public_timeline(live_server, settings):
         public_url = f"/api/v1/public/reports/{report['tracking_token']}/"
 
         # 2. The worker processes the photo after commit; the request did not wait for it.
-        deadline = time.monotonic() + 30
-        while True:
-            view = http.get(public_url).json()
-            if view["photos"]:
-                break
-            assert time.monotonic() < deadline, f"photo not processed: {view}"
-            time.sleep(0.1)
+        view = eventually(
+            lambda: http.get(public_url).json(),
+            until=lambda view: view["photos"],
+            timeout=30,
+            interval=0.1,
+            message="photo not processed",
+        )
         served = http.get(view["photos"][0]["url"])
         assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
         assert images.exif_of(served.content) == {}

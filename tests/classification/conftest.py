@@ -1,28 +1,10 @@
 import pytest
 
-from backend.classification.corpus import Example, seed_examples
-from backend.classification.predict import active_model
-
-THREE = (
-    "afval/container-is-vol",
-    "wegen-verkeer-straatmeubilair/straatverlichting",
-    "overlast-van-dieren/ratten",
-)
-
-
-@pytest.fixture(scope="session")
-def three_categories() -> list[Example]:
-    """A small, well-separated slice of the seed corpus: quick to train on."""
-    return [e for e in seed_examples() if e.label in THREE]
-
 
 @pytest.fixture(autouse=True)
-def _fresh_model_cache(settings):
-    # Every test sees the active version at once, and none leaks into the next test.
-    settings.CLASSIFIER_RELOAD_SECONDS = 0
-    active_model.forget()
-    yield
-    active_model.forget()
+def _fresh_model_cache(fresh_model_cache) -> None:
+    """tests/conftest.py's fresh_model_cache, for every classification test (the slice of the
+    seed corpus to train on, three_categories, is there too: the API tests share both)."""
 
 
 def trained_with_other_sentence_weights(version) -> None:

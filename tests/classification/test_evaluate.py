@@ -14,13 +14,9 @@ from backend.classification.pipeline import (
     build_pipeline,
     build_signalen_baseline,
 )
+from tests.conftest import THREE
 
 SEED = Path(settings.BASE_DIR) / "fixtures" / "classification" / "seed"
-THREE = (
-    "afval/container-is-vol",
-    "wegen-verkeer-straatmeubilair/straatverlichting",
-    "overlast-van-dieren/ratten",
-)
 
 
 def _subset_csv(path: Path) -> int:
@@ -31,6 +27,7 @@ def _subset_csv(path: Path) -> int:
             rows += [
                 (r["text"], r["category"]) for r in csv.DictReader(handle) if r["category"] in THREE
             ]
+    assert {label for _, label in rows} == set(THREE), f"{SEED} lacks one of {THREE}"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["text", "label"])

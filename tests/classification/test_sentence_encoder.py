@@ -15,6 +15,7 @@ from backend.classification.pipeline import SentenceEmbedding, build_pipeline
 REFERENCE = json.loads(
     (Path(__file__).parent / "data" / "minilm_reference.json").read_text(encoding="utf-8")
 )["cases"]
+REFERENCE_CASES = 4  # data/README.md: four texts
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +35,13 @@ def test_the_installed_weights_are_the_upstream_ones():
 
 def test_tokenizer_matches_bert_uncased(float32_encoder):
     # Accents, apostrophes, emoji ([UNK]), "#", "...", a dash and a word of many pieces.
+    assert len(REFERENCE) == REFERENCE_CASES
     for case in REFERENCE:
         assert float32_encoder.tokenizer.encode(case["text"]) == case["input_ids"], case["text"]
 
 
 def test_float32_graph_reproduces_the_reference_embeddings(float32_encoder):
+    assert len(REFERENCE) == REFERENCE_CASES
     for case in REFERENCE:
         ours = float32_encoder.encode(case["text"])
         assert ours.shape == (384,)
@@ -48,6 +51,7 @@ def test_float32_graph_reproduces_the_reference_embeddings(float32_encoder):
 
 def test_quantized_encoder_stays_close_to_the_reference():
     encoder = sentence_encoder.encoder()
+    assert len(REFERENCE) == REFERENCE_CASES
     similarities = [
         float(encoder.encode(case["text"]) @ np.array(case["embedding"])) for case in REFERENCE
     ]

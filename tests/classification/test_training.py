@@ -13,10 +13,12 @@ from backend.classification.corpus import digest
 from backend.classification.models import ClassifierModel
 from backend.classification.predict import predict
 from backend.classification.services import classifier_activate, classifier_train, training_examples
+from backend.classification.tasks import classifier_retrain_weekly
 from backend.reports.actors import ActorRef
 from backend.reports.services import report_update
 from backend.taxonomy.selectors import category_by_path
-from tests.classification.conftest import THREE, trained_with_other_sentence_weights
+from tests.classification.conftest import trained_with_other_sentence_weights
+from tests.conftest import THREE
 from tests.reports.factories import make_report
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +147,22 @@ def test_a_version_that_cannot_run_here_is_replaced_by_one_that_can(three_catego
     assert "retrain" in result.reason
     assert ClassifierModel.objects.get(is_active=True) == result.model
     assert predict("de container is vol").best.slug == "afval/container-is-vol"
+
+
+def test_weekly_retraining_waits_for_enough_new_labels(settings, three_categories, monkeypatch):
+    settings.CLASSIFIER_RETRAIN_MIN_NEW_EXAMPLES = 2
+    # Train on the small slice instead of the whole corpus, to keep the test quick.
+    monkeypatch.setattr(
+        "backend.classification.services.training_examples", lambda: three_categories
+    )
+    assert classifier_retrain_weekly().endswith("no active version")
+    assert classifier_retrain_weekly().startswith("skipped: 0")
+    for _ in range(2):
+        report = make_report()
+        report_update(
+            report_id=report.id,
+            actor=ActorRef.staff(None),
+            category=category_by_path("afval/container-is-vol"),
+        )
+    assert not classifier_retrain_weekly().startswith("skipped")
+    assert ClassifierModel.objects.count() == 2

@@ -1,9 +1,15 @@
-"""Contractor organisations, their tokens, and driving the outbox by hand."""
+"""Contractor organisations' tokens and assignments, and driving the outbox by hand.
 
-import pytest
+The firms themselves (link_firm, api_firm, other_firm) are fixtures of tests/conftest.py:
+the contractor and staff API tests under tests/frontend_api/ use them too."""
+
+import re
+
+from django.core import mail
 from rest_framework.test import APIClient
 
 from backend.accounts.services import contractor_token_create
+from backend.contractors.links import assignment_link_send
 from backend.contractors.models import Assignment
 from backend.organisations.models import Contractor
 from backend.reports.actors import ActorRef
@@ -31,28 +37,6 @@ def publish_all() -> int:
     raise AssertionError("the outbox never ran dry")
 
 
-@pytest.fixture
-def link_firm(db) -> Contractor:
-    """A small firm without a system of its own: it works through one-time links."""
-    return Contractor.objects.create(code="boomzorg", name="Boomzorg BV", email="werk@boomzorg.nl")
-
-
-@pytest.fixture
-def api_firm(db) -> Contractor:
-    return Contractor.objects.create(
-        code="paveco",
-        name="Paveco",
-        email="ops@paveco.nl",
-        webhook_url="http://127.0.0.1:9/hook",
-        webhook_secret="paveco-secret",
-    )
-
-
-@pytest.fixture
-def other_firm(db) -> Contractor:
-    return Contractor.objects.create(code="ongedierte", name="Ongedierte BV")
-
-
 def client_for(contractor: Contractor) -> APIClient:
     _, key = contractor_token_create(contractor=contractor, name="test")
     client = APIClient()
@@ -74,3 +58,13 @@ def offered(contractor: Contractor, dispatcher, **report_kwargs) -> Assignment:
 
 def refreshed(report: Report) -> Report:
     return Report.objects.select_related("contractor").get(pk=report.pk)
+
+
+def sent_link_token(assignment: Assignment) -> str:
+    """Mail the assignment's one-time link, as the task does: the token in the mailed link."""
+    link = assignment_link_send(assignment_id=assignment.id)
+    assert link is not None
+    message = mail.outbox[-1]
+    match = re.search(r"/contractor/link/([A-Za-z0-9_-]+)/", str(message.body))
+    assert match, message.body
+    return match.group(1)

@@ -3,7 +3,6 @@ a dispatcher assigns -> the signed webhook arrives -> the contractor accepts, re
 and completes with a photo over the API -> a dispatcher approves -> the report is closed."""
 
 import re
-import time
 
 import httpx
 import pytest
@@ -19,17 +18,8 @@ from backend.reports.tracking import tracking_token_for
 from tests.contractors.receiver import Receiver, signature_valid
 from tests.reports.factories import make_report
 from tests.support import images
+from tests.support.waiting import eventually
 from tests.support.worker import running_worker
-
-
-def _until(check, what: str, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -74,9 +64,11 @@ def test_assignment_to_closed_report_through_webhook_and_api(live_server, settin
         assert "bewoner@example.nl" not in delivery.body.decode()
         assignment_id = event["data"]["assignment"]["id"]
         url = f"/api/v1/contractor/assignments/{assignment_id}"
-        _until(
+        eventually(
             lambda: WebhookMessage.objects.filter(pk=event["id"], state="delivered").exists(),
-            "the delivery to be logged",
+            timeout=30,
+            interval=0.1,
+            message="timed out waiting for the delivery to be logged",
         )
 
         # 3. It accepts, plans, and completes with a photo of the result.
@@ -97,9 +89,12 @@ def test_assignment_to_closed_report_through_webhook_and_api(live_server, settin
         )
         assert completed.status_code == 200, completed.text
         assert completed.json()["state"] == "completed"
-        detail = _until(
-            lambda: (d := http.get(f"{url}/", headers=contractor).json())["after_photos"] and d,
-            "the after photo to be processed",
+        detail = eventually(
+            lambda: http.get(f"{url}/", headers=contractor).json(),
+            until=lambda d: d["after_photos"],
+            timeout=30,
+            interval=0.1,
+            message="timed out waiting for the after photo to be processed",
         )
         assert http.get(detail["after_photos"][0]["url"]).status_code == 200
         assert "bewoner@example.nl" not in str(detail) and "612345678" not in str(detail)
@@ -142,7 +137,12 @@ def test_a_firm_without_integration_gets_its_link_by_mail(live_server, settings,
         httpx.Client(timeout=10) as http,
     ):
         report_assign(report_id=report.id, actor=ActorRef.staff(dispatcher), contractor=firm)
-        _until(lambda: mailoutbox, "the link e-mail")
+        eventually(
+            lambda: mailoutbox,
+            timeout=30,
+            interval=0.1,
+            message="timed out waiting for the link e-mail",
+        )
         [message] = mailoutbox
         assert message.to == ["werk@boomzorg.nl"]
         link = re.search(r"https?://\S+/contractor/link/\S+/", message.body).group(0)

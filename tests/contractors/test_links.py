@@ -1,38 +1,23 @@
-"""One-time links for organisations without a system of their own."""
+"""One-time links for organisations without a system of their own: sent once, by mail,
+hashed (the page itself: tests/frontend_api/contractor/test_link_page.py)."""
 
-import re
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.utils import timezone
 
 from backend.common.tokens import token_hash
 from backend.contractors.links import assignment_link_send
 from backend.contractors.models import AssignmentLink
-from backend.contractors.services import assignment_withdraw
-from backend.reports.actors import ActorRef
-from backend.reports.models import Attachment
-from tests.contractors.conftest import offered, refreshed
-from tests.support import images
+from tests.contractors.conftest import offered, sent_link_token
 
 pytestmark = pytest.mark.django_db
 
 
-def _sent_token(assignment) -> str:
-    link = assignment_link_send(assignment_id=assignment.id)
-    assert link is not None
-    message = mail.outbox[-1]
-    match = re.search(r"/contractor/link/([A-Za-z0-9_-]+)/", message.body)
-    assert match, message.body
-    return match.group(1)
-
-
 def test_offer_to_a_firm_without_integration_mails_a_hashed_scoped_link(link_firm, dispatcher):
     assignment = offered(link_firm, dispatcher)
-    token = _sent_token(assignment)
+    token = sent_link_token(assignment)
     message = mail.outbox[-1]
     assert message.to == ["werk@boomzorg.nl"]
     assert "bewoner@example.nl" not in message.body
@@ -49,80 +34,3 @@ def test_firms_with_a_webhook_get_no_link(api_firm, dispatcher):
     assignment = offered(api_firm, dispatcher)
     assert assignment_link_send(assignment_id=assignment.id) is None
     assert mail.outbox == []
-
-
-def test_the_page_shows_the_work_and_nothing_of_the_resident(link_firm, dispatcher):
-    assignment = offered(link_firm, dispatcher)
-    token = _sent_token(assignment)
-    response = Client().get(f"/contractor/link/{token}/")
-    assert response.status_code == 200
-    html = response.content.decode()
-    report = refreshed(assignment.report)
-    assert report.text in html
-    assert f"{report.location.y:.6f}, {report.location.x:.6f}" in html
-    assert 'capture="environment"' not in html  # not accepted yet: only accept / reject
-    assert 'id="accept"' in html and 'id="reject"' in html
-    assert "bewoner@example.nl" not in html and "612345678" not in html
-    assert response["Referrer-Policy"] == "no-referrer"
-    assert response["Cache-Control"] == "no-store"
-    # Nothing is loaded from elsewhere: no external scripts, styles or map tiles.
-    assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://(?!testserver)', html)
-
-
-def test_accept_then_complete_through_the_page(link_firm, dispatcher):
-    assignment = offered(link_firm, dispatcher)
-    token = _sent_token(assignment)
-    page = f"/contractor/link/{token}/"
-    client = Client()
-    response = client.post(page, {"action": "accept"})
-    assert response.status_code == 303 and response["Location"].endswith("?done=accept")
-    assert 'capture="environment"' in client.get(page).content.decode()
-    photo = images.jpeg_bytes(400, 300)
-    response = client.post(
-        page,
-        {
-            "action": "complete",
-            "note": "Klaar",
-            "resolution": "fixed",
-            "photos": [SimpleUploadedFile("na.jpg", photo, content_type="image/jpeg")],
-        },
-    )
-    assert response.status_code == 303
-    assignment.refresh_from_db()
-    assert assignment.state == "completed" and assignment.completion_note == "Klaar"
-    assert Attachment.objects.filter(report=assignment.report, kind="contractor").count() == 1
-    events = assignment.report.events.filter(type="assignment_completed").get()
-    assert events.actor_kind == "contractor" and events.actor_id is None
-    # Finished: the page still shows it, further steps are conflicts.
-    assert client.get(page).status_code == 200
-    assert client.post(page, {"action": "accept"}).status_code == 409
-
-
-def test_page_input_errors_are_400_and_name_the_field(link_firm, dispatcher):
-    assignment = offered(link_firm, dispatcher)
-    page = f"/contractor/link/{_sent_token(assignment)}/"
-    response = Client().post(page, {"action": "reject", "reason": ""})
-    assert response.status_code == 400 and "reason" in response.content.decode()
-    response = Client().post(page, {"action": "explode"})
-    assert response.status_code == 400
-    assignment.refresh_from_db()
-    assert assignment.state == "offered"
-    response = Client().post(page, {"action": "reject", "reason": "Geen tijd"})
-    assert response.status_code == 303
-    assignment.refresh_from_db()
-    assert assignment.state == "rejected" and assignment.reject_reason == "Geen tijd"
-
-
-def test_withdrawal_revokes_and_expiry_ends_the_link(link_firm, dispatcher):
-    first = offered(link_firm, dispatcher)
-    token = _sent_token(first)
-    assignment_withdraw(assignment_id=first.id, actor=ActorRef.staff(dispatcher))
-    response = Client().get(f"/contractor/link/{token}/")
-    assert response.status_code == 404 and first.report.text not in response.content.decode()
-    assert Client().post(f"/contractor/link/{token}/", {"action": "accept"}).status_code == 404
-
-    second = offered(link_firm, dispatcher)
-    token = _sent_token(second)
-    AssignmentLink.objects.filter(assignment=second).update(expires_at=timezone.now())
-    assert Client().get(f"/contractor/link/{token}/").status_code == 404
-    assert Client().get("/contractor/link/not-a-token/").status_code == 404

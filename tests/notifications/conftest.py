@@ -1,15 +1,9 @@
 """Helpers for the push channels: deliver what the outbox holds, as the worker would."""
 
-import pytest
-from cryptography.hazmat.primitives import serialization
-from py_vapid import Vapid, b64urlencode
-
-from backend.config.celery import app as celery_app
 from backend.notifications.delivery import mail_delivery_send, push_delivery_send
 from backend.notifications.models import Delivery, MailDelivery, PushDelivery
 from backend.reports.models import OutboxEntry
 from backend.reports.outbox import outbox_entries_publish
-from tests.support.redis_server import RedisServer
 
 
 def publish() -> int:
@@ -34,41 +28,6 @@ def deliver() -> list[str]:
         )
         outcomes += [send(delivery_id=pk) for pk in list(ids)]
     return outcomes
-
-
-@pytest.fixture
-def vapid(settings):
-    key = Vapid()
-    key.generate_keys()
-    settings.VAPID_PRIVATE_KEY = b64urlencode(
-        key.private_key.private_numbers().private_value.to_bytes(32, "big")
-    )
-    settings.VAPID_PUBLIC_KEY = b64urlencode(
-        key.public_key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    )
-    return settings
-
-
-@pytest.fixture
-def private_redis(tmp_path, settings):
-    """Broker and channel layer on a Redis of our own, so stopping it harms nobody else."""
-    server = RedisServer(tmp_path)
-    server.start()
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [server.url]},
-        }
-    }
-    previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = server.url
-    celery_app._after_fork()
-    yield server
-    server.stop() if server.process else None
-    celery_app.conf.broker_url = previous
-    celery_app._after_fork()
 
 
 PUSH_SUBSCRIPTION = {

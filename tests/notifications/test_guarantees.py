@@ -2,8 +2,6 @@
 a private Redis that the test stops and starts, the real channel layer, PostgreSQL and a real
 Celery worker."""
 
-import time
-
 import pytest
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
@@ -20,6 +18,7 @@ from backend.reports.tasks import outbox_publish, outbox_sweep
 from backend.reports.tracking import tracking_token_for
 from frontend_api.realtime.routing import websocket_urlpatterns
 from tests.reports.factories import make_report
+from tests.support.waiting import eventually
 from tests.support.websocket import SocketCommunicator, run_async, socket_events, socket_quiet
 from tests.support.worker import running_worker
 
@@ -30,10 +29,11 @@ def _send_mails_with_a_worker() -> None:
     """Beat's delivery sweep, and a real worker sending what it queued."""
     with running_worker(celery_app):
         deliveries_sweep()
-        deadline = time.monotonic() + 20
-        while MailDelivery.objects.filter(state="pending").exists():
-            assert time.monotonic() < deadline, "the worker did not send the mails"
-            time.sleep(0.05)
+        eventually(
+            lambda: not MailDelivery.objects.filter(state="pending").exists(),
+            timeout=20,
+            message="the worker did not send the mails",
+        )
 
 
 @run_async

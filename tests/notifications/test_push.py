@@ -1,4 +1,5 @@
-"""Web push: subscribing, what is sent, and subscriptions the push service says are gone.
+"""Web push: what is sent, and subscriptions the push service says are gone (subscribing:
+tests/frontend_api/public/test_push_subscriptions.py).
 
 Only pywebpush.webpush is replaced: it is where the machine talks to the browser vendor's
 push service.
@@ -29,37 +30,6 @@ def _push_service_answer(status: int) -> WebPushException:
     response = requests.Response()
     response.status_code = status
     return WebPushException(f"Push failed: {status}", response=response)
-
-
-def test_without_vapid_keys_web_push_is_refused_clearly(public_client, settings):
-    settings.VAPID_PRIVATE_KEY = settings.VAPID_PUBLIC_KEY = ""
-    report = make_report()
-    response = public_client.post(_url(report), PUSH_SUBSCRIPTION, format="json")
-    assert response.status_code == 503
-    assert response.json()["error"]["code"] == "push_unavailable"
-    assert public_client.get("/api/v1/public/push/").status_code == 503
-    assert not Subscription.objects.exists()
-
-
-def test_subscribe_validates_and_is_idempotent(public_client, vapid):
-    report = make_report()
-    assert public_client.get("/api/v1/public/push/").json() == {
-        "vapid_public_key": vapid.VAPID_PUBLIC_KEY
-    }
-    bad = public_client.post(
-        _url(report), {"endpoint": "http://insecure.example/x", "keys": {}}, format="json"
-    )
-    assert bad.status_code == 400
-    assert set(bad.json()["error"]["fields"]) == {"endpoint", "keys.p256dh", "keys.auth"}
-    first = public_client.post(_url(report), PUSH_SUBSCRIPTION, format="json")
-    again = public_client.post(_url(report), PUSH_SUBSCRIPTION, format="json")
-    assert (first.status_code, again.status_code) == (201, 200)
-    assert first.json()["id"] == again.json()["id"]
-    assert Subscription.objects.filter(report=report, channel="push").count() == 1
-    unknown = public_client.post(
-        "/api/v1/public/reports/nope/subscriptions/", PUSH_SUBSCRIPTION, format="json"
-    )
-    assert unknown.status_code == 404
 
 
 def test_each_status_change_is_pushed_with_the_public_payload_only(public_client, vapid):
@@ -113,19 +83,3 @@ def test_a_push_service_error_is_retried(public_client, vapid):
     webpush.assert_called_once()
     delivery.refresh_from_db()
     assert delivery.state == "sent" and delivery.attempts == 2
-
-
-def test_unsubscribe_with_delete(public_client, vapid):
-    report = make_report()
-    subscription_id = public_client.post(_url(report), PUSH_SUBSCRIPTION, format="json").json()[
-        "id"
-    ]
-    other = make_report()
-    assert public_client.delete(_url(other, f"subscriptions/{subscription_id}/")).status_code == 404
-    assert (
-        public_client.delete(_url(report, f"subscriptions/{subscription_id}/")).status_code == 204
-    )
-    assert (
-        public_client.delete(_url(report, f"subscriptions/{subscription_id}/")).status_code == 404
-    )
-    assert not Subscription.objects.exists()

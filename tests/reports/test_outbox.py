@@ -1,7 +1,6 @@
 """Nothing committed is lost when Redis is away; nothing is delivered twice."""
 
 import asyncio
-import time
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -16,7 +15,7 @@ from backend.reports.outbox import Subscriber
 from backend.reports.services import report_transition
 from backend.reports.tasks import outbox_publish, outbox_sweep
 from tests.reports.factories import make_report
-from tests.support.redis_server import RedisServer
+from tests.support.waiting import eventually
 from tests.support.worker import running_worker
 
 # The fan-out table of these tests: the real one, and what a test adds to it.
@@ -36,26 +35,6 @@ def recorder(settings):
     settings.REPORT_FANOUT = f"{__name__}.TEST_FANOUT"
     yield received
     TEST_FANOUT.clear()
-
-
-@pytest.fixture
-def private_redis(tmp_path, settings):
-    """Broker and channel layer on a Redis of our own, so stopping it harms nobody else."""
-    server = RedisServer(tmp_path)
-    server.start()
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [server.url]},
-        }
-    }
-    previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = server.url
-    celery_app._after_fork()  # drop pooled connections to the old broker
-    yield server
-    server.stop() if server.process else None
-    celery_app.conf.broker_url = previous
-    celery_app._after_fork()
 
 
 def _listen_while(redis_url: str, report_id, action, expected: int) -> list[dict]:
@@ -176,10 +155,12 @@ def test_a_running_worker_publishes_right_after_commit_without_the_sweep(recorde
     settings.OUTBOX_RETRY_AFTER_SECONDS = 3600
     with running_worker(celery_app):
         report = make_report()
-        deadline = time.monotonic() + 15
-        while OutboxEntry.objects.filter(event__report=report, published_at__isnull=True).exists():
-            assert time.monotonic() < deadline, "the worker did not publish the events"
-            time.sleep(0.05)
+        unpublished = OutboxEntry.objects.filter(event__report=report, published_at__isnull=True)
+        eventually(
+            lambda: not unpublished.exists(),
+            timeout=15,
+            message="the worker did not publish the events",
+        )
     assert sorted(seq for _, seq in recorder) == [1, 2]
 
 

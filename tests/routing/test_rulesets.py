@@ -19,6 +19,10 @@ pytestmark = pytest.mark.django_db
 
 GRN = {"assign": {"department": "GRN"}}
 WEG = {"assign": {"department": "WEG"}}
+# What routing_rules/ ships: count again when a rule or a golden case is added or dropped.
+SHIPPED_RULES = 15
+GOLDEN = cases_read(rules_dir() / "cases")
+GOLDEN_CASES = 19
 
 
 def test_loading_stores_a_version_and_activates_it():
@@ -91,6 +95,7 @@ def test_the_shipped_rules_are_valid_without_warnings(contractors, capsys):
     out = StringIO()
     call_command("routing_rules", "check", stdout=out)
     assert "OK" in out.getvalue() and "warning" not in out.getvalue()
+    assert f": {SHIPPED_RULES} rules, OK" in out.getvalue()
 
 
 def _write(directory: Path, name: str, text: str) -> None:
@@ -149,6 +154,7 @@ def test_command_test_passes_on_the_shipped_rules_and_cases(contractors):
     out = StringIO()
     call_command("routing_rules", "test", stdout=out)
     assert " 0 failed" in out.getvalue()
+    assert f"{GOLDEN_CASES} passed, 0 failed" in out.getvalue()
 
 
 def test_command_explain(shipped_rules):
@@ -167,7 +173,8 @@ def test_command_explain(shipped_rules):
     assert "contractor linde-groen for department GRN by rule (rule fallen-trees-at-night" in text
 
 
-GOLDEN = cases_read(rules_dir() / "cases")
+def test_every_golden_case_is_read():
+    assert len(GOLDEN) == GOLDEN_CASES
 
 
 @pytest.mark.parametrize(("file", "case"), GOLDEN, ids=[c["name"] for _, c in GOLDEN])

@@ -3,8 +3,9 @@
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
+
+from tests.support.waiting import eventually
 
 
 def free_port() -> int:
@@ -53,11 +54,7 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while not self._answers():
-            if time.monotonic() > deadline:
-                raise RuntimeError("private redis-server did not start")
-            time.sleep(0.05)
+        eventually(self._answers, timeout=10, message="private redis-server did not start")
 
     def stop(self) -> None:
         if self.process is not None:

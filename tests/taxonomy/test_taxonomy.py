@@ -34,6 +34,8 @@ def test_fixture_carries_exactly_the_shared_taxonomy():
     assert SHARED.exists(), "the reference taxonomy lies beside the checkout in ../shared/"
     ours = yaml.safe_load((fixtures_dir() / "taxonomy.yaml").read_text())
     reference = yaml.safe_load(SHARED.read_text())
+    subs = [sub for main in reference["categories"] for sub in main["sub"]]
+    assert reference["departments"] and subs, "the reference taxonomy is empty"
     assert _flatten(ours) == _flatten(reference)
 
 

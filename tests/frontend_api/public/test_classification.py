@@ -1,3 +1,6 @@
+"""The public API with a trained classifier: intake classifies a new report, and `classify`
+suggests categories for a text."""
+
 import pytest
 
 from backend.classification.services import classifier_train
@@ -7,7 +10,7 @@ from backend.reports.services import suggestions_record
 from tests.classification.conftest import trained_with_other_sentence_weights
 from tests.conftest import DAM
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_model_cache")]
 REPORTS = "/api/v1/public/reports/"
 CLASSIFY = "/api/v1/public/classify/"
 

@@ -14,7 +14,7 @@ from tests.conftest import DAM, NOORD
 from tests.reports.factories import make_report
 from tests.routing.conftest import rule_file
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_ruleset_cache")]
 
 BASE = "/api/v1/staff/routing/"
 TREE = "openbaar-groen-en-water/omgevallen-boom"

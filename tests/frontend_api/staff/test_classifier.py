@@ -1,26 +1,17 @@
+"""The staff classifier API: versions, activation, live accuracy."""
+
 import pytest
 from rest_framework.test import APIClient
 
-from backend.accounts.services import api_token_create, user_create
 from backend.classification.models import ClassifierModel
 from backend.classification.services import classifier_train
-from backend.classification.tasks import classifier_retrain_weekly
 from backend.reports.actors import ActorRef
 from backend.reports.services import report_update
 from backend.taxonomy.selectors import category_by_path
-from tests.classification.conftest import THREE
-from tests.conftest import DAM
+from tests.conftest import DAM, THREE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_model_cache")]
 BASE = "/api/v1/staff/classifier/"
-
-
-@pytest.fixture
-def admin_client() -> APIClient:
-    _, key = api_token_create(user=user_create(username="admin", role="admin"), name="t")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 def test_versions_are_listed_with_their_metrics(staff_client, three_categories):
@@ -65,24 +56,3 @@ def test_live_accuracy_counts_the_suggestions_dispatchers_changed(
     assert rows == [
         {"slug": THREE[1], "applied": 3, "changed": 1, "verified": 1, "share_changed": 0.3333}
     ]
-
-
-def test_weekly_retraining_waits_for_enough_new_labels(settings, three_categories, monkeypatch):
-    settings.CLASSIFIER_RETRAIN_MIN_NEW_EXAMPLES = 2
-    # Train on the small slice instead of the whole corpus, to keep the test quick.
-    monkeypatch.setattr(
-        "backend.classification.services.training_examples", lambda: three_categories
-    )
-    assert classifier_retrain_weekly().endswith("no active version")
-    assert classifier_retrain_weekly().startswith("skipped: 0")
-    from tests.reports.factories import make_report
-
-    for _ in range(2):
-        report = make_report()
-        report_update(
-            report_id=report.id,
-            actor=ActorRef.staff(None),
-            category=category_by_path("afval/container-is-vol"),
-        )
-    assert not classifier_retrain_weekly().startswith("skipped")
-    assert ClassifierModel.objects.count() == 2

@@ -7,7 +7,12 @@ import secrets
 
 
 def token_generate(nbytes: int = 32) -> str:
-    return secrets.token_urlsafe(nbytes)
+    # Never a leading "-": people paste a key's first characters into commands
+    # (`manage.py revoke_token PREFIX`), where it would read as an option. Drawing again
+    # costs one in 64 tokens a second try and leaves the rest of the key's randomness as is.
+    while (token := secrets.token_urlsafe(nbytes)).startswith("-"):
+        pass
+    return token
 
 
 def token_hash(token: str) -> str:

@@ -79,3 +79,13 @@ def test_create_token_for_a_contractor_and_revoke_it():
     assert api_token_for_key(key=second) is not None
     with pytest.raises(CommandError):
         _run("create_token", "--contractor", "unknown", "x")
+
+
+def test_no_key_starts_with_a_dash_that_a_command_would_read_as_an_option():
+    from backend.common.tokens import token_generate
+
+    keys = [token_generate() for _ in range(2000)]
+    assert not any(key.startswith("-") for key in keys)
+    # Underscores, the other non-alphanumeric character, still lead some keys: the draw is
+    # only refused on a dash.
+    assert len({key[0] for key in keys}) > 60

@@ -4,9 +4,10 @@ The link's token is random (256 bits), exists in clear only in the e-mail, and i
 its SHA-256. It opens one assignment, expires, and dies when the assignment is withdrawn.
 
 The e-mail is owed from the moment of the offer: a `LinkMail` row, written when the outbox
-hands the offer to the contractors subscriber, stays due until the mail went, so neither a broker that is away when the offer
-commits nor a mail server that refuses loses it (beat's sweep sends it later). A task that
-runs twice sends one mail: the assignment is locked while its link is made and mailed.
+hands the offer to the contractors subscriber, stays due until the mail went, so neither a
+broker that is away when the offer commits nor a mail server that refuses loses it (beat's
+sweep sends it later). A task that runs twice sends one mail: the assignment is locked while
+its link is made and mailed.
 """
 
 import logging

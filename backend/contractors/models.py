@@ -82,6 +82,45 @@ class AssignmentLink(models.Model):
         return f"link for {self.assignment_id}"
 
 
+class LinkMail(models.Model):
+    """The e-mail that brings an organisation without a system of its own its one-time link.
+
+    Written when the outbox hands the offer to the contractors subscriber, and due until it
+    went: a mail whose task the broker never got, or that the mail server refused, is sent by
+    beat's sweep. The link (and its token) is made only when the mail goes.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        # Nothing to send any more: the offer was answered or withdrawn, or the organisation
+        # has a webhook or no address now.
+        DROPPED = "dropped"
+        FAILED = "failed"
+
+    assignment = models.OneToOneField(
+        Assignment, primary_key=True, on_delete=models.CASCADE, related_name="link_mail"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state="pending"),
+                name="link_mail_pending_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"link mail for {self.assignment_id}: {self.state}"
+
+
 class WebhookMessage(models.Model):
     """One event for one contractor's webhook; retried until delivered or given up on.
 

@@ -13,7 +13,6 @@ sent by tasks after commit. Every write is idempotent: an event handed over twic
 nothing the second time.
 """
 
-import logging
 import uuid
 
 from django.db import transaction
@@ -35,12 +34,12 @@ from backend.reports.change import report_change
 from backend.reports.models import ReportEvent
 from backend.reports.workflow import Status
 
+from .links import link_mail_queue
 from .models import Assignment
 from .presentation import assignment_for_webhook
 from .services import assignment_offer, assignment_withdraw_in
 from .webhooks import WebhookType, webhook_enqueue
 
-logger = logging.getLogger(__name__)
 T = ReportEvent.Type
 _ENDED = (Status.CANCELLED, Status.CLOSED)
 
@@ -176,17 +175,7 @@ def _on_offered(event: ReportEvent, offered: AssignmentOffered) -> None:
             source_event_id=event.pk,
         )
     elif contractor.email:
-        assignment_id = assignment.id
-        transaction.on_commit(lambda: _link_dispatch(assignment_id))
-
-
-def _link_dispatch(assignment_id: uuid.UUID) -> None:
-    from .tasks import assignment_link_send_task
-
-    try:
-        assignment_link_send_task.apply_async((str(assignment_id),), retry=False)
-    except Exception:
-        logger.warning("broker unavailable; the link for assignment %s is not sent", assignment_id)
+        link_mail_queue(assignment=assignment)
 
 
 def _on_withdrawn(event: ReportEvent, withdrawn: AssignmentWithdrawn) -> None:

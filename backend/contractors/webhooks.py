@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -19,8 +20,10 @@ import httpx
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from backend.common.dispatch import backoff, dispatch_on_commit
 from backend.organisations.models import Contractor
 from backend.reports.models import Report
 
@@ -61,7 +64,10 @@ def webhook_body(message: WebhookMessage) -> bytes:
 
 def webhook_retry_delay(attempt: int) -> timedelta:
     """How long to wait after the ``attempt``-th failed attempt (1-based)."""
-    return timedelta(seconds=settings.CONTRACTOR_WEBHOOK_BASE_DELAY_SECONDS * 2 ** (attempt - 1))
+    # No cap of its own: the retry window ends the doubling (see webhook_message_attempt).
+    return backoff(
+        attempt, base_seconds=settings.CONTRACTOR_WEBHOOK_BASE_DELAY_SECONDS, cap_seconds=math.inf
+    )
 
 
 def _window() -> timedelta:
@@ -100,18 +106,15 @@ def webhook_enqueue(
         next_attempt_at=now,
         give_up_at=now + _window(),
     )
-    transaction.on_commit(lambda: webhook_dispatch(message.id))
+    _dispatch_on_commit(message.id)
     return message
 
 
-def webhook_dispatch(message_id: uuid.UUID, eta: datetime | None = None) -> None:
+def _dispatch_on_commit(message_id: uuid.UUID) -> None:
     from .tasks import webhook_deliver
 
-    try:
-        webhook_deliver.apply_async((str(message_id),), eta=eta, retry=False)
-    except Exception:
-        # The retry sweep (beat) picks up due messages once the broker is back.
-        logger.warning("broker unavailable; webhook %s waits for the sweep", message_id)
+    # A message the broker never got stays due: the retry sweep (beat) sends it.
+    dispatch_on_commit(webhook_deliver, [message_id], what="webhook messages")
 
 
 def webhook_message_attempt(
@@ -223,15 +226,16 @@ def webhook_message_redeliver(*, message_id: uuid.UUID) -> WebhookMessage:
     message.next_attempt_at = now
     message.give_up_at = now + _window()
     message.save(update_fields=["state", "next_attempt_at", "give_up_at"])
-    transaction.on_commit(lambda: webhook_dispatch(message.id))
+    _dispatch_on_commit(message.id)
     return message
 
 
-def webhook_messages_due(*, limit: int = 200) -> list[uuid.UUID]:
-    return list(
+def webhook_messages_due() -> QuerySet[WebhookMessage, uuid.UUID]:
+    """Pending messages whose attempt is due, the longest waiting first."""
+    return (
         WebhookMessage.objects.filter(
             state=WebhookMessage.State.PENDING, next_attempt_at__lte=timezone.now()
         )
         .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", flat=True)
     )

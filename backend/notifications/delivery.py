@@ -15,11 +15,14 @@ from datetime import timedelta
 from typing import Any
 
 import pywebpush
+from celery import Task
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from backend.common.dispatch import backoff, dispatch_on_commit
 from backend.reports.actors import ActorRef
 from backend.reports.catalogue import FollowerAdded, MailFailed, PushFailed, event_of
 from backend.reports.change import report_change
@@ -39,6 +42,7 @@ _MODELS: dict[str, type[MailDelivery] | type[PushDelivery]] = {
     "mail": MailDelivery,
     "push": PushDelivery,
 }
+DELIVERY_KINDS = tuple(_MODELS)
 
 
 def _due(event: ReportEvent) -> bool:
@@ -113,26 +117,21 @@ def deliveries_create(events: list[ReportEvent]) -> None:
             .order_by("event_id", "pk")
             .values_list("pk", flat=True)
         )
-    transaction.on_commit(lambda: deliveries_dispatch(queued))
+    for kind, ids in queued.items():
+        # A delivery whose task the broker never got stays pending: the sweep sends it.
+        dispatch_on_commit(delivery_task(kind), ids, what=f"{kind} deliveries")
 
 
-def deliveries_dispatch(queued: dict[str, list[int]], countdown: float | None = None) -> None:
+def delivery_task(kind: str) -> Task:
+    """The task that sends one delivery of this kind ("mail" or "push")."""
     from .tasks import mail_send, push_send
 
-    tasks = {"mail": mail_send, "push": push_send}
-    for kind, ids in queued.items():
-        for delivery_id in ids:
-            try:
-                tasks[kind].apply_async((delivery_id,), countdown=countdown, retry=False)
-            except Exception:  # the sweep sends it when the broker is back
-                logger.warning(
-                    "broker unavailable; %s delivery %s waits for the sweep", kind, delivery_id
-                )
-                return
+    return {"mail": mail_send, "push": push_send}[kind]
 
 
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(settings.DELIVERY_RETRY_SECONDS * 2 ** (attempts - 1), 6 * 3600))
+def delivery_retry_wait(attempts: int) -> timedelta:
+    """How long a delivery waits after its ``attempts``-th failed attempt."""
+    return backoff(attempts, base_seconds=settings.DELIVERY_RETRY_SECONDS, cap_seconds=6 * 3600)
 
 
 def _locked_in_order(
@@ -189,12 +188,16 @@ def _failed(kind: str, delivery: Delivery, exc: BaseException) -> str:
     delivery.attempts += 1
     delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     if delivery.attempts < settings.DELIVERY_MAX_ATTEMPTS:
-        wait = _backoff(delivery.attempts)
+        wait = delivery_retry_wait(delivery.attempts)
         # The sweep is the safety net; it looks only after the task's own retry is due.
         delivery.next_attempt_at = timezone.now() + wait + timedelta(seconds=30)
         delivery.save(update_fields=["attempts", "last_error", "next_attempt_at"])
-        queued = {kind: [delivery.pk]}
-        transaction.on_commit(lambda: deliveries_dispatch(queued, countdown=wait.total_seconds()))
+        dispatch_on_commit(
+            delivery_task(kind),
+            [delivery.pk],
+            what=f"{kind} deliveries",
+            countdown=wait.total_seconds(),
+        )
         return "retrying"
     delivery.state = Delivery.State.FAILED
     delivery.save(update_fields=["attempts", "last_error", "state"])
@@ -306,14 +309,12 @@ def _push_send_one(delivery: Delivery) -> str:
     return _sent(delivery)
 
 
-def deliveries_due(*, limit: int = 500) -> dict[str, list[int]]:
-    """Pending deliveries whose task has not run (broker was down) or whose retry is due."""
-    now = timezone.now()
-    return {
-        kind: list(
-            model.objects.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
-            .order_by("event_id", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        for kind, model in _MODELS.items()
-    }
+def deliveries_due(*, kind: str) -> QuerySet[Any, int]:
+    """Pending deliveries whose task has not run (broker was down) or whose retry is due, in
+    the order their recipients get them."""
+    return (
+        _MODELS[kind]
+        .objects.filter(state=Delivery.State.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("event_id", "pk")
+        .values_list("pk", flat=True)
+    )

@@ -1,6 +1,14 @@
 from celery import shared_task
 
-from .delivery import deliveries_dispatch, deliveries_due, mail_delivery_send, push_delivery_send
+from backend.common.dispatch import sweep_due
+
+from .delivery import (
+    DELIVERY_KINDS,
+    deliveries_due,
+    delivery_task,
+    mail_delivery_send,
+    push_delivery_send,
+)
 from .services import contact_details_erase, subscriptions_unconfirmed_expire
 
 
@@ -17,9 +25,12 @@ def push_send(delivery_id: int) -> str:
 @shared_task
 def deliveries_sweep() -> int:
     """Beat: queue the deliveries whose task never ran or whose retry is due."""
-    due = deliveries_due()
-    deliveries_dispatch(due)
-    return sum(len(ids) for ids in due.values())
+    return sum(
+        sweep_due(
+            deliveries_due(kind=kind), delivery_task(kind), what=f"{kind} deliveries", limit=500
+        )
+        for kind in DELIVERY_KINDS
+    )
 
 
 @shared_task

@@ -20,9 +20,11 @@ import redis
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from backend.common.dispatch import backoff, broker_unavailable, tasks_send
 
 from .models import OutboxEntry, ReportEvent
 
@@ -53,9 +55,11 @@ def subscribers() -> Sequence[Subscriber]:
     return _fanout(settings.REPORT_FANOUT)
 
 
-def _backoff(attempts: int) -> timedelta:
-    seconds = settings.OUTBOX_RETRY_AFTER_SECONDS * 2 ** min(attempts, 10)
-    return timedelta(seconds=min(seconds, 3600))
+def outbox_retry_wait(failures: int) -> timedelta:
+    """How long an entry waits after its ``failures``-th failed attempt."""
+    # An entry already waited once before its first attempt (see sql.py): a failure takes
+    # the policy's next step.
+    return backoff(failures + 1, base_seconds=settings.OUTBOX_RETRY_AFTER_SECONDS, cap_seconds=3600)
 
 
 def outbox_entries_publish(*, entry_ids: list[int]) -> int:
@@ -115,7 +119,7 @@ def outbox_entries_publish(*, entry_ids: list[int]) -> int:
             }
             if failures:
                 changes["last_error"] = "; ".join(failures)[:2000]
-                changes["next_attempt_at"] = now + _backoff(entries[0].attempts + 1)
+                changes["next_attempt_at"] = now + outbox_retry_wait(entries[0].attempts + 1)
             else:
                 changes["published_at"] = now
             OutboxEntry.objects.filter(pk__in=pks).update(**changes)
@@ -150,12 +154,13 @@ def outbox_kick(*, pending: int) -> None:
     try:
         if not client.set(_KICK_KEY, 1, nx=True, px=_KICK_TTL_MS):
             return
-        # No retry loop: the request must not wait on a broker that is down.
-        outbox_drain.apply_async(retry=False)
-    except Exception:  # redis and kombu raise several unrelated types for "unreachable"
+    except Exception:  # the flag lives on the broker: the task could not be queued either
+        broker_unavailable(what="outbox entries", waiting=pending)
+        return
+    if not tasks_send(outbox_drain, [()], what="outbox entries", waiting=pending):
+        # A flag without its task would keep the next commits from queueing one.
         with contextlib.suppress(Exception):
             client.delete(_KICK_KEY)
-        logger.warning("broker unavailable; %d outbox entries wait for the sweep", pending)
 
 
 def outbox_drain() -> int:
@@ -198,14 +203,14 @@ def outbox_prune(*, older_than: timedelta) -> int:
     return deleted
 
 
-def outbox_pending_ids(*, limit: int = 500) -> list[int]:
+def outbox_entries_due() -> QuerySet[OutboxEntry, int]:
     """Entries due for (another) attempt, oldest first, so a report's events go out in order."""
-    return list(
+    return (
         OutboxEntry.objects.filter(
             published_at__isnull=True,
             next_attempt_at__lte=timezone.now(),
             attempts__lt=settings.OUTBOX_MAX_ATTEMPTS,
         )
         .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", flat=True)
     )

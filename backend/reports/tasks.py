@@ -6,14 +6,21 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from backend.common.dispatch import backoff, sweep_due
+
 from .models import Attachment, IdempotencyKey
 from .outbox import outbox_drain as outbox_drain_entries
-from .outbox import outbox_entries_publish, outbox_pending_ids, outbox_prune
+from .outbox import outbox_entries_due, outbox_entries_publish, outbox_prune
 from .services import attachment_mark_failed, attachment_process
 
 logger = logging.getLogger(__name__)
 
 _PHOTO_RETRIES = 3
+
+
+def photo_retry_wait(retries: int) -> timedelta:
+    """How long a crashed photo task waits before its next try (``retries`` made so far)."""
+    return backoff(retries + 1, base_seconds=5, cap_seconds=60)
 
 
 @shared_task(acks_late=True)
@@ -30,7 +37,11 @@ def outbox_drain() -> int:
 @shared_task
 def outbox_sweep() -> int:
     """Beat's safety net: publish whatever the on-commit dispatch did not get through."""
-    return outbox_entries_publish(entry_ids=outbox_pending_ids())
+    # Published right here: the sweep is a worker's task already, and subscribers that need
+    # no Redis (mail rows, assignments) get their events even while the broker is away.
+    return sweep_due(
+        outbox_entries_due(), outbox_publish, what="outbox entries", limit=500, in_process=True
+    )
 
 
 @shared_task(bind=True, acks_late=True, max_retries=_PHOTO_RETRIES)
@@ -43,7 +54,8 @@ def attachment_process_task(self, attachment_id: str) -> str:
         # An unexpected crash (not a bad photo: those are marked failed right away) may be
         # passing, e.g. a full disk; after a few tries the photo is given up on.
         if self.request.retries < _PHOTO_RETRIES:
-            raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+            wait = photo_retry_wait(self.request.retries).total_seconds()
+            raise self.retry(exc=exc, countdown=wait) from exc
         logger.exception("photo %s failed for good", attachment_id)
         return attachment_mark_failed(
             attachment_id=uuid.UUID(attachment_id), error=f"processing crashed: {exc!r}"
@@ -53,15 +65,14 @@ def attachment_process_task(self, attachment_id: str) -> str:
 @shared_task
 def attachments_retry_pending() -> int:
     """Re-dispatch photos left pending, e.g. because the broker was down at intake."""
+    # Only photos no task is likely to be working on any more.
     stale = timezone.now() - timedelta(minutes=5)
-    ids = list(
-        Attachment.objects.filter(state=Attachment.State.PENDING, created_at__lt=stale).values_list(
-            "id", flat=True
-        )[:500]
+    due = (
+        Attachment.objects.filter(state=Attachment.State.PENDING, created_at__lt=stale)
+        .order_by("created_at")
+        .values_list("id", flat=True)
     )
-    for attachment_id in ids:
-        attachment_process_task.delay(str(attachment_id))
-    return len(ids)
+    return sweep_due(due, attachment_process_task, what="photos", limit=500)
 
 
 @shared_task

@@ -1,6 +1,5 @@
 """Photos of a report: the raw upload kept privately, then processed by a task after commit."""
 
-import logging
 import uuid
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -9,14 +8,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from backend.common.dispatch import dispatch_on_commit
+
 from .. import storage
 from ..actors import ActorRef
 from ..catalogue import PhotoFailed, PhotoProcessed
 from ..change import report_change
 from ..images import ImageRejected, process_image
 from ..models import Attachment, Report
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,22 +88,10 @@ def written_files_remove(written: list[str]) -> None:
 
 
 def attachments_dispatch_on_commit(attachments: list[Attachment]) -> None:
-    attachment_ids = [a.id for a in attachments]
-    if attachment_ids:
-        transaction.on_commit(lambda: _attachments_dispatch(attachment_ids))
-
-
-def _attachments_dispatch(attachment_ids: list[uuid.UUID]) -> None:
     from ..tasks import attachment_process_task
 
-    for attachment_id in attachment_ids:
-        try:
-            attachment_process_task.apply_async((str(attachment_id),), retry=False)
-        except Exception:
-            # The beat job picks up attachments left pending when the broker was away.
-            logger.warning(
-                "broker unavailable; attachment %s waits for the retry job", attachment_id
-            )
+    # A photo the broker never got stays pending: beat's sweep sends it later.
+    dispatch_on_commit(attachment_process_task, [a.id for a in attachments], what="photos")
 
 
 def attachment_process(*, attachment_id: uuid.UUID) -> Attachment:

@@ -44,11 +44,19 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+if TYPE_CHECKING:
+    import psycopg
+    import redis
+
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench import procstat  # noqa: E402
+
 VENV_BIN = REPO / ".venv" / "bin"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -64,6 +72,7 @@ PHOTO_SIZE = (2048, 1536)  # 3.1 MP
 REQUEST_TIMEOUT = 60.0
 TARGET_RATIO = 0.5
 TARGET_JSON_RPS = 150.0
+DRAIN_POLL_S = 0.05
 
 TEXTS = (
     "De container bij de ingang zit helemaal vol, er staan zakken naast.",
@@ -226,6 +235,18 @@ class Result:
     first_error: str | None = None
     latencies_ms: list[float] = field(default_factory=list)
     queue_after: int | None = None
+    # When the last response of the measured phase came (time.time()): the drain counts from it.
+    finished_at: float = 0.0
+    warmup_successes: int = 0
+    # CPU seconds by role (bench/procstat.py): "measured" from the end of the warm-up, "whole"
+    # from before it; both until the fan-out has drained. None: the server was not started here.
+    cpu_measured: dict[str, float] | None = None
+    cpu_whole: dict[str, float] | None = None
+    postgres_seen: bool = False
+    processes_vanished: int = 0
+    # Per round: seconds from the last response to drained, or None when it did not drain.
+    drains_s: list[float | None] = field(default_factory=list)
+    not_drained: list[str] = field(default_factory=list)
 
     @property
     def rps(self) -> float:
@@ -239,6 +260,36 @@ class Result:
         rank = max(1, min(len(ordered), int(-(-p * len(ordered) // 100))))
         return ordered[rank - 1]
 
+    def record_cpu(self, measured: procstat.CpuDelta, whole: procstat.CpuDelta) -> None:
+        self.cpu_measured, self.cpu_whole = measured.seconds, whole.seconds
+        self.postgres_seen = measured.postgres_seen
+        self.processes_vanished = whole.vanished
+
+    def cpu_ms_per_report(self, role: str) -> float | None:
+        """CPU milliseconds per successful report of one role (bench/procstat.py).
+
+        The web's (and its pool's PostgreSQL backends') is counted from the end of the
+        warm-up, over the measured reports, as the throughput is. The workers' is counted from
+        before the warm-up, over the warm-up's reports as well: the warm-up leaves a backlog
+        that the workers process during the measured phase, and the drain finishes it, so only
+        that window holds exactly the fan-out of the reports it is divided by. (Each scenario
+        starts drained.)
+        """
+        if self.cpu_measured is None or self.cpu_whole is None or not self.successes:
+            return None
+        if role == procstat.PG_WEB and not self.postgres_seen:
+            return None
+        if role in (procstat.WEB, procstat.PG_WEB):
+            return self.cpu_measured.get(role, 0.0) * 1000 / self.successes
+        return self.cpu_whole.get(role, 0.0) * 1000 / (self.successes + self.warmup_successes)
+
+    @property
+    def drain_s(self) -> float | None:
+        """The slowest round's drain; None when a round did not drain (or none was timed)."""
+        if not self.drains_s or any(d is None for d in self.drains_s):
+            return None
+        return max(d for d in self.drains_s if d is not None)
+
     def absorb(self, other: Result) -> None:
         """Add another round of the same scenario to this one."""
         self.duration_s += other.duration_s
@@ -249,6 +300,14 @@ class Result:
         self.first_error = self.first_error or other.first_error
         self.latencies_ms += other.latencies_ms
         self.queue_after = other.queue_after
+        self.finished_at = other.finished_at
+        self.warmup_successes += other.warmup_successes
+        self.cpu_measured = _add(self.cpu_measured, other.cpu_measured)
+        self.cpu_whole = _add(self.cpu_whole, other.cpu_whole)
+        self.postgres_seen = self.postgres_seen and other.postgres_seen
+        self.processes_vanished += other.processes_vanished
+        self.drains_s += other.drains_s
+        self.not_drained += other.not_drained
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -265,11 +324,27 @@ class Result:
             "p95_ms": _round(self.percentile(95)),
             "p99_ms": _round(self.percentile(99)),
             "celery_queue_after": self.queue_after,
+            "warmup_successes": self.warmup_successes,
+            "web_cpu_ms_per_report": _round(self.cpu_ms_per_report("web"), 2),
+            "worker_cpu_ms_per_report": _round(self.cpu_ms_per_report("worker"), 2),
+            "photo_cpu_ms_per_report": _round(self.cpu_ms_per_report("photo"), 2),
+            "postgres_web_cpu_ms_per_report": _round(self.cpu_ms_per_report("pg:web"), 2),
+            "cpu_processes_vanished": self.processes_vanished,
+            "drain_s": _round(self.drain_s, 2),
+            "drain_s_by_round": [_round(d, 2) for d in self.drains_s],
+            "not_drained": self.not_drained,
         }
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+def _add(a: dict[str, float] | None, b: dict[str, float] | None) -> dict[str, float] | None:
+    """Sum by key; unknown (None) when either side is."""
+    if a is None or b is None:
+        return None
+    return {key: a.get(key, 0.0) + b.get(key, 0.0) for key in a.keys() | b.keys()}
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 def post_json(*, category: bool) -> Sender:
@@ -329,21 +404,26 @@ async def run_scenario(
     concurrency: int,
     warmup: float,
     max_requests: int,
+    on_measure: Callable[[], None] | None = None,
 ) -> Result:
     # Every request comes on a new connection, as from many phones. (With keep-alive the
     # kernel hands a burst of new connections to whichever uvicorn worker wakes first, with no
     # SO_REUSEPORT, and one worker would serve everything while the other idles.)
     client = RawClient(base_url, REQUEST_TIMEOUT)
+    warm = Result(scenario=scenario.name, description="warm-up")
     if warmup > 0:
         warm_deadline = time.perf_counter() + warmup
         warm_budget = iter(range(max_requests))
         await asyncio.gather(
             *(
-                _worker(client, scenario, warm_deadline, warm_budget, None, seed=-1 - i)
+                _worker(client, scenario, warm_deadline, warm_budget, warm, seed=-1 - i)
                 for i in range(concurrency)
             )
         )
+    if on_measure is not None:
+        on_measure()
     result = Result(scenario=scenario.name, description=scenario.description)
+    result.warmup_successes = warm.successes
     budget = iter(range(max_requests))
     started = time.perf_counter()
     deadline = started + scenario.duration
@@ -351,6 +431,7 @@ async def run_scenario(
         *(_worker(client, scenario, deadline, budget, result, seed=i) for i in range(concurrency))
     )
     result.duration_s = time.perf_counter() - started
+    result.finished_at = time.time()
     return result
 
 
@@ -488,6 +569,39 @@ class Server:
     def died(self) -> bool:
         return any(process.poll() is not None for process in self.processes)
 
+    def wait_workers_ready(self, timeout: float = 60.0) -> bool:
+        """Until both Celery workers answer a ping, which they do once their pool has started
+        and they consume: the web answering its health check says nothing of them, and their
+        start-up would otherwise count as the first measurement's CPU."""
+        from celery import Celery
+
+        app = Celery(broker=_broker_url())
+        # Others' workers may share the broker: only this run's names count.
+        waiting = {f"bench-{queue}-{os.getpid()}@" for queue in ("celery", "photos")}
+        deadline = time.monotonic() + timeout
+        try:
+            while waiting and time.monotonic() < deadline and not self.died():
+                answered = [name for reply in app.control.ping(timeout=1.0) for name in reply]
+                waiting = {p for p in waiting if not any(n.startswith(p) for n in answered)}
+        finally:
+            app.close()
+        if waiting:
+            log(f"  Celery workers not answering after {timeout:.0f}s: {sorted(waiting)}")
+        return not waiting
+
+    def session(self) -> int | None:
+        """The session id every process of the server carries (bench/procstat.py)."""
+        if not self.processes or self.died():
+            return None
+        try:
+            return os.getsid(self.processes[0].pid)
+        except ProcessLookupError:
+            return None
+
+    def cpu_snapshot(self) -> procstat.Snapshot | None:
+        session = self.session()
+        return None if session is None else procstat.snapshot(session, db_port=db_port())
+
     def log_errors(self, top: int = 5) -> list[dict[str, Any]]:
         """The most frequent exception lines the server logged during this run."""
         try:
@@ -580,23 +694,40 @@ def preflight(base_url: str, photo: bytes) -> None:
 # --- Celery queue (so one scenario's background work does not bleed into the next) --------
 
 
-def vacuum_analyze() -> None:
-    """Start each scenario from tidy tables. Autovacuum does this in production; on machines
-    where it is off (this one), earlier runs' dead outbox rows and stale statistics would
-    otherwise make each scenario slower than the one before."""
-    from urllib.parse import urlparse
+def _database_url() -> urllib.parse.SplitResult:
+    return urllib.parse.urlsplit(
+        os.environ.get("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/meldpunt")
+    )
 
+
+def db_connect() -> psycopg.Connection[Any]:
     import psycopg
 
-    url = urlparse(os.environ.get("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/meldpunt"))
-    with psycopg.connect(
+    url = _database_url()
+    return psycopg.connect(
         host=url.hostname or "127.0.0.1",
         port=url.port or 5432,
         user=url.username or "postgres",
         password=url.password,
         dbname=url.path.lstrip("/") or "meldpunt",
         autocommit=True,
-    ) as conn:
+    )
+
+
+def db_port() -> int | None:
+    """The database's TCP port when it runs on this machine, so that its backends can be
+    found in /proc (bench/procstat.py); None otherwise."""
+    url = _database_url()
+    if (url.hostname or "127.0.0.1") not in LOOPBACK_HOSTS:
+        return None
+    return url.port or 5432
+
+
+def vacuum_analyze() -> None:
+    """Start each scenario from tidy tables. Autovacuum does this in production; on machines
+    where it is off (this one), earlier runs' dead outbox rows and stale statistics would
+    otherwise make each scenario slower than the one before."""
+    with db_connect() as conn:
         for table in (
             "reports_report",
             "reports_reportevent",
@@ -606,18 +737,30 @@ def vacuum_analyze() -> None:
             conn.execute(f"VACUUM (ANALYZE) {table}")
 
 
+def _broker_url() -> str:
+    return os.environ.get("CELERY_BROKER_URL") or os.environ.get(
+        "REDIS_URL", "redis://127.0.0.1:6379/0"
+    )
+
+
+def _broker() -> redis.Redis | None:
+    import redis
+
+    url = _broker_url()
+    if urllib.parse.urlsplit(url).hostname not in LOOPBACK_HOSTS:
+        return None
+    return redis.Redis.from_url(url, socket_timeout=2)
+
+
 def celery_queue_length() -> int | None:
     """Messages waiting in the Celery queues (default and photos), or None when Redis is not on
     loopback."""
     import redis
 
-    url = os.environ.get("CELERY_BROKER_URL") or os.environ.get(
-        "REDIS_URL", "redis://127.0.0.1:6379/0"
-    )
-    if urllib.parse.urlsplit(url).hostname not in LOOPBACK_HOSTS:
+    client = _broker()
+    if client is None:
         return None
     try:
-        client = redis.Redis.from_url(url, socket_timeout=2)
         return sum(int(client.llen(queue)) for queue in ("celery", "photos"))  # type: ignore[arg-type]
     except redis.RedisError:
         return None
@@ -635,6 +778,101 @@ def wait_queue_drained(timeout: float) -> bool:
     if waiting:
         log(f"  {waiting} tasks still queued; whatever runs next shares the CPU with them")
     return not waiting
+
+
+# --- drain: the fan-out of what was sent is done -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrainMark:
+    """Where a scenario's background work begins. Earlier leftovers (an entry that failed for
+    good, a bare create's photo that nobody processes) are not waited for."""
+
+    outbox_id: int
+    db_now: Any
+    wall: float
+
+
+class Backlog:
+    """What the workers still have to do for the work since a mark, from the database and the
+    broker, on one connection each for the whole run."""
+
+    def __init__(self) -> None:
+        self.conn = db_connect()
+        self.broker = _broker()
+
+    def close(self) -> None:
+        self.conn.close()
+        if self.broker is not None:
+            self.broker.close()
+
+    def mark(self) -> DrainMark:
+        row = self.conn.execute(
+            "SELECT coalesce(max(id), 0), now() FROM reports_outboxentry"
+        ).fetchone()
+        assert row is not None
+        return DrainMark(outbox_id=row[0], db_now=row[1], wall=time.time())
+
+    def pending(self, mark: DrainMark, *, outbox: bool, photos: bool) -> dict[str, int]:
+        """Counts of what is left, by kind; all zero means drained."""
+        left: dict[str, int] = {}
+        if outbox or photos:
+            row = self.conn.execute(
+                "SELECT"
+                " (SELECT count(*) FROM reports_outboxentry"
+                "   WHERE published_at IS NULL AND id > %(id)s AND attempts = 0),"
+                " (SELECT count(*) FROM reports_outboxentry"
+                "   WHERE published_at IS NULL AND id > %(id)s AND attempts > 0),"
+                # A bare create's photo (stored under bench/, see bench/bare.py) is never
+                # processed: only the full intake's count.
+                " (SELECT count(*) FROM reports_attachment"
+                "   WHERE %(photos)s AND state = 'pending' AND created_at >= %(since)s"
+                "   AND original_path NOT LIKE 'bench/%%')",
+                {"id": mark.outbox_id, "since": mark.db_now, "photos": photos},
+            ).fetchone()
+            assert row is not None
+            left.update(outbox=row[0], outbox_failed=row[1], photos_pending=row[2])
+        if self.broker is not None:
+            # With acks_late (the project's setting) a task stays in the broker's unacked set
+            # until it has finished, so "queues and unacked empty" means "no task left or
+            # running", where the queues alone would miss the tasks at hand. Entries from
+            # before the mark are not this work's: a killed worker's stay there until the
+            # visibility timeout restores them.
+            pipe = self.broker.pipeline()
+            pipe.llen("celery")
+            pipe.llen("photos")
+            pipe.zcount("unacked_index", mark.wall, "+inf")
+            queued, photo_queued, unacked = pipe.execute()
+            left.update(queued=int(queued) + int(photo_queued), running=int(unacked))
+        return left
+
+    def wait(
+        self, mark: DrainMark, *, timeout: float, outbox: bool, photos: bool
+    ) -> tuple[float | None, str]:
+        """Wait until drained: (the time.time() it was, ""), or (None, what was left).
+
+        Drained must hold on two polls in a row: between a task's commit and the tasks it
+        queues after that commit, every count can read zero for a moment.
+        """
+        deadline = time.monotonic() + timeout
+        first_clear: float | None = None
+        while True:
+            polled = time.time()
+            left = self.pending(mark, outbox=outbox, photos=photos)
+            failed = left.pop("outbox_failed", 0)
+            if not any(left.values()):
+                if failed:
+                    # Only the sweep (beat, not started by this script) retries those.
+                    return None, f"{failed} outbox entries failed, left to the sweep"
+                if first_clear is not None:
+                    return first_clear, ""
+                first_clear = polled
+            else:
+                first_clear = None
+            if time.monotonic() > deadline:
+                waiting = ", ".join(f"{kind} {n}" for kind, n in left.items() if n)
+                return None, f"not drained after {timeout:g}s ({waiting})"
+            time.sleep(DRAIN_POLL_S)
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -686,6 +924,39 @@ def print_table(summary: dict[str, Any], results: list[Result]) -> None:
             f"{r.errors:>7} {r.rps:>10.1f} {_fmt(r.percentile(50)):>8} "
             f"{_fmt(r.percentile(95)):>8} {_fmt(r.percentile(99)):>8}"
         )
+    print()
+    cpu_header = (
+        f"{'scenario':<12} {'web ms/report':>14} {'worker ms/report':>17} "
+        f"{'photo ms/report':>16} {'web pg ms/report':>17} {'drain s':>12}"
+    )
+    print(cpu_header)
+    print("-" * len(cpu_header))
+    for r in results:
+        drain = _fmt(r.drain_s, 2) if r.drain_s is not None or not r.drains_s else "not drained"
+        print(
+            f"{r.scenario:<12} {_fmt(r.cpu_ms_per_report('web'), 2):>14} "
+            f"{_fmt(r.cpu_ms_per_report('worker'), 2):>17} "
+            f"{_fmt(r.cpu_ms_per_report('photo'), 2):>16} "
+            f"{_fmt(r.cpu_ms_per_report('pg:web'), 2):>17} {drain:>12}"
+        )
+    print(
+        "  server CPU per successful report: web (and web pg, the PostgreSQL backends of the "
+        "web's\n  pool) over the measured phase; the workers (fan-out, photos) from before the "
+        "warm-up,\n  over its reports too, until drained. The workers' backends are not "
+        "counted: Celery opens\n  a connection per task, gone before it can be read. drain: "
+        "seconds from the last response\n  until the outbox, the queues and the photos are "
+        "done, in the slowest round."
+    )
+    if not summary["server_started"]:
+        print("  (CPU is only measured on a server this script started)")
+    for r in results:
+        for reason in dict.fromkeys(r.not_drained):
+            print(f"  {r.scenario}: {reason}")
+        if r.processes_vanished:
+            print(
+                f"  {r.scenario}: {r.processes_vanished} server processes ended between "
+                "snapshots; their CPU is not counted"
+            )
     print()
     for r in results:
         print(f"  {r.scenario:<12} {r.description}")
@@ -849,6 +1120,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=60.0,
         help="seconds to wait for the Celery queue to empty between scenarios",
     )
+    parser.add_argument(
+        "--fanout-timeout",
+        type=float,
+        default=120.0,
+        help="seconds to wait after each scenario for its fan-out to drain (outbox, queues, "
+        "photos) before reporting it not drained",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     parser.add_argument(
         "--no-vacuum", action="store_true", help="skip VACUUM ANALYZE before each scenario"
@@ -880,11 +1158,21 @@ def main(argv: list[str] | None = None) -> int:
         else None
     )
     server_errors: list[dict[str, Any]] | None = None
+    backlog = Backlog()
     try:
         if server is not None:
             server.start()
         wait_healthy(base_url, timeout=60.0 if server else 5.0, server=server)
+        if server is not None:
+            server.wait_workers_ready()
+        before_preflight = backlog.mark()
         preflight(base_url, photo)
+        # The first scenario's CPU window starts drained, as every later one does.
+        _, left = backlog.wait(
+            before_preflight, timeout=args.fanout_timeout, outbox=True, photos=True
+        )
+        if left:
+            log(f"  preflight's fan-out: {left}")
 
         scenarios = [
             Scenario(
@@ -930,6 +1218,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{scenario.name}: {args.warmup:.0f}s warm-up, {scenario.duration:.0f}s measured, "
                 f"{args.concurrency} clients"
             )
+            mark = backlog.mark()
+            cpu: dict[str, procstat.Snapshot | None] = {}
+            cpu["start"] = server.cpu_snapshot() if server is not None else None
+
+            def measured_phase_starts() -> None:
+                cpu["measured"] = server.cpu_snapshot() if server is not None else None
+
             result = asyncio.run(
                 run_scenario(
                     base_url,
@@ -937,12 +1232,35 @@ def main(argv: list[str] | None = None) -> int:
                     concurrency=args.concurrency,
                     warmup=args.warmup,
                     max_requests=args.max_requests,
+                    on_measure=measured_phase_starts,
                 )
             )
             result.queue_after = celery_queue_length()
+            full = scenario.name.startswith("full-")
+            # A bare create queues nothing and records no events; its photos stay pending
+            # for good, as nobody processes them.
+            drained_at, left = backlog.wait(
+                mark,
+                timeout=args.fanout_timeout,
+                outbox=full,
+                photos=full and scenario.name.endswith("-photo"),
+            )
+            result.drains_s.append(None if drained_at is None else drained_at - result.finished_at)
+            if left:
+                result.not_drained.append(left)
+            end = server.cpu_snapshot() if server is not None else None
+            start, measured_start = cpu["start"], cpu.get("measured")
+            if start is not None and measured_start is not None and end is not None:
+                result.record_cpu(procstat.delta(measured_start, end), procstat.delta(start, end))
             log(
                 f"  {result.successes} created, {result.errors} errors, {result.rps:.1f}/s, "
-                f"Celery queue after: {result.queue_after}"
+                f"Celery queue after: {result.queue_after}; "
+                + (f"drained in {result.drains_s[-1]:.2f}s" if drained_at is not None else left)
+                + "".join(
+                    f", {role} {_fmt(result.cpu_ms_per_report(role), 2)} ms/report"
+                    for role in ("web", "worker", "photo", "pg:web")
+                    if result.cpu_measured is not None
+                )
             )
             if server is not None and server.died():
                 raise SystemExit(f"the server died during {scenario.name}:\n{server.log_tail()}")
@@ -972,6 +1290,7 @@ def main(argv: list[str] | None = None) -> int:
             server.stop(remove_uploads=drained)
             server_errors = server.log_errors()
             log(f"server stopped; its log: {server.log_path}")
+        backlog.close()
 
     summary = summarise(args, base_url, photo, results, rounds, server_errors)
     if args.json:

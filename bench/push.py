@@ -35,7 +35,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.intake import Server, log, loopback_only, wait_healthy  # noqa: E402
+from bench import procstat  # noqa: E402
+from bench.intake import Backlog, DrainMark, Server, log, loopback_only, wait_healthy  # noqa: E402
 
 TARGET_P95_MS = 200.0
 CATEGORY = "afval/container-is-vol"
@@ -182,7 +183,14 @@ def percentile(values: list[float], p: float) -> float | None:
     return ordered[rank - 1]
 
 
-async def measure(args: argparse.Namespace, base_url: str, reports: list[tuple[str, str]]):
+async def measure(
+    args: argparse.Namespace,
+    base_url: str,
+    reports: list[tuple[str, str]],
+    server: Server | None,
+    backlog: Backlog,
+    created: DrainMark,
+) -> dict[str, Any]:
     ws_base = "ws" + base_url[4:]
     subscribers = Subscribers()
     stop = asyncio.Event()
@@ -198,6 +206,16 @@ async def measure(args: argparse.Namespace, base_url: str, reports: list[tuple[s
         await asyncio.sleep(0.2)
     # Each socket first replays its history (created, in_progress): let that settle.
     await asyncio.sleep(2.0)
+    loop = asyncio.get_running_loop()
+    # The reports' own fan-out (created here before the server started) is done before the
+    # changes begin, so the workers' CPU from here on is the changes' alone, and no late
+    # "created" push is taken for an unexpected message.
+    _, left = await loop.run_in_executor(
+        None,
+        lambda: backlog.wait(created, timeout=args.fanout_timeout, outbox=True, photos=False),
+    )
+    if left:
+        log(f"the reports' own fan-out: {left}")
     log(
         f"{subscribers.connected} sockets open ({dict(subscribers.failed) or 'no failures'}); "
         f"committing {args.rate:g} changes/s for {args.duration:g} s"
@@ -206,6 +224,8 @@ async def measure(args: argparse.Namespace, base_url: str, reports: list[tuple[s
 
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
+    mark = backlog.mark()
+    cpu_start = server.cpu_snapshot() if server is not None else None
     start_at = time.time() + 3.0  # the child needs a moment for django.setup()
     committer = context.Process(
         target=commit_loop,
@@ -214,7 +234,6 @@ async def measure(args: argparse.Namespace, base_url: str, reports: list[tuple[s
     )
     committer.start()
     commits: dict[tuple[str, int], float] = {}
-    loop = asyncio.get_running_loop()
     while True:
         item = await loop.run_in_executor(None, queue.get)
         if item is None:
@@ -223,6 +242,25 @@ async def measure(args: argparse.Namespace, base_url: str, reports: list[tuple[s
         commits[(report_id, seq)] = committed
     committer.join(timeout=30)
     first, last = min(commits.values()), max(commits.values())
+    # Receivers keep running on the loop while this thread polls.
+    drained_at, not_drained = await loop.run_in_executor(
+        None,
+        lambda: backlog.wait(mark, timeout=args.fanout_timeout, outbox=True, photos=False),
+    )
+    cpu_end = server.cpu_snapshot() if server is not None else None
+    cpu = (
+        procstat.delta(cpu_start, cpu_end)
+        if cpu_start is not None and cpu_end is not None
+        else None
+    )
+
+    def per_change(role: str) -> float | None:
+        if cpu is None or not commits:
+            return None
+        if role == procstat.PG_WEB and not cpu.postgres_seen:
+            return None
+        return round(cpu.of(role) * 1000 / len(commits), 2)
+
     # Stragglers: wait until everything committed has arrived, or give up after a while.
     settle = time.monotonic() + args.settle
     while time.monotonic() < settle and any(key not in subscribers.received for key in commits):
@@ -258,6 +296,15 @@ async def measure(args: argparse.Namespace, base_url: str, reports: list[tuple[s
         "p95_ms": _round(percentile(latencies, 95)),
         "p99_ms": _round(percentile(latencies, 99)),
         "max_ms": _round(max(latencies) if latencies else None),
+        # Server CPU from just before the first change until the fan-out of the last drained,
+        # per change (bench/procstat.py); None when this script did not start the server.
+        "web_cpu_ms_per_change": per_change(procstat.WEB),
+        "worker_cpu_ms_per_change": per_change(procstat.WORKER),
+        "photo_cpu_ms_per_change": per_change(procstat.PHOTO),
+        "postgres_web_cpu_ms_per_change": per_change(procstat.PG_WEB),
+        "cpu_processes_vanished": cpu.vanished if cpu is not None else None,
+        "drain_s": None if drained_at is None else round(drained_at - last, 2),
+        "not_drained": not_drained or None,
     }
 
 
@@ -308,6 +355,28 @@ def print_summary(result: dict[str, Any], args: argparse.Namespace, server: bool
     )
     print()
 
+    def ms(key: str) -> str:
+        return "-" if result[key] is None else f"{result[key]:.2f}"
+
+    print("server CPU per status change (ms), until the fan-out drained")
+    print(
+        f"  web {ms('web_cpu_ms_per_change')}   worker {ms('worker_cpu_ms_per_change')}   "
+        f"photo {ms('photo_cpu_ms_per_change')}   web pg {ms('postgres_web_cpu_ms_per_change')}"
+        + ("" if server else "   (only measured on a server this script started)")
+    )
+    print(
+        "  (not counted: the committing process, which stands in for the staff API, and the "
+        "workers'\n  PostgreSQL backends, a connection per task, gone before they can be read)"
+    )
+    if result["cpu_processes_vanished"]:
+        print(
+            f"  {result['cpu_processes_vanished']} server processes ended in between; "
+            "their CPU is not counted"
+        )
+    drain = result["not_drained"] or f"{result['drain_s']:.2f} s"
+    print(f"fan-out drained after the last commit: {drain}")
+    print()
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
@@ -326,6 +395,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--settings", default="backend.config.settings", help="settings for --start-server"
     )
+    parser.add_argument(
+        "--fanout-timeout",
+        type=float,
+        default=120.0,
+        help="seconds to wait for the fan-out to drain (outbox, queues)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
     if min(args.subscribers, args.rate, args.duration) <= 0:
@@ -340,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         import uvloop
 
         uvloop.install()
+    backlog = Backlog()
+    created = backlog.mark()
     log(f"creating {args.subscribers} reports (in progress) ...")
     reports = create_reports(args.subscribers)
     server = (
@@ -351,11 +428,14 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.start()
         wait_healthy(base_url, timeout=60.0 if server else 5.0, server=server)
-        result = asyncio.run(measure(args, base_url, reports))
+        if server is not None:
+            server.wait_workers_ready()
+        result = asyncio.run(measure(args, base_url, reports, server, backlog, created))
     finally:
         if server is not None:
             server.stop(remove_uploads=True)
             log(f"server stopped; its log: {server.log_path}")
+        backlog.close()
     if args.json:
         print(json.dumps(result, indent=2))
     else:

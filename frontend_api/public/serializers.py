@@ -183,3 +183,35 @@ class ClassifySuggestionSerializer(CategoryRefSerializer):
 class ClassifyOutputSerializer(serializers.Serializer):
     suggestions = ClassifySuggestionSerializer(many=True)
     model_version = serializers.CharField()
+
+
+class PushKeysSerializer(serializers.Serializer):
+    p256dh = serializers.RegexField(r"^[A-Za-z0-9_=-]{20,200}$")
+    auth = serializers.RegexField(r"^[A-Za-z0-9_=-]{8,100}$")
+
+
+class PushSubscriptionInputSerializer(serializers.Serializer):
+    """What the browser's PushSubscription.toJSON() gives."""
+
+    endpoint = serializers.URLField(max_length=1000)
+    keys = PushKeysSerializer()
+
+    def validate_endpoint(self, value: str) -> str:
+        if not value.startswith("https://"):
+            raise serializers.ValidationError("A push service endpoint is an https URL.")
+        return value
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    channel = serializers.CharField()
+    created = serializers.BooleanField(help_text="false when this subscription already existed")
+    confirmed = serializers.BooleanField(
+        help_text="false for a follower's e-mail address until its owner used the link we mailed"
+        " to it; no news reaches the address before that"
+    )
+
+
+class ReportStateSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    status_text = serializers.CharField()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import answers, views
+from . import confirm, feedback, follow, push, reply, unsubscribe, views
 
 urlpatterns = [
     path("reports/", views.ReportCreateView.as_view(), name="public-report-create"),
@@ -13,34 +13,36 @@ urlpatterns = [
     path("classify/", views.ClassifyView.as_view(), name="public-classify"),
 ]
 
-# The push channels and the resident's answers (frontend_api/public/answers.py).
+# The push channels and the resident's answers, one module each.
 urlpatterns += [
-    path("push/", answers.PushConfigView.as_view(), name="public-push-config"),
+    path("push/", push.PushConfigView.as_view(), name="public-push-config"),
     path(
         "reports/<str:tracking_token>/subscriptions/",
-        answers.PushSubscriptionsView.as_view(),
+        push.PushSubscriptionsView.as_view(),
         name="public-report-subscriptions",
     ),
     path(
         "reports/<str:tracking_token>/subscriptions/<uuid:subscription_id>/",
-        answers.PushSubscriptionView.as_view(),
+        push.PushSubscriptionView.as_view(),
         name="public-report-subscription",
     ),
     path(
         "reports/<str:tracking_token>/follow/",
-        answers.FollowView.as_view(),
+        follow.FollowView.as_view(),
         name="public-report-follow",
     ),
     path(
         "reports/<str:tracking_token>/feedback/",
-        answers.FeedbackView.as_view(),
+        feedback.FeedbackView.as_view(),
         name="public-report-feedback",
     ),
     path(
         "reports/<str:tracking_token>/reply/",
-        answers.ReplyView.as_view(),
+        reply.ReplyView.as_view(),
         name="public-report-reply",
     ),
-    path("unsubscribe/<str:token>/", answers.UnsubscribeView.as_view(), name="public-unsubscribe"),
-    path("confirm/<str:token>/", answers.ConfirmView.as_view(), name="public-follow-confirm"),
+    path(
+        "unsubscribe/<str:token>/", unsubscribe.UnsubscribeView.as_view(), name="public-unsubscribe"
+    ),
+    path("confirm/<str:token>/", confirm.ConfirmView.as_view(), name="public-follow-confirm"),
 ]

@@ -1,0 +1,61 @@
+"""The resident's answer to the municipality's question about a report (text and photos)."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.reports.services import PhotoUpload, report_reply
+from frontend_api.common.permissions import Anyone
+from frontend_api.common.serializers import ErrorSerializer
+
+from .schema import TOKEN_ERRORS
+from .serializers import ReportCreateInputSerializer, ReportStateSerializer
+from .tracking import report_for_token, report_state_response
+
+
+class ReplyInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=settings.REPORT_TEXT_MAX_LENGTH)
+    photos = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False),
+        required=False,
+        default=list,
+        help_text="Up to 5 photos (JPEG, PNG, WebP, HEIC) of 15 MB each; multipart only.",
+    )
+
+    validate_photos = ReportCreateInputSerializer.validate_photos
+
+
+class ReplyView(APIView):
+    permission_classes = [Anyone]
+    authentication_classes: list = []
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="public_report_reply",
+        request={
+            "application/json": ReplyInputSerializer,
+            "multipart/form-data": ReplyInputSerializer,
+        },
+        responses={
+            200: ReportStateSerializer,
+            **TOKEN_ERRORS,
+            409: OpenApiResponse(ErrorSerializer, description="No question is waiting."),
+        },
+        tags=["public"],
+    )
+    def post(self, request: Request, tracking_token: str) -> Response:
+        """Answer the municipality's question; the report goes back to where it was."""
+        report = report_for_token(tracking_token)
+        serializer = ReplyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        photos = [
+            PhotoUpload(file=upload, size=upload.size, mime_type=inspection.mime_type)
+            for upload, inspection in data["photos"]
+        ]
+        report_reply(report_id=report.id, text=data["text"], photos=photos)
+        return report_state_response(report)

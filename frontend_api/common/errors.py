@@ -3,7 +3,10 @@
     {"error": {"code": "invalid", "message": "...", "fields": {"lat": ["..."]}}}
 
 ``fields`` names each offending input; request-wide problems (bad JSON) use ``body``.
+``code`` is one of ErrorCode: clients branch on it, so a new one is added there first.
 """
+
+from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
@@ -15,10 +18,36 @@ from backend.common.errors import ConflictError, DomainValidationError
 from backend.reports.services import IdempotencyKeyReused
 
 
+class ErrorCode(StrEnum):
+    """Every ``error.code`` the API sends."""
+
+    # Input and state
+    INVALID = "invalid"  # 400: `fields` names each offending input
+    PARSE_ERROR = "parse_error"  # 400: the body is not the JSON (or form) it claims to be
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # 415
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"  # 422: the key came with another body
+    INVALID_RULESET = "invalid_ruleset"  # 400: a routing rule set, refused as a whole
+    CONFLICT = "conflict"  # 409: not allowed in the report's (or assignment's) state
+    GONE = "gone"  # 410: the feedback window has passed
+    NOT_FOUND = "not_found"  # 404
+    # This server
+    CLASSIFIER_UNAVAILABLE = "classifier_unavailable"  # 503: no classifier is active yet
+    PUSH_UNAVAILABLE = "push_unavailable"  # 503: web push is not configured
+    SERVER_ERROR = "server_error"  # 500
+    # DRF's own exceptions keep DRF's code for them (exception_handler passes it on).
+    NOT_AUTHENTICATED = "not_authenticated"  # 401
+    AUTHENTICATION_FAILED = "authentication_failed"  # 401: an unknown or revoked token
+    PERMISSION_DENIED = "permission_denied"  # 403
+    METHOD_NOT_ALLOWED = "method_not_allowed"  # 405
+    NOT_ACCEPTABLE = "not_acceptable"  # 406: the client accepts no JSON
+    THROTTLED = "throttled"  # 429: only once a throttle is configured
+    ERROR = "error"  # an APIException with no code of its own
+
+
 def error_body(
-    code: str, message: str, fields: dict | None = None, extra: dict | None = None
+    code: ErrorCode, message: str, fields: dict | None = None, extra: dict | None = None
 ) -> dict:
-    error: dict = {"code": code, "message": message}
+    error: dict = {"code": code.value, "message": message}
     if fields:
         error["fields"] = fields
     error.update(extra or {})
@@ -47,17 +76,18 @@ def exception_handler(exc, context):
     if isinstance(exc, IdempotencyKeyReused):
         ((message,),) = exc.errors.values()
         return Response(
-            error_body("idempotency_key_reused", message, exc.errors),
+            error_body(ErrorCode.IDEMPOTENCY_KEY_REUSED, message, exc.errors),
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
     if isinstance(exc, DomainValidationError):
         return Response(
-            error_body("invalid", "The request has invalid fields.", exc.errors),
+            error_body(ErrorCode.INVALID, "The request has invalid fields.", exc.errors),
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, ConflictError):
         return Response(
-            error_body("conflict", exc.message, extra=exc.details), status=status.HTTP_409_CONFLICT
+            error_body(ErrorCode.CONFLICT, exc.message, extra=exc.details),
+            status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -69,24 +99,36 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body(
-            "invalid", "The request has invalid fields.", _flatten(exc.detail)
+            ErrorCode.INVALID, "The request has invalid fields.", _flatten(exc.detail)
         )
     elif isinstance(exc, exceptions.ParseError):
-        response.data = error_body("parse_error", str(exc.detail), {"body": [str(exc.detail)]})
+        response.data = error_body(
+            ErrorCode.PARSE_ERROR, str(exc.detail), {"body": [str(exc.detail)]}
+        )
     elif isinstance(exc, exceptions.UnsupportedMediaType):
         response.data = error_body(
-            "unsupported_media_type", str(exc.detail), {"Content-Type": [str(exc.detail)]}
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE, str(exc.detail), {"Content-Type": [str(exc.detail)]}
         )
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         message = str(detail) if not isinstance(detail, (dict, list)) else "Request failed."
-        response.data = error_body(exc.default_code, message)
+        response.data = error_body(_drf_code(exc), message)
     return response
 
 
+def _drf_code(exc: exceptions.APIException) -> ErrorCode:
+    try:
+        return ErrorCode(exc.default_code)
+    except ValueError:
+        # Another library's exception: its code is no promise of ours.
+        return ErrorCode.ERROR
+
+
 def not_found_view(request, exception=None):
-    return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return JsonResponse(error_body(ErrorCode.NOT_FOUND, "Not found."), status=404)
 
 
 def server_error_view(request):
-    return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
+    return JsonResponse(
+        error_body(ErrorCode.SERVER_ERROR, "Something went wrong on our side."), status=500
+    )

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.notifications.services import FeedbackWindowClosed, feedback_give
-from frontend_api.common.errors import error_body
+from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import ErrorSerializer
 
@@ -44,7 +44,7 @@ class FeedbackView(APIView):
         try:
             feedback_give(report_id=report.id, **serializer.validated_data)
         except FeedbackWindowClosed as exc:
-            return Response(error_body("gone", str(exc)), status=status.HTTP_410_GONE)
+            return Response(error_body(ErrorCode.GONE, str(exc)), status=status.HTTP_410_GONE)
         response = report_state_response(report)
         response.status_code = status.HTTP_201_CREATED
         return response

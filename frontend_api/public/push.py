@@ -17,7 +17,7 @@ from backend.notifications.services import (
     push_subscription_remove,
     subscription_add,
 )
-from frontend_api.common.errors import error_body
+from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import ErrorSerializer
 
@@ -28,7 +28,7 @@ from .tracking import report_for_token
 
 def push_unavailable() -> Response:
     return Response(
-        error_body("push_unavailable", "Web push is not configured on this server."),
+        error_body(ErrorCode.PUSH_UNAVAILABLE, "Web push is not configured on this server."),
         status=status.HTTP_503_SERVICE_UNAVAILABLE,
     )
 

@@ -24,7 +24,7 @@ from backend.reports.services import PhotoUpload, report_create
 from backend.reports.tracking import tracking_token_for
 from backend.reports.workflow import status_text
 from backend.taxonomy.selectors import category_by_path, category_tree
-from frontend_api.common.errors import error_body
+from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.representations import category_ref, photo_ref, public_links
 from frontend_api.common.serializers import ErrorSerializer
@@ -221,7 +221,7 @@ class ClassifyView(APIView):
         prediction = predict(serializer.validated_data["text"])
         if prediction is None:
             return Response(
-                error_body("classifier_unavailable", "No classifier is active yet."),
+                error_body(ErrorCode.CLASSIFIER_UNAVAILABLE, "No classifier is active yet."),
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
         suggestions = []

@@ -21,7 +21,7 @@ from backend.routing.models import RuleSet
 from backend.routing.selectors import routing_explain, ruleset_active, rulesets
 from backend.routing.services import RuleSetInvalid, ruleset_load
 from backend.routing.validation import ruleset_validate
-from frontend_api.common.errors import error_body
+from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import IsMunicipalAdmin, IsMunicipalStaff
 from frontend_api.common.serializers import ErrorSerializer, FiniteFloatField
 
@@ -157,7 +157,7 @@ class PreviewSerializer(serializers.Serializer):
 
 def _invalid(exc: RuleSetInvalid) -> Response:
     body = error_body(
-        "invalid_ruleset",
+        ErrorCode.INVALID_RULESET,
         f"The rule set has {len(exc.problems)} error(s); nothing was changed.",
         exc.errors,
         extra={

@@ -1,13 +1,35 @@
+from dataclasses import dataclass
+
 import redis
 from django.conf import settings
 from django.db import connection
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from frontend_api.common.permissions import Anyone
+
+
+@dataclass(frozen=True)
+class Health:
+    database: str  # "ok", or "error: <exception class>"
+    redis: str
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.healthy else "degraded"
+
+    @property
+    def healthy(self) -> bool:
+        return self.database == "ok" and self.redis == "ok"
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    database = serializers.CharField()
+    redis = serializers.CharField()
 
 
 class HealthView(APIView):
@@ -18,32 +40,26 @@ class HealthView(APIView):
 
     @extend_schema(
         operation_id="health",
-        responses={
-            200: inline_serializer(
-                "Health",
-                {
-                    "status": serializers.CharField(),
-                    "database": serializers.CharField(),
-                    "redis": serializers.CharField(),
-                },
-            )
-        },
+        responses={200: HealthSerializer},
         tags=["health"],
     )
     def get(self, request: Request) -> Response:
-        checks = {}
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-            checks["database"] = "ok"
-        except Exception as exc:  # any failure means "not ready"
-            checks["database"] = f"error: {exc.__class__.__name__}"
-        try:
-            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1).ping()
-            checks["redis"] = "ok"
-        except Exception as exc:
-            checks["redis"] = f"error: {exc.__class__.__name__}"
-        healthy = all(value == "ok" for value in checks.values())
-        return Response(
-            {"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503
-        )
+        health = Health(database=_database(), redis=_redis())
+        return Response(HealthSerializer(health).data, status=200 if health.healthy else 503)
+
+
+def _database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # any failure means "not ready"
+        return f"error: {exc.__class__.__name__}"
+    return "ok"
+
+
+def _redis() -> str:
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1).ping()
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"
+    return "ok"

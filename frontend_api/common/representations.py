@@ -1,40 +1,30 @@
-"""Small output shapes several APIs share."""
+"""What the output serializers read, where a response is more than one domain object."""
 
-from typing import Any
+from typing import Any, ClassVar
 
-from django.conf import settings
+from django.utils import timezone
 
-from backend.reports import storage
-from backend.reports.models import Attachment, Report
-from backend.reports.tracking import tracking_token_for
-from backend.taxonomy.models import Category
+from backend.reports.models import Report
 
 
-def category_ref(category: Category | None) -> dict[str, Any] | None:
-    if category is None:
-        return None
-    return {
-        "slug": category.path,
-        "main": category.parent.slug if category.parent else category.slug,
-        "name_nl": category.name_nl,
-        "name_en": category.name_en,
-    }
+class ReadsThrough:
+    """A domain object with the few values one response adds to it.
+
+    A subclass (a dataclass) names the attribute holding the domain object in `reads_through`;
+    what the subclass does not hold itself is read from that object. So a detail serializer
+    inherits its summary's fields as they are, reading the model, and adds its own.
+    """
+
+    reads_through: ClassVar[str]
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for what this object lacks. The guard keeps copy and pickle (which
+        # look up dunders before __init__ ran) from recursing.
+        if name.startswith("__") or name == self.reads_through:
+            raise AttributeError(name)
+        return getattr(getattr(self, self.reads_through), name)
 
 
-def photo_ref(attachment: Attachment) -> dict[str, Any]:
-    return {
-        "url": storage.media_url(attachment.file),
-        "thumbnail_url": storage.media_url(attachment.thumbnail),
-        "width": attachment.width,
-        "height": attachment.height,
-    }
-
-
-def public_links(report: Report) -> dict[str, str]:
-    token = tracking_token_for(report.id)
-    base = settings.PUBLIC_BASE_URL
-    ws_base = "ws" + base[4:] if base.startswith("http") else base
-    return {
-        "self": f"{base}/api/v1/public/reports/{token}/",
-        "websocket": f"{ws_base}/ws/v1/reports/{token}/",
-    }
+def report_overdue(report: Report) -> bool:
+    """Open past its deadline."""
+    return bool(report.deadline and report.closed_at is None and report.deadline < timezone.now())

@@ -1,7 +1,36 @@
+"""Fields and output shapes several APIs share.
+
+Output serializers read the domain objects themselves (a Report, an Attachment, a Point), or
+a small typed object from a `representations` module where a response adds to them, so the
+body sent is the one the schema declares. (No docstrings on serializers: drf-spectacular
+publishes them as the schema's descriptions.)
+"""
+
+import copy
 import math
 
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
+
+from backend.reports import storage
+
+from .representations import report_overdue
+
+
+# For a serializer on the intake's path, the hot one: its fields are copied shallowly.
+#
+# DRF deep-copies every declared field, nested serializers and all, for each serializer
+# instance: most of the cost of validating a report, and of serializing the answer. A shallow
+# copy is as fresh here: bind() gives each copy its own name and parent, and no field keeps
+# state of a request. A list field's child (the photos' FileField, a many=True serializer) is
+# shared across instances: it is stateless, and none of these serializers reads its context.
+# (A comment, not a docstring: serializers inherit docstrings, and drf-spectacular publishes
+# them.)
+class ShallowFields:
+    _declared_fields: dict[str, serializers.Field]
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
 
 class FiniteFloatField(serializers.FloatField):
@@ -12,23 +41,56 @@ class FiniteFloatField(serializers.FloatField):
         return value
 
 
-class CategoryRefSerializer(serializers.Serializer):
-    slug = serializers.CharField(help_text='"main/sub" slug')
-    main = serializers.CharField()
+class RoundedFloatField(serializers.FloatField):
+    def __init__(self, *, digits: int, **kwargs) -> None:
+        self.digits = digits
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return float(round(value, self.digits))
+
+
+class MediaUrlField(serializers.URLField):
+    """The public URL of a stored file, from its path under the media root."""
+
+    def to_representation(self, value: str) -> str:
+        return storage.media_url(value)
+
+
+class OverdueField(serializers.BooleanField):
+    """Reads the report itself: declare it with source="*"."""
+
+    def to_representation(self, value) -> bool:
+        return report_overdue(value)
+
+
+class CategoryMainField(serializers.CharField):
+    """The main category's slug, from a category's "main/sub" (or "main") path."""
+
+    def to_representation(self, value: str) -> str:
+        return value.split("/", 1)[0]
+
+
+# Reads a Category.
+class CategoryRefSerializer(ShallowFields, serializers.Serializer):
+    slug = serializers.CharField(source="path", help_text='"main/sub" slug')
+    main = CategoryMainField(source="path")
     name_nl = serializers.CharField()
     name_en = serializers.CharField()
 
 
+# Reads an Attachment.
 class PhotoSerializer(serializers.Serializer):
-    url = serializers.URLField()
-    thumbnail_url = serializers.URLField()
+    url = MediaUrlField(source="file")
+    thumbnail_url = MediaUrlField(source="thumbnail")
     width = serializers.IntegerField()
     height = serializers.IntegerField()
 
 
-class LocationSerializer(serializers.Serializer):
-    lat = serializers.FloatField()
-    lon = serializers.FloatField()
+# Reads a Point (SRID 4326).
+class LocationSerializer(ShallowFields, serializers.Serializer):
+    lat = serializers.FloatField(source="y")
+    lon = serializers.FloatField(source="x")
 
 
 # Declared inline: a serializer attribute named "fields" would shadow Serializer.fields.

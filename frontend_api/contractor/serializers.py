@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from backend.contractors.models import Assignment
 from backend.reports.workflow import Resolution
-from frontend_api.common.serializers import LocationSerializer, PhotoSerializer
+from frontend_api.common.serializers import LocationSerializer, OverdueField, PhotoSerializer
 
 
 class AssignmentListQuerySerializer(serializers.Serializer):
@@ -28,12 +28,15 @@ class AssignmentListQuerySerializer(serializers.Serializer):
         return states
 
 
+# Reads a Category.
 class ContractorCategorySerializer(serializers.Serializer):
-    slug = serializers.CharField()
+    slug = serializers.CharField(source="path")
     name_nl = serializers.CharField()
     name_en = serializers.CharField()
 
 
+# Reads a Report. Its fields are what a contractor may see of a report: the resident's e-mail
+# and phone are never among them.
 class ContractorReportSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     text = serializers.CharField()
@@ -42,10 +45,11 @@ class ContractorReportSerializer(serializers.Serializer):
     status = serializers.CharField()
     location = LocationSerializer()
     deadline = serializers.DateTimeField(allow_null=True)
-    overdue = serializers.BooleanField()
+    overdue = OverdueField(source="*")
     created_at = serializers.DateTimeField()
 
 
+# Reads an Assignment.
 class AssignmentSummarySerializer(serializers.Serializer):
     id = serializers.UUIDField()
     state = serializers.CharField()
@@ -56,6 +60,7 @@ class AssignmentSummarySerializer(serializers.Serializer):
     report = ContractorReportSerializer()
 
 
+# Reads an AssignmentDetail.
 class AssignmentDetailSerializer(AssignmentSummarySerializer):
     photos = PhotoSerializer(many=True, help_text="the report's processed photos")
     after_photos = PhotoSerializer(many=True, help_text="the contractor's own photos")
@@ -67,6 +72,7 @@ class AssignmentDetailSerializer(AssignmentSummarySerializer):
     withdraw_reason = serializers.CharField(allow_blank=True)
 
 
+# Reads an AssignmentPage.
 class AssignmentPageSerializer(serializers.Serializer):
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)

@@ -25,7 +25,7 @@ from backend.reports.actors import ActorRef
 from frontend_api.common.serializers import ErrorSerializer
 
 from .permissions import IsContractor
-from .representations import assignment_detail, assignment_summary
+from .representations import AssignmentPage, assignment_detail
 from .serializers import (
     AssignmentDetailSerializer,
     AssignmentListQuerySerializer,
@@ -99,11 +99,11 @@ class AssignmentListView(ContractorView):
         )
         paginator = _Cursor()
         page = paginator.paginate_queryset(assignments, request, view=self) or []
-        body = {
-            "next": paginator.get_next_link(),
-            "previous": paginator.get_previous_link(),
-            "results": [assignment_summary(a) for a in page],
-        }
+        body = AssignmentPage(
+            next=paginator.get_next_link(),
+            previous=paginator.get_previous_link(),
+            results=page,
+        )
         return Response(AssignmentPageSerializer(body).data)
 
 

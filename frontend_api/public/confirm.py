@@ -1,7 +1,7 @@
 """The link in a follower's confirmation mail: their e-mail address gets news only after it."""
 
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -14,6 +14,10 @@ from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import ErrorSerializer
 
 from .mail_pages import both, form_post, page
+
+
+class ConfirmedSerializer(serializers.Serializer):
+    confirmed = serializers.BooleanField()
 
 
 class ConfirmView(APIView):
@@ -55,7 +59,7 @@ class ConfirmView(APIView):
         operation_id="public_follow_confirm",
         request=None,
         responses={
-            200: inline_serializer("Confirmed", {"confirmed": serializers.BooleanField()}),
+            200: ConfirmedSerializer,
             404: ErrorSerializer,
         },
         tags=["public"],
@@ -73,4 +77,4 @@ class ConfirmView(APIView):
                     "You will receive news about this report from now on.",
                 ),
             )
-        return Response({"confirmed": True})
+        return Response(ConfirmedSerializer({"confirmed": True}).data)

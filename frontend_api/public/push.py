@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +21,7 @@ from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import ErrorSerializer
 
+from .representations import SubscriptionAnswer
 from .schema import PUSH_OFF, TOKEN_ERRORS
 from .serializers import PushSubscriptionInputSerializer, SubscriptionSerializer
 from .tracking import report_for_token
@@ -40,16 +41,14 @@ def push_keys(data: dict) -> PushKeys:
 
 
 def subscription_response(subscription: Subscription, created: bool) -> Response:
-    body = {
-        "id": subscription.id,
-        "channel": subscription.channel,
-        "created": created,
-        "confirmed": subscription.confirmed_at is not None,
-    }
     return Response(
-        SubscriptionSerializer(body).data,
+        SubscriptionSerializer(SubscriptionAnswer(subscription, created)).data,
         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
     )
+
+
+class PushConfigSerializer(serializers.Serializer):
+    vapid_public_key = serializers.CharField()
 
 
 class PushConfigView(APIView):
@@ -59,7 +58,7 @@ class PushConfigView(APIView):
     @extend_schema(
         operation_id="public_push_config",
         responses={
-            200: inline_serializer("PushConfig", {"vapid_public_key": serializers.CharField()}),
+            200: PushConfigSerializer,
             503: PUSH_OFF,
         },
         tags=["public"],
@@ -68,7 +67,7 @@ class PushConfigView(APIView):
         """The VAPID public key for PushManager.subscribe({applicationServerKey})."""
         if not push_enabled():
             return push_unavailable()
-        return Response({"vapid_public_key": settings.VAPID_PUBLIC_KEY})
+        return Response(PushConfigSerializer({"vapid_public_key": settings.VAPID_PUBLIC_KEY}).data)
 
 
 class PushSubscriptionsView(APIView):

@@ -13,7 +13,7 @@ from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import ErrorSerializer
 
 from .schema import TOKEN_ERRORS
-from .serializers import ReportCreateInputSerializer, ReportStateSerializer
+from .serializers import ReportStateSerializer, photo_uploads, photos_inspect
 from .tracking import report_for_token, report_state_response
 
 
@@ -26,7 +26,8 @@ class ReplyInputSerializer(serializers.Serializer):
         help_text="Up to 5 photos (JPEG, PNG, WebP, HEIC) of 15 MB each; multipart only.",
     )
 
-    validate_photos = ReportCreateInputSerializer.validate_photos
+    def validate_photos(self, files) -> list[PhotoUpload]:
+        return photo_uploads(photos_inspect(files))
 
 
 class ReplyView(APIView):
@@ -52,10 +53,5 @@ class ReplyView(APIView):
         report = report_for_token(tracking_token)
         serializer = ReplyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        photos = [
-            PhotoUpload(file=upload, size=upload.size, mime_type=inspection.mime_type)
-            for upload, inspection in data["photos"]
-        ]
-        report_reply(report_id=report.id, text=data["text"], photos=photos)
+        report_reply(report_id=report.id, **serializer.validated_data)
         return report_state_response(report)

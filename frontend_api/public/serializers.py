@@ -1,23 +1,76 @@
-import copy
+"""The resident's API: input serializers, and output serializers reading the report (or a
+typed object from representations.py)."""
+
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
+from django.contrib.gis.geos import Point
 from rest_framework import serializers
 
 from backend.classification.predict import clean_text, has_words
-from backend.reports.images import ImageRejected, inspect_upload
+from backend.reports.images import ImageRejected, UploadInspection, inspect_upload
 from backend.reports.models import Report
+from backend.reports.services import PhotoUpload
+from backend.reports.workflow import status_text
 from backend.taxonomy.selectors import category_by_path
 from frontend_api.common.serializers import (
     CategoryRefSerializer,
     FiniteFloatField,
     LocationSerializer,
     PhotoSerializer,
+    RoundedFloatField,
+    ShallowFields,
 )
 
 _RESIDENT_SOURCES = [Report.Source.APP, Report.Source.WEB]
 
 
-class ReportCreateInputSerializer(serializers.Serializer):
+class StatusTextField(serializers.CharField):
+    """The status in words, in the report's language, with the resolution once closed. Reads
+    what has a status, language and resolution (a report): declare it with source="*"."""
+
+    def to_representation(self, value) -> str:
+        return status_text(value.status, value.language, value.resolution or None)
+
+
+class IsoDateTimeField(serializers.DateTimeField):
+    """A time as Python writes it, in the zone it carries, where DRF's field turns it to local
+    time first: the intake has always answered so, and the answers kept for an
+    Idempotency-Key are replayed as stored, so a retry's answer matches the first."""
+
+    def to_representation(self, value: datetime) -> str:
+        return value.isoformat()
+
+
+def photos_inspect(files: list) -> list[tuple[Any, UploadInspection]]:
+    """Each upload identified by decoding it (never by its name), with its size checked."""
+    if len(files) > settings.PHOTO_MAX_COUNT:
+        raise serializers.ValidationError(f"At most {settings.PHOTO_MAX_COUNT} photos.")
+    errors: dict[str, list[str]] = {}
+    inspected = []
+    for index, upload in enumerate(files):
+        if upload.size > settings.PHOTO_MAX_BYTES:
+            limit = settings.PHOTO_MAX_BYTES // (1024 * 1024)
+            errors[str(index)] = [f"{upload.name}: larger than {limit} MB."]
+            continue
+        try:
+            inspected.append((upload, inspect_upload(upload, max_pixels=settings.PHOTO_MAX_PIXELS)))
+        except ImageRejected as exc:
+            errors[str(index)] = [f"{upload.name}: {exc.message}"]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return inspected
+
+
+def photo_uploads(inspected: list[tuple[Any, UploadInspection]]) -> list[PhotoUpload]:
+    return [
+        PhotoUpload(file=upload, size=upload.size, mime_type=inspection.mime_type)
+        for upload, inspection in inspected
+    ]
+
+
+class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
     text = serializers.CharField(max_length=settings.REPORT_TEXT_MAX_LENGTH)
     lat = FiniteFloatField(min_value=-90, max_value=90, required=False)
     lon = FiniteFloatField(min_value=-180, max_value=180, required=False)
@@ -48,13 +101,6 @@ class ReportCreateInputSerializer(serializers.Serializer):
         help_text="Up to 5 photos (JPEG, PNG, WebP, HEIC) of 15 MB each; multipart only.",
     )
 
-    def get_fields(self) -> dict[str, serializers.Field]:
-        # DRF deep-copies every declared field for each instance; on intake, the hot path, that
-        # was most of the cost of validating a report. A shallow copy is as
-        # fresh for these fields: bind() gives each copy its own name and parent, and none of
-        # them keeps state of a request (the photos' child FileField is shared, and stateless).
-        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
-
     def validate_category(self, value):
         if not value:
             return None
@@ -65,66 +111,58 @@ class ReportCreateInputSerializer(serializers.Serializer):
             )
         return category
 
-    def validate_photos(self, files):
-        if len(files) > settings.PHOTO_MAX_COUNT:
-            raise serializers.ValidationError(f"At most {settings.PHOTO_MAX_COUNT} photos.")
-        errors: dict[str, list[str]] = {}
-        inspected = []
-        for index, upload in enumerate(files):
-            if upload.size > settings.PHOTO_MAX_BYTES:
-                limit = settings.PHOTO_MAX_BYTES // (1024 * 1024)
-                errors[str(index)] = [f"{upload.name}: larger than {limit} MB."]
-                continue
-            try:
-                inspected.append(
-                    (upload, inspect_upload(upload, max_pixels=settings.PHOTO_MAX_PIXELS))
-                )
-            except ImageRejected as exc:
-                errors[str(index)] = [f"{upload.name}: {exc.message}"]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return inspected
+    def validate_photos(self, files) -> list[tuple[Any, UploadInspection]]:
+        return photos_inspect(files)
 
     def validate(self, attrs):
+        """Gives report_create()'s arguments: the location as a Point, and where it came from."""
         has_lat, has_lon = "lat" in attrs, "lon" in attrs
         if has_lat != has_lon:
             missing = "lon" if has_lat else "lat"
             raise serializers.ValidationError({missing: ["Give both lat and lon, or neither."]})
-        if not has_lat:
-            photos = attrs.get("photos") or []
+        photos = attrs.get("photos") or []
+        if has_lat:
+            lat, lon = attrs.pop("lat"), attrs.pop("lon")
+            attrs["location_source"] = Report.LocationSource.RESIDENT
+        else:
             gps = photos[0][1].gps if photos else None
             if gps is None:
                 message = "A location is required: lat and lon, or a photo with GPS data."
                 raise serializers.ValidationError({"lat": [message], "lon": [message]})
-            attrs["lat"], attrs["lon"] = gps
-            attrs["location_from_photo"] = True
+            lat, lon = gps
+            attrs["location_source"] = Report.LocationSource.PHOTO_EXIF
+        attrs["location"] = Point(lon, lat, srid=4326)
+        attrs["photos"] = photo_uploads(photos)
         return attrs
 
 
-class DuplicateSummarySerializer(serializers.Serializer):
+# Reads a PossibleDuplicate.
+class DuplicateSummarySerializer(ShallowFields, serializers.Serializer):
     category = CategoryRefSerializer()
     status = serializers.CharField()
-    status_text = serializers.CharField()
-    distance_m = serializers.FloatField()
-    created_at = serializers.DateTimeField()
+    status_text = StatusTextField(source="*")
+    distance_m = RoundedFloatField(digits=1)
+    created_at = IsoDateTimeField()
     follow_token = serializers.CharField(
         help_text="Follow that report instead: POST /api/v1/public/reports/{follow_token}/follow/"
     )
 
 
-class LinksSerializer(serializers.Serializer):
-    self = serializers.URLField()
+# Reads PublicLinks.
+class LinksSerializer(ShallowFields, serializers.Serializer):
+    self = serializers.URLField(source="self_url")
     websocket = serializers.CharField()
 
 
-class ReportCreatedSerializer(serializers.Serializer):
+# Reads a CreatedReport.
+class ReportCreatedSerializer(ShallowFields, serializers.Serializer):
     id = serializers.UUIDField()
     tracking_token = serializers.CharField(help_text="Keep it: it is the only key to this report.")
     status = serializers.CharField()
-    status_text = serializers.CharField()
+    status_text = StatusTextField(source="*")
     category = CategoryRefSerializer(allow_null=True)
     needs_triage = serializers.BooleanField()
-    deadline = serializers.DateTimeField(allow_null=True)
+    deadline = IsoDateTimeField(allow_null=True)
     location = LocationSerializer()
     location_source = serializers.CharField()
     photos_received = serializers.IntegerField()
@@ -132,6 +170,7 @@ class ReportCreatedSerializer(serializers.Serializer):
     links = LinksSerializer()
 
 
+# Reads backend.reports.presentation.public_event()'s dict, the shape pushes have too.
 class PublicEventSerializer(serializers.Serializer):
     seq = serializers.IntegerField()
     type = serializers.CharField()
@@ -141,9 +180,10 @@ class PublicEventSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
+# Reads a PublicReport.
 class PublicReportSerializer(serializers.Serializer):
     status = serializers.CharField()
-    status_text = serializers.CharField()
+    status_text = StatusTextField(source="*")
     resolution = serializers.CharField(allow_blank=True)
     category = CategoryRefSerializer(allow_null=True)
     text = serializers.CharField()
@@ -156,14 +196,16 @@ class PublicReportSerializer(serializers.Serializer):
     links = LinksSerializer()
 
 
+# Reads a Category; a main category's path is its slug.
 class SubCategorySerializer(serializers.Serializer):
-    slug = serializers.CharField()
+    slug = serializers.CharField(source="path")
     name_nl = serializers.CharField()
     name_en = serializers.CharField()
 
 
+# Reads a main Category of category_tree(), its active subs prefetched.
 class MainCategorySerializer(SubCategorySerializer):
-    sub = SubCategorySerializer(many=True)
+    sub = SubCategorySerializer(source="children", many=True)
 
 
 class ClassifyInputSerializer(serializers.Serializer):
@@ -176,10 +218,12 @@ class ClassifyInputSerializer(serializers.Serializer):
         return cleaned
 
 
+# Reads a SuggestedCategory.
 class ClassifySuggestionSerializer(CategoryRefSerializer):
-    probability = serializers.FloatField()
+    probability = RoundedFloatField(digits=4)
 
 
+# Reads a Classification.
 class ClassifyOutputSerializer(serializers.Serializer):
     suggestions = ClassifySuggestionSerializer(many=True)
     model_version = serializers.CharField()
@@ -202,6 +246,7 @@ class PushSubscriptionInputSerializer(serializers.Serializer):
         return value
 
 
+# Reads a SubscriptionAnswer.
 class SubscriptionSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     channel = serializers.CharField()
@@ -212,6 +257,7 @@ class SubscriptionSerializer(serializers.Serializer):
     )
 
 
+# Reads a Report.
 class ReportStateSerializer(serializers.Serializer):
     status = serializers.CharField()
-    status_text = serializers.CharField()
+    status_text = StatusTextField(source="*")

@@ -5,7 +5,6 @@ from rest_framework.response import Response
 
 from backend.reports.models import Report
 from backend.reports.selectors import report_by_tracking_token
-from backend.reports.workflow import status_text
 
 from .serializers import ReportStateSerializer
 
@@ -20,8 +19,4 @@ def report_for_token(token: str) -> Report:
 def report_state_response(report: Report) -> Response:
     """Where the report stands after the resident's answer moved it."""
     report.refresh_from_db(fields=["status", "resolution", "language"])
-    body = {
-        "status": report.status,
-        "status_text": status_text(report.status, report.language, report.resolution or None),
-    }
-    return Response(ReportStateSerializer(body).data)
+    return Response(ReportStateSerializer(report).data)

@@ -1,7 +1,7 @@
 """The unsubscribe link in every mail we send about a report."""
 
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -14,6 +14,10 @@ from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import ErrorSerializer
 
 from .mail_pages import both, form_post, page
+
+
+class UnsubscribedSerializer(serializers.Serializer):
+    unsubscribed = serializers.BooleanField()
 
 
 class UnsubscribeView(APIView):
@@ -51,7 +55,7 @@ class UnsubscribeView(APIView):
         operation_id="public_unsubscribe",
         request=None,
         responses={
-            200: inline_serializer("Unsubscribed", {"unsubscribed": serializers.BooleanField()}),
+            200: UnsubscribedSerializer,
             404: ErrorSerializer,
         },
         tags=["public"],
@@ -70,4 +74,4 @@ class UnsubscribeView(APIView):
                     "You will no longer receive messages about this report.",
                 ),
             )
-        return Response({"unsubscribed": True})
+        return Response(UnsubscribedSerializer({"unsubscribed": True}).data)

@@ -1,7 +1,8 @@
+"""The resident's app: filing a report, following it by its tracking token, the category
+list and suggestions while typing."""
+
 import re
 
-from django.contrib.gis.geos import Point
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -10,25 +11,15 @@ from rest_framework.views import APIView
 
 from backend.classification.predict import predict
 from backend.common.errors import DomainValidationError
-from backend.notifications.services import follow_token_for
-from backend.reports.models import Attachment, Report
-from backend.reports.presentation import public_event
-from backend.reports.selectors import (
-    NearbyReport,
-    report_by_tracking_token,
-    report_photo_counts,
-    report_public_events,
-    report_ready_photos,
-)
-from backend.reports.services import PhotoUpload, report_create
+from backend.reports.services import ReportCreateResult, report_create
 from backend.reports.tracking import tracking_token_for
-from backend.reports.workflow import status_text
-from backend.taxonomy.selectors import category_by_path, category_tree
+from backend.taxonomy.selectors import category_tree
 from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import Anyone
-from frontend_api.common.representations import category_ref, photo_ref, public_links
 from frontend_api.common.serializers import ErrorSerializer
 
+from .representations import classification, created_report, public_report
+from .schema import INVALID
 from .serializers import (
     ClassifyInputSerializer,
     ClassifyOutputSerializer,
@@ -37,39 +28,41 @@ from .serializers import (
     ReportCreatedSerializer,
     ReportCreateInputSerializer,
 )
+from .tracking import report_for_token
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-_ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input; `fields` names each field."),
-}
 
 
-def _created_body(report: Report, *, photos: int, nearby: list[NearbyReport]) -> dict:
-    return {
-        "id": str(report.id),
-        "tracking_token": tracking_token_for(report.id),
-        "status": report.status,
-        "status_text": status_text(report.status, report.language),
-        "category": category_ref(report.category),
-        "needs_triage": report.needs_triage,
-        "deadline": report.deadline.isoformat() if report.deadline else None,
-        "location": {"lat": report.location.y, "lon": report.location.x},
-        "location_source": report.location_source,
-        "photos_received": photos,
-        "possible_duplicates": [
-            {
-                "category": category_ref(report.category),
-                "status": other.status,
-                "status_text": status_text(other.status, report.language),
-                "distance_m": round(other.distance_m, 1),
-                "created_at": other.created_at.isoformat(),
-                "follow_token": follow_token_for(other.id),
-            }
-            # Same category by definition: the report's own is the duplicates' category.
-            for other in nearby
-        ],
-        "links": public_links(report),
-    }
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise DomainValidationError.single(
+            "Idempotency-Key", "Use 1 to 255 printable ASCII characters without spaces."
+        )
+    return key
+
+
+class _CreatedBody:
+    """The 201 body, serialized once: report_create() keeps it for an Idempotency-Key (it
+    calls this inside its transaction) and the response sends it."""
+
+    def __init__(self, *, photos_received: int) -> None:
+        self.photos_received = photos_received
+        self.body: dict | None = None
+
+    def __call__(self, result: ReportCreateResult) -> dict:
+        if result.replayed_response is not None:
+            # The first answer, as kept for the key: without the token, which is never stored.
+            token = tracking_token_for(result.report.id)
+            return {**result.replayed_response, "tracking_token": token}
+        if self.body is None:
+            created = created_report(
+                result.report,
+                photos_received=self.photos_received,
+                nearby=result.possible_duplicates,
+            )
+            self.body = ReportCreatedSerializer(created).data
+        return self.body
 
 
 class ReportCreateView(APIView):
@@ -92,54 +85,19 @@ class ReportCreateView(APIView):
         ],
         responses={
             201: ReportCreatedSerializer,
-            **_ERRORS,
+            400: INVALID,
             422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
         },
         tags=["public"],
     )
     def post(self, request: Request) -> Response:
-        key = request.headers.get("Idempotency-Key")
-        if key is not None and not _IDEMPOTENCY_KEY.match(key):
-            raise DomainValidationError.single(
-                "Idempotency-Key", "Use 1 to 255 printable ASCII characters without spaces."
-            )
+        key = _idempotency_key(request)
         serializer = ReportCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        photos = [
-            PhotoUpload(file=upload, size=upload.size, mime_type=inspection.mime_type)
-            for upload, inspection in data["photos"]
-        ]
-        result = report_create(
-            text=data["text"],
-            location=Point(data["lon"], data["lat"], srid=4326),
-            location_source=(
-                Report.LocationSource.PHOTO_EXIF
-                if data.get("location_from_photo")
-                else Report.LocationSource.RESIDENT
-            ),
-            category=data.get("category"),
-            language=data["language"],
-            source=data["source"],
-            email=data.get("email", ""),
-            phone=data.get("phone", ""),
-            allow_contact=data["allow_contact"],
-            photos=photos,
-            idempotency_key=key,
-            render=lambda created: _created_body(
-                created.report, photos=len(photos), nearby=created.possible_duplicates
-            ),
-        )
-        if result.replayed_response is not None:
-            body = {
-                **result.replayed_response,
-                "tracking_token": tracking_token_for(result.report.id),
-            }
-        else:
-            body = _created_body(
-                result.report, photos=len(photos), nearby=result.possible_duplicates
-            )
-        return Response(body, status=status.HTTP_201_CREATED)
+        body = _CreatedBody(photos_received=len(data["photos"]))
+        result = report_create(**data, idempotency_key=key, render=body)
+        return Response(body(result), status=status.HTTP_201_CREATED)
 
 
 class ReportPublicView(APIView):
@@ -152,26 +110,8 @@ class ReportPublicView(APIView):
         tags=["public"],
     )
     def get(self, request: Request, tracking_token: str) -> Response:
-        report = report_by_tracking_token(tracking_token)
-        if report is None:
-            raise Http404
-        photos = list(report_ready_photos(report))
-        processing = report_photo_counts(report)[Attachment.State.PENDING]
-        body = {
-            "status": report.status,
-            "status_text": status_text(report.status, report.language, report.resolution or None),
-            "resolution": report.resolution,
-            "category": category_ref(report.category),
-            "text": report.text,
-            "location": {"lat": report.location.y, "lon": report.location.x},
-            "created_at": report.created_at,
-            "deadline": report.deadline,
-            "photos": [photo_ref(photo) for photo in photos],
-            "photos_processing": processing,
-            "timeline": [public_event(event, report) for event in report_public_events(report)],
-            "links": public_links(report),
-        }
-        return Response(PublicReportSerializer(body).data)
+        report = report_for_token(tracking_token)
+        return Response(PublicReportSerializer(public_report(report)).data)
 
 
 class CategoryTreeView(APIView):
@@ -184,19 +124,7 @@ class CategoryTreeView(APIView):
         tags=["public"],
     )
     def get(self, request: Request) -> Response:
-        tree = [
-            {
-                "slug": main.slug,
-                "name_nl": main.name_nl,
-                "name_en": main.name_en,
-                "sub": [
-                    {"slug": sub.path, "name_nl": sub.name_nl, "name_en": sub.name_en}
-                    for sub in main.children.all()
-                ],
-            }
-            for main in category_tree()
-        ]
-        return Response(tree)
+        return Response(MainCategorySerializer(category_tree(), many=True).data)
 
 
 class ClassifyView(APIView):
@@ -210,7 +138,7 @@ class ClassifyView(APIView):
         request=ClassifyInputSerializer,
         responses={
             200: ClassifyOutputSerializer,
-            **_ERRORS,
+            400: INVALID,
             503: OpenApiResponse(ErrorSerializer, description="No classifier is active yet."),
         },
         tags=["public"],
@@ -224,22 +152,4 @@ class ClassifyView(APIView):
                 error_body(ErrorCode.CLASSIFIER_UNAVAILABLE, "No classifier is active yet."),
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
-        suggestions = []
-        for suggestion in prediction.subs:
-            category = category_by_path(suggestion.slug)
-            if category is None:  # a category retired since the model was trained
-                continue
-            suggestions.append(
-                {
-                    "slug": category.path,
-                    "main": suggestion.main,
-                    "name_nl": category.name_nl,
-                    "name_en": category.name_en,
-                    "probability": round(suggestion.probability, 4),
-                }
-            )
-        return Response(
-            ClassifyOutputSerializer(
-                {"suggestions": suggestions, "model_version": prediction.model_version}
-            ).data
-        )
+        return Response(ClassifyOutputSerializer(classification(prediction)).data)

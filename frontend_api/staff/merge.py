@@ -17,11 +17,12 @@ class MergeInputSerializer(serializers.Serializer):
     into = serializers.UUIDField(help_text="the report that stays; this one closes as duplicate")
 
 
+# Reads a Report.
 class MergedSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.CharField()
     resolution = serializers.CharField()
-    merged_into = serializers.UUIDField()
+    merged_into = serializers.UUIDField(source="merged_into_id")
 
 
 class ReportMergeView(StaffView):
@@ -49,10 +50,4 @@ class ReportMergeView(StaffView):
             into_id=serializer.validated_data["into"],
             actor=self.actor(request),
         )
-        body = {
-            "id": report.id,
-            "status": report.status,
-            "resolution": report.resolution,
-            "merged_into": report.merged_into_id,
-        }
-        return Response(MergedSerializer(body).data)
+        return Response(MergedSerializer(report).data)

@@ -5,8 +5,6 @@ every file, as it would lie in ``routing_rules/``. A refused set answers 400 wit
 (file, rule, field) and leaves the active set active.
 """
 
-from typing import Any
-
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -16,14 +14,14 @@ from rest_framework.views import APIView
 
 from backend.reports.models import Report
 from backend.reports.selectors_routing import ruleset_preview
-from backend.routing.engine import Decision, TraceEntry
-from backend.routing.models import RuleSet
 from backend.routing.selectors import routing_explain, ruleset_active, rulesets
 from backend.routing.services import RuleSetInvalid, ruleset_load
 from backend.routing.validation import ruleset_validate
 from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import IsMunicipalAdmin, IsMunicipalStaff
 from frontend_api.common.serializers import ErrorSerializer, FiniteFloatField
+
+from .representations import RuleSetLoaded, RuleSetOverview
 
 _ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input; `fields` names each field."),
@@ -32,6 +30,7 @@ _ERRORS = {
 }
 
 
+# Reads a Problem, or its dict as a RuleSet keeps its warnings.
 class ProblemSerializer(serializers.Serializer):
     file = serializers.CharField()
     rule = serializers.CharField(allow_null=True)
@@ -39,6 +38,7 @@ class ProblemSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+# Reads a RuleSet.
 class RuleSetSummarySerializer(serializers.Serializer):
     version = serializers.IntegerField()
     content_hash = serializers.CharField()
@@ -54,6 +54,7 @@ class RuleSetSerializer(RuleSetSummarySerializer):
     files = serializers.DictField(child=serializers.CharField(), help_text="file name -> YAML")
 
 
+# Reads a RuleSetOverview.
 class RuleSetOverviewSerializer(serializers.Serializer):
     active = RuleSetSerializer(allow_null=True)
     versions = RuleSetSummarySerializer(many=True, help_text="the latest versions, newest first")
@@ -72,6 +73,7 @@ class RuleSetUploadSerializer(serializers.Serializer):
         return value
 
 
+# Reads a RuleSetLoaded.
 class RuleSetLoadedSerializer(RuleSetSerializer):
     created = serializers.BooleanField(
         help_text="false: this content was loaded before; that version is active again"
@@ -95,8 +97,9 @@ class AssigneeSerializer(serializers.Serializer):
     contractor = serializers.CharField(allow_null=True)
 
 
+# Reads a Decision.
 class DecisionSerializer(serializers.Serializer):
-    assign = AssigneeSerializer()
+    assign = AssigneeSerializer(source="*")
     reason = serializers.ChoiceField(["rule", "category_default", "triage"])
     rule = serializers.CharField(allow_null=True)
     ruleset_version = serializers.IntegerField(allow_null=True)
@@ -108,6 +111,7 @@ class DecisionSerializer(serializers.Serializer):
     )
 
 
+# Reads a TraceEntry.
 class TraceEntrySerializer(serializers.Serializer):
     rule = serializers.CharField()
     file = serializers.CharField()
@@ -116,10 +120,13 @@ class TraceEntrySerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+# Reads an Explanation.
 class ExplainSerializer(serializers.Serializer):
     areas = serializers.ListField(child=serializers.CharField())
     decision = DecisionSerializer()
-    rules = TraceEntrySerializer(many=True, help_text="every rule up to the deciding one")
+    rules = TraceEntrySerializer(
+        source="trace", many=True, help_text="every rule up to the deciding one"
+    )
 
 
 class PreviewInputSerializer(RuleSetUploadSerializer):
@@ -131,6 +138,7 @@ class PreviewInputSerializer(RuleSetUploadSerializer):
         return value
 
 
+# Reads one of ruleset_preview()'s changes.
 class PreviewChangeSerializer(serializers.Serializer):
     to = AssigneeSerializer()
     count = serializers.IntegerField()
@@ -143,6 +151,7 @@ class PreviewChangeSerializer(serializers.Serializer):
         return fields
 
 
+# Reads ruleset_preview()'s dict, with the proposed set's warnings (Problems).
 class PreviewSerializer(serializers.Serializer):
     days = serializers.IntegerField()
     since = serializers.DateTimeField()
@@ -168,10 +177,6 @@ def _invalid(exc: RuleSetInvalid) -> Response:
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
-def _ruleset_data(ruleset: RuleSet) -> dict[str, Any]:
-    return RuleSetSerializer(ruleset).data
-
-
 class RuleSetView(APIView):
     def get_permissions(self):
         # Reading is for every dispatcher; changing how every report is routed is for admins.
@@ -183,13 +188,8 @@ class RuleSetView(APIView):
         tags=["staff"],
     )
     def get(self, request: Request) -> Response:
-        active = ruleset_active()
-        return Response(
-            {
-                "active": _ruleset_data(active) if active else None,
-                "versions": RuleSetSummarySerializer(rulesets(), many=True).data,
-            }
-        )
+        overview = RuleSetOverview(active=ruleset_active(), versions=rulesets())
+        return Response(RuleSetOverviewSerializer(overview).data)
 
     @extend_schema(
         operation_id="staff_routing_ruleset_upload",
@@ -206,22 +206,11 @@ class RuleSetView(APIView):
             result = ruleset_load(files=data.validated_data["files"], loaded_by=request.user)
         except RuleSetInvalid as exc:
             return _invalid(exc)
-        body = {**_ruleset_data(result.ruleset), "created": result.created}
-        return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
-
-
-def _decision_data(decision: Decision) -> dict[str, Any]:
-    return decision.as_dict()
-
-
-def _trace_data(entry: TraceEntry) -> dict[str, Any]:
-    return {
-        "rule": entry.rule,
-        "file": entry.file,
-        "outcome": entry.outcome,
-        "condition": entry.condition,
-        "detail": entry.detail,
-    }
+        loaded = RuleSetLoaded(ruleset=result.ruleset, created=result.created)
+        return Response(
+            RuleSetLoadedSerializer(loaded).data,
+            status=status.HTTP_201_CREATED if result.created else 200,
+        )
 
 
 class RoutingExplainView(APIView):
@@ -239,15 +228,7 @@ class RoutingExplainView(APIView):
         data = ExplainInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         explanation = routing_explain(**data.validated_data)
-        return Response(
-            ExplainSerializer(
-                {
-                    "areas": explanation.areas,
-                    "decision": _decision_data(explanation.decision),
-                    "rules": [_trace_data(e) for e in explanation.trace],
-                }
-            ).data
-        )
+        return Response(ExplainSerializer(explanation).data)
 
 
 class RoutingPreviewView(APIView):
@@ -270,5 +251,4 @@ class RoutingPreviewView(APIView):
         if not validation.ok:
             return _invalid(RuleSetInvalid(validation.errors, validation.warnings))
         preview = ruleset_preview(files=files, days=data.validated_data["days"])
-        preview["warnings"] = [w.as_dict() for w in validation.warnings]
-        return Response(PreviewSerializer(preview).data)
+        return Response(PreviewSerializer({**preview, "warnings": validation.warnings}).data)

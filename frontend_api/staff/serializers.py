@@ -8,6 +8,7 @@ from frontend_api.common.serializers import (
     CategoryRefSerializer,
     FiniteFloatField,
     LocationSerializer,
+    OverdueField,
     PhotoSerializer,
 )
 
@@ -30,23 +31,27 @@ class ReportListQuerySerializer(serializers.Serializer):
         return statuses
 
 
+# Reads a Department.
 class DepartmentRefSerializer(serializers.Serializer):
     code = serializers.CharField()
     name_nl = serializers.CharField()
     name_en = serializers.CharField()
 
 
+# Reads the report itself (source="*").
 class ReporterSerializer(serializers.Serializer):
-    email = serializers.CharField(allow_blank=True)
-    phone = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(source="reporter_email", allow_blank=True)
+    phone = serializers.CharField(source="reporter_phone", allow_blank=True)
     allow_contact = serializers.BooleanField()
 
 
+# Reads a Contractor.
 class ContractorRefSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
 
+# Reads a Report.
 class StaffReportSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.CharField()
@@ -59,20 +64,23 @@ class StaffReportSerializer(serializers.Serializer):
     source = serializers.CharField()  # type: ignore[assignment]  # DRF moves it aside
     language = serializers.CharField()
     needs_triage = serializers.BooleanField()
-    assignee = DepartmentRefSerializer(allow_null=True, help_text="the department handling it")
+    assignee = DepartmentRefSerializer(
+        source="department", allow_null=True, help_text="the department handling it"
+    )
     contractor = ContractorRefSerializer(
         allow_null=True, help_text="the external organisation doing the work"
     )
     assigned_manually = serializers.BooleanField()
     deadline = serializers.DateTimeField(allow_null=True)
-    overdue = serializers.BooleanField()
+    overdue = OverdueField(source="*")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
 
 
+# Reads a StaffReportDetail.
 class StaffReportDetailSerializer(StaffReportSerializer):
-    reporter = ReporterSerializer()
+    reporter = ReporterSerializer(source="*")
     areas = serializers.ListField(child=serializers.CharField(), help_text='"type:code"')
     photos = PhotoSerializer(many=True)
     photos_failed = serializers.IntegerField()
@@ -80,6 +88,7 @@ class StaffReportDetailSerializer(StaffReportSerializer):
     allowed_transitions = serializers.ListField(child=serializers.CharField())
 
 
+# Reads a ReportPage.
 class StaffReportPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     page = serializers.IntegerField()

@@ -1,9 +1,7 @@
 import uuid
-from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -11,27 +9,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.reports.actors import ActorRef
-from backend.reports.models import Attachment, Report
-from backend.reports.selectors import (
-    report_area_labels,
-    report_events,
-    report_get,
-    report_list,
-    report_notes,
-    report_photo_counts,
-    report_ready_photos,
-)
+from backend.reports.models import Report
+from backend.reports.selectors import report_events, report_get, report_list, report_notes
 from backend.reports.services import (
     report_assign,
     report_note_add,
     report_transition,
     report_update,
 )
-from backend.reports.workflow import Actor, allowed_targets
 from frontend_api.common.permissions import IsMunicipalStaff
-from frontend_api.common.representations import category_ref, photo_ref
 from frontend_api.common.serializers import ErrorSerializer
 
+from .representations import ReportPage, staff_report_detail
 from .serializers import (
     AssignInputSerializer,
     NoteInputSerializer,
@@ -52,56 +41,9 @@ _ERRORS = {
 }
 
 
-def _summary(report: Report) -> dict[str, Any]:
-    department = report.department
-    return {
-        "id": report.id,
-        "status": report.status,
-        "resolution": report.resolution,
-        "category": category_ref(report.category),
-        "priority": report.priority,
-        "text": report.text,
-        "location": {"lat": report.location.y, "lon": report.location.x},
-        "location_source": report.location_source,
-        "source": report.source,
-        "language": report.language,
-        "needs_triage": report.needs_triage,
-        "assignee": (
-            {"code": department.code, "name_nl": department.name_nl, "name_en": department.name_en}
-            if department
-            else None
-        ),
-        "contractor": (
-            {"code": report.contractor.code, "name": report.contractor.name}
-            if report.contractor
-            else None
-        ),
-        "assigned_manually": report.assigned_manually,
-        "deadline": report.deadline,
-        "overdue": bool(
-            report.deadline and report.closed_at is None and report.deadline < timezone.now()
-        ),
-        "created_at": report.created_at,
-        "updated_at": report.updated_at,
-        "closed_at": report.closed_at,
-    }
-
-
-def _detail(report: Report) -> dict[str, Any]:
-    photos = report_photo_counts(report)
-    return {
-        **_summary(report),
-        "reporter": {
-            "email": report.reporter_email,
-            "phone": report.reporter_phone,
-            "allow_contact": report.allow_contact,
-        },
-        "areas": report_area_labels(report),
-        "photos": [photo_ref(photo) for photo in report_ready_photos(report)],
-        "photos_failed": photos[Attachment.State.FAILED],
-        "photos_processing": photos[Attachment.State.PENDING],
-        "allowed_transitions": allowed_targets(report.status, Actor.STAFF),
-    }
+def _detail(report_id: uuid.UUID) -> Response:
+    report = _report_or_404(report_id)
+    return Response(StaffReportDetailSerializer(staff_report_detail(report)).data)
 
 
 def _report_or_404(report_id: uuid.UUID) -> Report:
@@ -144,14 +86,14 @@ class ReportListView(StaffView):
             q["page"] = str(number)
             return request.build_absolute_uri(f"{request.path}?{q.urlencode()}")
 
-        body = {
-            "count": count,
-            "page": page,
-            "page_size": size,
-            "next": link(page + 1) if page * size < count else None,
-            "previous": link(page - 1) if page > 1 else None,
-            "results": [_summary(report) for report in items],
-        }
+        body = ReportPage(
+            count=count,
+            page=page,
+            page_size=size,
+            next=link(page + 1) if page * size < count else None,
+            previous=link(page - 1) if page > 1 else None,
+            results=items,
+        )
         return Response(StaffReportPageSerializer(body).data)
 
 
@@ -162,7 +104,7 @@ class ReportDetailView(StaffView):
         tags=["staff"],
     )
     def get(self, request: Request, report_id: uuid.UUID) -> Response:
-        return Response(StaffReportDetailSerializer(_detail(_report_or_404(report_id))).data)
+        return _detail(report_id)
 
     @extend_schema(
         operation_id="staff_reports_update",
@@ -178,7 +120,7 @@ class ReportDetailView(StaffView):
         if "lat" in data:
             data["location"] = Point(data.pop("lon"), data.pop("lat"), srid=4326)
         report_update(report_id=report_id, actor=self.actor(request), **data)
-        return Response(StaffReportDetailSerializer(_detail(_report_or_404(report_id))).data)
+        return _detail(report_id)
 
 
 class ReportTransitionView(StaffView):
@@ -199,7 +141,7 @@ class ReportTransitionView(StaffView):
         report_transition(
             report_id=report_id, actor=self.actor(request), **serializer.validated_data
         )
-        return Response(StaffReportDetailSerializer(_detail(_report_or_404(report_id))).data)
+        return _detail(report_id)
 
 
 class ReportAssignView(StaffView):
@@ -214,7 +156,7 @@ class ReportAssignView(StaffView):
         serializer = AssignInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report_assign(report_id=report_id, actor=self.actor(request), **serializer.validated_data)
-        return Response(StaffReportDetailSerializer(_detail(_report_or_404(report_id))).data)
+        return _detail(report_id)
 
 
 class ReportNotesView(StaffView):

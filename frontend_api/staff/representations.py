@@ -1,0 +1,63 @@
+"""What the dispatchers' API answers with, where an answer is more than one domain object.
+
+The output serializers read these; what one of them does not hold itself it reads from the
+report (or rule set) it wraps.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from backend.reports.models import Attachment, Report
+from backend.reports.selectors import report_area_labels, report_photo_counts, report_ready_photos
+from backend.reports.workflow import Actor, allowed_targets
+from backend.routing.models import RuleSet
+from frontend_api.common.representations import ReadsThrough
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    count: int
+    page: int
+    page_size: int
+    next: str | None
+    previous: str | None
+    results: list[Report]
+
+
+@dataclass(frozen=True)
+class StaffReportDetail(ReadsThrough):
+    reads_through = "report"
+
+    report: Report
+    areas: list[str]  # "type:code"
+    photos: list[Attachment]  # processed ones
+    photos_failed: int
+    photos_processing: int
+    allowed_transitions: list[str]
+
+
+def staff_report_detail(report: Report) -> StaffReportDetail:
+    photos = report_photo_counts(report)
+    return StaffReportDetail(
+        report=report,
+        areas=report_area_labels(report),
+        photos=list(report_ready_photos(report)),
+        photos_failed=photos[Attachment.State.FAILED],
+        photos_processing=photos[Attachment.State.PENDING],
+        allowed_transitions=allowed_targets(report.status, Actor.STAFF),
+    )
+
+
+@dataclass(frozen=True)
+class RuleSetOverview:
+    active: RuleSet | None
+    versions: QuerySet[RuleSet]  # the latest, newest first
+
+
+@dataclass(frozen=True)
+class RuleSetLoaded(ReadsThrough):
+    reads_through = "ruleset"
+
+    ruleset: RuleSet
+    created: bool  # False: this content was loaded before; that version is active again

@@ -1,3 +1,4 @@
+from django.contrib.gis.geos import Point
 from rest_framework import serializers
 
 from backend.organisations.selectors import contractor_by_code
@@ -118,6 +119,8 @@ class ReportUpdateInputSerializer(serializers.Serializer):
             )
         if not attrs:
             raise serializers.ValidationError("Send at least one field to change.")
+        if "lat" in attrs:  # report_update() takes the location as a Point
+            attrs["location"] = Point(attrs.pop("lon"), attrs.pop("lat"), srid=4326)
         return attrs
 
 

@@ -1,6 +1,5 @@
 import uuid
 
-from django.contrib.gis.geos import Point
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -116,10 +115,7 @@ class ReportDetailView(StaffView):
         _report_or_404(report_id)
         serializer = ReportUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        if "lat" in data:
-            data["location"] = Point(data.pop("lon"), data.pop("lat"), srid=4326)
-        report_update(report_id=report_id, actor=self.actor(request), **data)
+        report_update(report_id=report_id, actor=self.actor(request), **serializer.validated_data)
         return _detail(report_id)
 
 

@@ -11,6 +11,7 @@ writers build an event from typed fields, and subscribers read typed fields back
 from collections.abc import Callable, Iterable
 from dataclasses import MISSING, dataclass, fields
 from dataclasses import field as dataclass_field
+from functools import cache
 from typing import Any, ClassVar, Self, TypeVar
 
 from .models import ReportEvent
@@ -41,24 +42,36 @@ class Event:
     def payloads(self) -> tuple[dict[str, Any], dict[str, Any]]:
         public: dict[str, Any] = {}
         internal: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            omit = f.metadata.get("omit")
+        for name, key, is_public, omit in _layout(type(self)):
+            value = getattr(self, name)
             if omit is not None and omit(value):
                 continue
-            target = public if f.metadata.get("public") else internal
-            target[f.metadata.get("key") or f.name] = value
+            (public if is_public else internal)[key] = value
         return public, internal
 
     @classmethod
     def parse(cls, public: dict[str, Any], internal: dict[str, Any]) -> Self:
         values = {}
-        for f in fields(cls):
-            source = public if f.metadata.get("public") else internal
-            key = f.metadata.get("key") or f.name
+        for name, key, is_public, _ in _layout(cls):
+            source = public if is_public else internal
             if key in source:
-                values[f.name] = source[key]
+                values[name] = source[key]
         return cls(**values)
+
+
+@cache
+def _layout(cls: type[Event]) -> tuple[tuple[str, str, bool, _Omit | None], ...]:
+    """Each field's name, stored key, payload and omission rule, read once per class: every
+    write path, intake included, stores events."""
+    return tuple(
+        (
+            f.name,
+            f.metadata.get("key") or f.name,
+            bool(f.metadata.get("public")),
+            f.metadata.get("omit"),
+        )
+        for f in fields(cls)
+    )
 
 
 # --- intake, workflow and corrections ------------------------------------------------------

@@ -8,6 +8,9 @@ publishes them as the schema's descriptions.)
 
 import copy
 import math
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
 
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
@@ -24,13 +27,25 @@ from .representations import report_overdue
 # copy is as fresh here: bind() gives each copy its own name and parent, and no field keeps
 # state of a request. A list field's child (the photos' FileField, a many=True serializer) is
 # shared across instances: it is stateless, and none of these serializers reads its context.
+# The fields an instance reads are listed once: DRF walks its field mapping again for every
+# object it serializes (and for every item of a list), and the intake's answer serializer is
+# one instance shared by all requests.
 # (A comment, not a docstring: serializers inherit docstrings, and drf-spectacular publishes
 # them.)
 class ShallowFields:
     _declared_fields: dict[str, serializers.Field]
+    fields: Any
 
     def get_fields(self) -> dict[str, serializers.Field]:
         return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+
+    @cached_property
+    def _readable_list(self) -> list[serializers.Field]:
+        return [field for field in self.fields.values() if not field.write_only]
+
+    @property
+    def _readable_fields(self) -> Iterator[serializers.Field]:
+        return iter(self._readable_list)
 
 
 class FiniteFloatField(serializers.FloatField):

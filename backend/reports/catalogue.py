@@ -11,7 +11,6 @@ writers build an event from typed fields, and subscribers read typed fields back
 from collections.abc import Callable, Iterable
 from dataclasses import MISSING, dataclass, fields
 from dataclasses import field as dataclass_field
-from functools import cache
 from typing import Any, ClassVar, Self, TypeVar
 
 from .models import ReportEvent
@@ -59,11 +58,16 @@ class Event:
         return cls(**values)
 
 
-@cache
-def _layout(cls: type[Event]) -> tuple[tuple[str, str, bool, _Omit | None], ...]:
+_Layout = tuple[tuple[str, str, bool, _Omit | None], ...]
+_layouts: dict[type, _Layout] = {}
+
+
+def _layout(cls: type[Event]) -> _Layout:
     """Each field's name, stored key, payload and omission rule, read once per class: every
     write path, intake included, stores events."""
-    return tuple(
+    if cls in _layouts:
+        return _layouts[cls]
+    _layouts[cls] = layout = tuple(
         (
             f.name,
             f.metadata.get("key") or f.name,
@@ -72,6 +76,7 @@ def _layout(cls: type[Event]) -> tuple[tuple[str, str, bool, _Omit | None], ...]
         )
         for f in fields(cls)
     )
+    return layout
 
 
 # --- intake, workflow and corrections ------------------------------------------------------

@@ -8,7 +8,6 @@ publishes them as the schema's descriptions.)
 
 import copy
 import math
-from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
 
@@ -40,12 +39,8 @@ class ShallowFields:
         return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
     @cached_property
-    def _readable_list(self) -> list[serializers.Field]:
+    def _readable_fields(self) -> list[serializers.Field]:
         return [field for field in self.fields.values() if not field.write_only]
-
-    @property
-    def _readable_fields(self) -> Iterator[serializers.Field]:
-        return iter(self._readable_list)
 
 
 class FiniteFloatField(serializers.FloatField):

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from backend.common.errors import ConflictError, DomainValidationError
+from backend.common.text import text_clean
 from backend.organisations.models import Contractor
 from backend.reports.actors import ActorRef
 from backend.reports.catalogue import (
@@ -163,7 +164,7 @@ def assignment_reject(
     *, assignment_id: uuid.UUID, contractor: Contractor, actor: ActorRef, reason: str
 ) -> Assignment:
     """Refuse the work: the report returns to the dispatchers' triage queue."""
-    reason = reason.strip()
+    reason = text_clean(reason).strip()
     if not reason:
         raise DomainValidationError.single("reason", "Say why the assignment is rejected.")
     with _assignment_change(assignment_id, contractor, actor) as (change, assignment):
@@ -200,7 +201,7 @@ def assignment_progress(
     note: str,
     scheduled_for: datetime | None = None,
 ) -> Assignment:
-    note = note.strip()
+    note = text_clean(note).strip()
     if not note:
         raise DomainValidationError.single("note", "A progress report needs a note.")
     with _assignment_change(assignment_id, contractor, actor) as (change, assignment):
@@ -241,7 +242,7 @@ def assignment_complete(
         )
     if len(photos) > settings.PHOTO_MAX_COUNT:
         raise DomainValidationError.single("photos", f"At most {settings.PHOTO_MAX_COUNT} photos.")
-    note = note.strip()[:4000]
+    note = text_clean(note).strip()[:4000]
     written: list[str] = []
     try:
         with _assignment_change(assignment_id, contractor, actor) as (change, assignment):

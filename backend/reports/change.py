@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backend.common.errors import ConflictError, DomainValidationError
+from backend.common.text import text_clean
 
 from .actors import ActorRef
 from .catalogue import Event, StatusChanged
@@ -83,7 +84,7 @@ class ReportChange:
                 )
         elif resolution:
             raise DomainValidationError.single("resolution", "Only closing takes a resolution.")
-        text = public_text.strip()
+        text = text_clean(public_text).strip()
         if to == Status.INFO_REQUESTED and not text:
             raise DomainValidationError.single(
                 "public_text", "Asking the resident for information needs the question itself."

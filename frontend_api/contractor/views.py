@@ -3,7 +3,7 @@ import uuid
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +22,7 @@ from backend.contractors.services import (
 )
 from backend.organisations.models import Contractor
 from backend.reports.actors import ActorRef
+from frontend_api.common.parsers import JSONParser
 from frontend_api.common.serializers import ErrorSerializer
 
 from .permissions import IsContractor

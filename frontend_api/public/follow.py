@@ -23,7 +23,7 @@ from .serializers import PushSubscriptionInputSerializer, SubscriptionSerializer
 
 
 class FollowInputSerializer(serializers.Serializer):
-    email = serializers.EmailField(required=False)
+    email = serializers.EmailField(required=False, max_length=254)
     push = PushSubscriptionInputSerializer(required=False)
     language = serializers.ChoiceField(choices=Report.Language.choices, required=False)
 

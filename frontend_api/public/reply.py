@@ -3,12 +3,13 @@
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.reports.services import PhotoUpload, report_reply
+from frontend_api.common.parsers import JSONParser
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import ErrorSerializer
 

@@ -81,7 +81,8 @@ class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
         max_length=201,
         help_text='"main/sub" slug from /api/v1/public/categories/; omit to let us classify.',
     )
-    email = serializers.EmailField(required=False, allow_blank=True)
+    # The column's length (RFC 5321's limit): a longer address passed as valid and overflowed it.
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     phone = serializers.RegexField(
         r"^\+?[0-9 ()-]{6,20}$",
         required=False,

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from backend.common.errors import ConflictError
+from backend.common.text import text_clean
 from backend.reports.actors import ActorRef
 from backend.reports.catalogue import FeedbackReceived
 from backend.reports.change import report_change
@@ -58,7 +59,10 @@ def feedback_give(
                 f"Feedback is possible up to {settings.FEEDBACK_WINDOW_DAYS} days after closing."
             )
         feedback = Feedback.objects.create(
-            report=report, closing_seq=closing_seq, satisfied=satisfied, text=text.strip()
+            report=report,
+            closing_seq=closing_seq,
+            satisfied=satisfied,
+            text=text_clean(text).strip(),
         )
         change.record(
             FeedbackReceived(

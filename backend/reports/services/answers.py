@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 
 from backend.common.errors import ConflictError, DomainValidationError
+from backend.common.text import text_clean
 
 from ..actors import ActorRef
 from ..catalogue import ResidentReplied
@@ -20,7 +21,7 @@ def report_reply(
     """A public event with the answer (and photos, through the usual photo pipeline), and the
     report returns to where it was before the question."""
     photos = photos or []
-    text = text.strip()
+    text = text_clean(text).strip()
     if not text:
         raise DomainValidationError.single("text", "The answer needs text.")
     written: list[str] = []

@@ -12,6 +12,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from backend.classification.predict import Prediction, predict
+from backend.common.errors import DomainValidationError
+from backend.common.text import text_clean
 from backend.geo.selectors import AreaRef
 from backend.routing.selectors import decision_assignees, routing_decide, routing_facts
 from backend.taxonomy.models import Category
@@ -77,6 +79,9 @@ def report_create(
     """
     photos = photos or []
     actor = actor or ActorRef.resident()
+    text = text_clean(text)
+    if not text.strip():
+        raise DomainValidationError.single("text", "The text has no readable characters.")
     idempotency = None
     if idempotency_key:
         fingerprint = intake_fingerprint(

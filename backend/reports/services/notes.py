@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from backend.common.errors import DomainValidationError
+from backend.common.text import text_clean
 
 from ..actors import ActorRef
 from ..catalogue import NoteAdded
@@ -12,9 +13,10 @@ from ..models import Note
 
 
 def report_note_add(*, report_id: uuid.UUID, author: Any, text: str) -> Note:
-    if not text.strip():
+    text = text_clean(text).strip()
+    if not text:
         raise DomainValidationError.single("text", "A note needs text.")
     with report_change(report_id=report_id, actor=ActorRef.staff(author)) as change:
-        note = Note.objects.create(report=change.report, author=author, text=text.strip())
+        note = Note.objects.create(report=change.report, author=author, text=text)
         change.record(NoteAdded(note_id=note.pk))
     return note

@@ -78,7 +78,8 @@ def assignment_photos(assignment: Assignment) -> dict[str, list[Attachment]]:
 
 
 def link_by_token(token: str) -> AssignmentLink | None:
-    """A live link: known, not revoked, not expired."""
+    """A live link: known, not revoked, not expired, of an organisation still active (one
+    switched off must not take work through a link mailed before)."""
     if not token or len(token) > 100:
         return None
     return (
@@ -90,7 +91,10 @@ def link_by_token(token: str) -> AssignmentLink | None:
             "assignment__report__category__parent",
         )
         .filter(
-            token_hash=token_hash(token), revoked_at__isnull=True, expires_at__gt=timezone.now()
+            token_hash=token_hash(token),
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            assignment__contractor__is_active=True,
         )
         .first()
     )

@@ -41,12 +41,20 @@ class ContractorReportSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     text = serializers.CharField()
     category = ContractorCategorySerializer(allow_null=True)
-    priority = serializers.CharField()
-    status = serializers.CharField()
+    # The report's live state: null once the work is no longer the organisation's (see
+    # AssignmentSummarySerializer).
+    priority = serializers.CharField(allow_null=True)
+    status = serializers.CharField(allow_null=True)
     location = LocationSerializer()
     deadline = serializers.DateTimeField(allow_null=True)
-    overdue = OverdueField(source="*")
+    overdue = OverdueField(source="*", allow_null=True)
     created_at = serializers.DateTimeField()
+
+
+# What an organisation no longer sees of a report whose work was withdrawn from it or that it
+# rejected: how the report goes on is none of its business any more.
+_LIVE_REPORT_FIELDS = ("priority", "status", "deadline", "overdue")
+_NOT_THEIRS = (Assignment.State.WITHDRAWN, Assignment.State.REJECTED)
 
 
 # Reads an Assignment.
@@ -58,6 +66,12 @@ class AssignmentSummarySerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
     scheduled_for = serializers.DateTimeField(allow_null=True)
     report = ContractorReportSerializer()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.state in _NOT_THEIRS:
+            data["report"].update(dict.fromkeys(_LIVE_REPORT_FIELDS))
+        return data
 
 
 # Reads an AssignmentDetail.

@@ -127,6 +127,35 @@ def test_detail_shows_the_work_and_never_the_resident(link_firm, dispatcher):
     _no_contact(response)
 
 
+def test_work_taken_away_no_longer_shows_how_the_report_goes_on(link_firm, dispatcher):
+    # Issue #14, finding 4: an organisation whose assignment was withdrawn kept reading the
+    # report's live status.
+    from backend.contractors.services import assignment_withdraw
+    from backend.reports.services import report_transition
+
+    assignment = offered(link_firm, dispatcher)
+    client = client_for(link_firm)
+    before = client.get(f"/api/v1/contractor/assignments/{assignment.id}/").json()
+    assert before["report"]["status"] == "assigned" and before["report"]["priority"]
+    assignment_withdraw(assignment_id=assignment.id, actor=ActorRef.staff(dispatcher))
+    report_transition(
+        report_id=assignment.report_id, actor=ActorRef.staff(dispatcher), to="in_progress"
+    )
+    detail = client.get(f"/api/v1/contractor/assignments/{assignment.id}/").json()
+    listed = client.get("/api/v1/contractor/assignments/").json()["results"]
+    for seen in (detail, *[a for a in listed if a["id"] == str(assignment.id)]):
+        assert seen["state"] == "withdrawn"
+        assert {k: seen["report"][k] for k in ("status", "priority", "deadline", "overdue")} == {
+            "status": None,
+            "priority": None,
+            "deadline": None,
+            "overdue": None,
+        }
+        # What the work was stays readable: the organisation's own record of it.
+        assert seen["report"]["text"] == assignment.report.text
+    assert len([a for a in listed if a["id"] == str(assignment.id)]) == 1
+
+
 def test_unknown_assignment_is_404(link_firm):
     response = client_for(link_firm).get(f"/api/v1/contractor/assignments/{uuid.uuid4()}/")
     assert response.status_code == 404

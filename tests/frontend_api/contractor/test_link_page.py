@@ -93,3 +93,17 @@ def test_withdrawal_revokes_and_expiry_ends_the_link(link_firm, dispatcher):
     AssignmentLink.objects.filter(assignment=second).update(expires_at=timezone.now())
     assert Client().get(f"/contractor/link/{token}/").status_code == 404
     assert Client().get("/contractor/link/not-a-token/").status_code == 404
+
+
+def test_a_deactivated_organisations_link_takes_no_work(link_firm, dispatcher):
+    # Issue #14, finding 4: a link mailed before the organisation was switched off.
+    assignment = offered(link_firm, dispatcher)
+    token = sent_link_token(assignment)
+    link_firm.is_active = False
+    link_firm.save(update_fields=["is_active"])
+    response = Client().get(f"/contractor/link/{token}/")
+    assert response.status_code == 404
+    assert assignment.report.text not in response.content.decode()
+    assert Client().post(f"/contractor/link/{token}/", {"action": "accept"}).status_code == 404
+    assignment.refresh_from_db()
+    assert assignment.state == "offered"

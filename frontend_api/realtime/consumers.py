@@ -242,8 +242,13 @@ class StaffFeedConsumer(_HeartbeatConsumer):
     Authenticated with an API token of a municipal staff member: offer the subprotocols
     ``meldpunt.v1`` and ``token.<key>`` (preferred: it stays out of URLs and logs), or pass
     ``?token=<key>``. No token or an unknown one: close 4401; not staff: close 4403. Sends
-    ``{"report", "seq", "type", "status", "at"}``; history is the REST API's job.
+    ``{"report", "seq", "type", "status", "at"}``; history is the REST API's job. A token
+    revoked (or its user deactivated or no longer staff) while connected: closed with 4401
+    (4403) within WS_CREDENTIAL_CHECK_SECONDS.
     """
+
+    _key = ""
+    _watch: asyncio.Task | None = None
 
     async def connect(self) -> None:
         offered = self.scope.get("subprotocols") or []
@@ -255,9 +260,32 @@ class StaffFeedConsumer(_HeartbeatConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED if user is None else CLOSE_FORBIDDEN)
             return
         self.group = STAFF_FEED_GROUP
+        self._key = key or ""
         await self._join()
         await self.accept(subprotocol=subprotocol)
         self._heartbeat_start()
+        self._watch = asyncio.create_task(self._credential_watch())
+
+    async def _credential_watch(self) -> None:
+        """Close the socket soon after its token is revoked or its user deactivated or
+        demoted: the feed carries every report's events, and a token's holder may have left."""
+        while True:
+            await asyncio.sleep(settings.WS_CREDENTIAL_CHECK_SECONDS)
+            try:
+                user = await database_sync_to_async(_staff_user)(self._key)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database away: keep serving, ask again next time
+                logger.warning("staff feed credential check failed (%r)", exc)
+                continue
+            if user is None or not user.is_municipal_staff:
+                await self.close(code=CLOSE_UNAUTHENTICATED if user is None else CLOSE_FORBIDDEN)
+                return
+
+    async def disconnect(self, code: int) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+        await super().disconnect(code)
 
     async def staff_events(self, message: dict[str, Any]) -> None:
         # One frame per event, as the protocol promises, from one channel-layer message.

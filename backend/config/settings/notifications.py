@@ -36,6 +36,8 @@ PUSH_TIMEOUT_SECONDS = env.float("PUSH_TIMEOUT_SECONDS", default=10.0)
 # report's group and catches up from the database, which heals a lost group membership.
 WS_HEARTBEAT_SECONDS = env.float("WS_HEARTBEAT_SECONDS", default=25.0)
 WS_HEARTBEAT_MISSED = env.int("WS_HEARTBEAT_MISSED", default=3)
+# How soon a staff feed socket notices that its token was revoked or its user deactivated.
+WS_CREDENTIAL_CHECK_SECONDS = env.float("WS_CREDENTIAL_CHECK_SECONDS", default=5.0)
 
 # The resident's answers and privacy.
 FEEDBACK_WINDOW_DAYS = env.int("FEEDBACK_WINDOW_DAYS", default=14)

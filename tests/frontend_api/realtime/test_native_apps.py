@@ -60,3 +60,41 @@ def test_without_a_valid_token_the_socket_is_still_refused(live_asgi):
             return ws.close_code
 
     assert asyncio.run(connect()) == 4404
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("how", ["revoked", "deactivated"])
+def test_a_staff_feed_closes_soon_after_its_token_stops_being_valid(live_asgi, settings, how):
+    # Issue #14, finding 3: a revoked token's socket kept receiving every report's events.
+    from asgiref.sync import sync_to_async
+
+    from backend.accounts.models import ApiToken
+    from backend.accounts.services import api_token_revoke
+
+    settings.WS_CREDENTIAL_CHECK_SECONDS = 0.5
+    user = user_create(username="leaver", role="dispatcher")
+    _, key = api_token_create(user=user, name="leaver")
+
+    def take_away() -> None:
+        if how == "revoked":
+            api_token_revoke(token=ApiToken.objects.get(user=user))
+        else:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+
+    async def connect() -> tuple[int | None, float]:
+        async with websockets.connect(
+            f"ws://{live_asgi}/ws/v1/staff/feed/",
+            subprotocols=["meldpunt.v1", f"token.{key}"],  # type: ignore[list-item]
+            open_timeout=10,
+        ) as ws:
+            await sync_to_async(take_away)()
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(websockets.ConnectionClosed):
+                while True:
+                    await asyncio.wait_for(ws.recv(), timeout=10)
+            return ws.close_code, asyncio.get_running_loop().time() - started
+
+    code, after = asyncio.run(connect())
+    assert code == 4401
+    assert after < 5

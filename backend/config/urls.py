@@ -18,5 +18,6 @@ if settings.SERVE_MEDIA:
         )
     ]
 
+handler400 = "frontend_api.common.errors.bad_request_view"
 handler404 = "frontend_api.common.errors.not_found_view"
 handler500 = "frontend_api.common.errors.server_error_view"

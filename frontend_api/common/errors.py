@@ -8,8 +8,15 @@
 
 from enum import StrEnum
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    DisallowedHost,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, JsonResponse
+from django.views.defaults import bad_request as django_bad_request
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -30,6 +37,8 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"  # 409: not allowed in the report's (or assignment's) state
     GONE = "gone"  # 410: the feedback window has passed
     NOT_FOUND = "not_found"  # 404
+    BAD_REQUEST = "bad_request"  # 400: the request itself is unusable (its Host, its parts)
+    TOO_LARGE = "too_large"  # 413: the body is larger than any request of ours may be
     # This server
     CLASSIFIER_UNAVAILABLE = "classifier_unavailable"  # 503: no classifier is active yet
     PUSH_UNAVAILABLE = "push_unavailable"  # 503: web push is not configured
@@ -126,6 +135,30 @@ def _drf_code(exc: exceptions.APIException) -> ErrorCode:
 
 def not_found_view(request, exception=None):
     return JsonResponse(error_body(ErrorCode.NOT_FOUND, "Not found."), status=404)
+
+
+def bad_request_view(request, exception=None):
+    """Django's 400s (a Host not served here, too many form parts, a body over Django's limits)
+    in the API's shape; the contractor link page and the admin keep Django's HTML page."""
+    if not request.path.startswith("/api/"):
+        return django_bad_request(request, exception)
+    if isinstance(exception, DisallowedHost):
+        message = "This server does not answer for that host."
+        return JsonResponse(
+            error_body(ErrorCode.BAD_REQUEST, message, {"Host": [message]}), status=400
+        )
+    if isinstance(exception, RequestDataTooBig):
+        return body_too_large_response()
+    if isinstance(exception, TooManyFilesSent | TooManyFieldsSent):
+        message = "The request has more parts than any request of this API takes."
+    else:
+        message = "The request could not be read."
+    return JsonResponse(error_body(ErrorCode.BAD_REQUEST, message, {"body": [message]}), status=400)
+
+
+def body_too_large_response() -> JsonResponse:
+    message = "The body is larger than any request of this API may be."
+    return JsonResponse(error_body(ErrorCode.TOO_LARGE, message, {"body": [message]}), status=413)
 
 
 def server_error_view(request):

@@ -92,6 +92,10 @@ class ReportCreateView(APIView):
         responses={
             201: ReportCreatedSerializer,
             400: INVALID,
+            413: OpenApiResponse(
+                ErrorSerializer,
+                description="Content-Length over REQUEST_BODY_MAX_BYTES; refused unread.",
+            ),
             422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
         },
         tags=["public"],

@@ -1,13 +1,18 @@
 """Input crafted to break things gets a 400 naming what is wrong, or is cleaned, never a 500
 (issue #14, findings 7 and 9)."""
 
+import json
+import socket
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from backend.notifications.models import Subscription
 from backend.reports.models import Report
 from backend.reports.tracking import tracking_token_for
 from tests.conftest import DAM
 from tests.reports.factories import make_report
+from tests.support import images
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +74,61 @@ def test_text_of_control_characters_only_is_a_400_naming_it(public_client):
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["text"]
     assert Report.objects.count() == 0
+
+
+# --- issue #14, finding 8: errors outside the JSON shape ------------------------------------
+
+
+def test_an_unknown_host_gets_the_json_error_naming_the_host(public_client):
+    response = public_client.get("/api/v1/public/categories/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    error = response.json()["error"]
+    assert error["code"] == "bad_request" and list(error["fields"]) == ["Host"]
+
+
+def test_more_parts_than_any_request_takes_is_a_json_400(public_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    files = {f"photos{i}": images.jpeg_bytes() for i in range(4)}
+    body = {"text": "Lamp kapot", "lat": str(DAM[0]), "lon": str(DAM[1])}
+    body.update(
+        {
+            name: SimpleUploadedFile(f"{name}.jpg", data, "image/jpeg")
+            for name, data in files.items()
+        }
+    )
+    response = public_client.post(INTAKE, body, format="multipart")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "bad_request" and list(error["fields"]) == ["body"]
+    assert Report.objects.count() == 0
+
+
+def test_outside_the_api_a_bad_host_keeps_djangos_page(public_client):
+    response = public_client.get("/contractor/link/x/", HTTP_HOST="evil.example")
+    assert response.status_code == 400 and "application/json" not in response["Content-Type"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_body_declared_too_large_is_refused_before_it_is_read(live_asgi, settings):
+    host, port = live_asgi.split(":")
+    declared = settings.REQUEST_BODY_MAX_BYTES + 1
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(
+            (
+                f"POST {INTAKE} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Content-Type: application/json\r\n"
+                f"Content-Length: {declared}\r\n\r\n"
+            ).encode()
+        )
+        # Not a byte of the body sent: the answer must come all the same.
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), head
+    error = json.loads(body)["error"]
+    assert error["code"] == "too_large" and list(error["fields"]) == ["body"]

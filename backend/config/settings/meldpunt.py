@@ -5,6 +5,11 @@ from .env import BASE_DIR, env
 # Photos
 PHOTO_MAX_COUNT = env.int("PHOTO_MAX_COUNT", default=5)
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
+# The largest body any request may declare (Content-Length): every photo of a report at its
+# largest, and room for the rest of the form. A larger one is refused before it is read.
+REQUEST_BODY_MAX_BYTES = env.int(
+    "REQUEST_BODY_MAX_BYTES", default=PHOTO_MAX_COUNT * PHOTO_MAX_BYTES + 1024 * 1024
+)
 # 50 megapixels covers every phone camera; more than that is treated as a decompression bomb.
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)
 PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=2048)

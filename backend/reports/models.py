@@ -136,6 +136,9 @@ class Attachment(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     error = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When a task last started on it: a pending photo whose claim has gone stale lost its worker
+    # (killed mid-photo) and is given to another without waiting for the broker's redelivery.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

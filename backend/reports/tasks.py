@@ -12,6 +12,7 @@ from .models import Attachment, IdempotencyKey
 from .outbox import outbox_drain as outbox_drain_entries
 from .outbox import outbox_entries_due, outbox_entries_publish, outbox_prune
 from .services import attachment_mark_failed, attachment_process
+from .services.photos import attachments_due
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +65,9 @@ def attachment_process_task(self, attachment_id: str) -> str:
 
 @shared_task
 def attachments_retry_pending() -> int:
-    """Re-dispatch photos left pending, e.g. because the broker was down at intake."""
-    # Only photos no task is likely to be working on any more.
-    stale = timezone.now() - timedelta(minutes=5)
-    due = (
-        Attachment.objects.filter(state=Attachment.State.PENDING, created_at__lt=stale)
-        .order_by("created_at")
-        .values_list("id", flat=True)
-    )
-    return sweep_due(due, attachment_process_task, what="photos", limit=500)
+    """Re-dispatch photos whose task is gone: a worker killed mid-photo, a broker that was
+    down at intake or lost the task."""
+    return sweep_due(attachments_due(), attachment_process_task, what="photos", limit=500)
 
 
 @shared_task

@@ -3,7 +3,6 @@ nothing: the rows stay due and beat's sweep sends them once it is back."""
 
 import io
 import logging
-import time
 import uuid
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from backend.reports.tasks import attachment_process_task, attachments_retry_pen
 from tests.reports.factories import make_report
 from tests.support import images
 from tests.support.broker import private_broker, queued
+from tests.support.waiting import eventually
 from tests.support.worker import running_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,10 +72,11 @@ def test_with_the_broker_away_the_commit_succeeds_the_rows_stay_due_and_the_swee
         broker.start()
         with running_worker(celery_app):
             assert attachments_retry_pending() == 2
-            deadline = time.monotonic() + 20
-            while photos.filter(state="pending").exists():
-                assert time.monotonic() < deadline, "the worker did not process the photos"
-                time.sleep(0.05)
+            eventually(
+                lambda: not photos.filter(state="pending").exists(),
+                timeout=20,
+                message="the worker did not process the photos",
+            )
         assert _states(photos) == ["ready", "ready"]
         assert attachments_retry_pending() == 0
         assert queued(broker, "photos") == 0

@@ -95,3 +95,81 @@ def test_a_crash_is_retried_then_the_photo_is_marked_failed(monkeypatch):
     report.refresh_from_db()
     assert report.status == "received"
     assert ReportEvent.objects.filter(report=report, type="photo_failed").count() == 1
+
+
+# --- issue #14, finding 12: a photo whose worker died is retried within a minute ------------
+
+
+def test_a_photo_is_claimed_when_its_task_starts():
+    _, attachment = _report_with_photo(images.jpeg_bytes())
+    assert attachment.claimed_at is None
+    processed = attachment_process(attachment_id=attachment.id)
+    processed.refresh_from_db()
+    assert processed.claimed_at is not None and processed.state == "ready"
+
+
+def test_the_sweep_takes_photos_whose_worker_died_or_whose_task_never_came(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from backend.reports.services.photos import attachments_due
+
+    now = timezone.now()
+    claim = timedelta(seconds=settings.PHOTO_CLAIM_SECONDS)
+    unclaimed = timedelta(seconds=settings.PHOTO_UNCLAIMED_SECONDS)
+    rows = {}
+    for name, claimed_at, age in [
+        ("worker died", now - claim - timedelta(seconds=1), timedelta(minutes=1)),
+        ("being worked on", now - timedelta(seconds=2), timedelta(minutes=1)),
+        ("queued a while", None, unclaimed - timedelta(seconds=10)),
+        ("never arrived", None, unclaimed + timedelta(seconds=10)),
+    ]:
+        _, attachment = _report_with_photo(images.jpeg_bytes())
+        Attachment.objects.filter(pk=attachment.pk).update(
+            claimed_at=claimed_at, created_at=now - age
+        )
+        rows[attachment.pk] = name
+    _, done = _report_with_photo(images.jpeg_bytes())
+    attachment_process(attachment_id=done.id)
+    Attachment.objects.filter(pk=done.pk).update(claimed_at=now - timedelta(hours=1))
+    due = {rows[pk] for pk in attachments_due(now=now) if pk in rows}
+    assert due == {"worker died", "never arrived"}
+    assert done.pk not in set(attachments_due(now=now))
+    # A claim goes stale, and the sweep comes round, within a minute of the worker's death.
+    assert settings.PHOTO_CLAIM_SECONDS + settings.PHOTO_SWEEP_SECONDS <= 60
+    from backend.config.settings.redis import CELERY_BEAT_SCHEDULE
+
+    sweep = CELERY_BEAT_SCHEDULE["attachments-retry-stuck"]
+    assert sweep["schedule"] == settings.PHOTO_SWEEP_SECONDS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_photo_left_by_a_dead_worker_is_processed_by_the_next_sweep(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from backend.config.celery import app as celery_app
+    from backend.reports.outbox import outbox_drain
+    from backend.reports.tasks import attachments_retry_pending
+    from tests.support.waiting import eventually
+    from tests.support.worker import running_worker
+
+    _, attachment = _report_with_photo(images.jpeg_bytes())
+    # What a worker killed mid-photo leaves behind: its claim, the photo still pending, and no
+    # task in the queue (the dead worker had taken it; the broker gives it back only after its
+    # visibility timeout, an hour).
+    celery_app.control.purge()
+    # The report's events went with the purge: publish them here, as the drain would have,
+    # which also clears the drain's flag (left set, the next test's commits queue no drain).
+    outbox_drain()
+    stale = timezone.now() - timedelta(seconds=settings.PHOTO_CLAIM_SECONDS + 1)
+    Attachment.objects.filter(pk=attachment.pk).update(claimed_at=stale)
+    with running_worker(celery_app):
+        assert attachments_retry_pending() == 1
+        eventually(
+            lambda: Attachment.objects.get(pk=attachment.pk).state == "ready",
+            timeout=20,
+            message="the sweep's task did not process the photo",
+        )

@@ -5,6 +5,12 @@ from .env import BASE_DIR, env
 # Photos
 PHOTO_MAX_COUNT = env.int("PHOTO_MAX_COUNT", default=5)
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
+# A photo task that started this long ago without finishing lost its worker: the sweep (every
+# PHOTO_SWEEP_SECONDS) gives the photo to another. Far longer than any photo takes.
+PHOTO_CLAIM_SECONDS = env.int("PHOTO_CLAIM_SECONDS", default=30)
+# A photo no task ever started on this long after upload: the broker lost or never got it.
+PHOTO_UNCLAIMED_SECONDS = env.int("PHOTO_UNCLAIMED_SECONDS", default=300)
+PHOTO_SWEEP_SECONDS = env.float("PHOTO_SWEEP_SECONDS", default=20.0)
 # The largest body any request may declare (Content-Length): every photo of a report at its
 # largest, and room for the rest of the form. A larger one is refused before it is read.
 REQUEST_BODY_MAX_BYTES = env.int(

@@ -39,9 +39,10 @@ CELERY_BEAT_SCHEDULE = {
         # Monday 03:00 local time: off-peak, and the week's corrections are in.
         "schedule": crontab(minute=0, hour=3, day_of_week=1),
     },
+    # Photos whose worker died mid-photo, or whose task never arrived.
     "attachments-retry-stuck": {
         "task": "backend.reports.tasks.attachments_retry_pending",
-        "schedule": 300.0,
+        "schedule": env.float("PHOTO_SWEEP_SECONDS", default=20.0),
     },
     # Mail and push deliveries whose task never ran (broker down) or is due for a retry.
     "notification-deliveries-sweep": {

@@ -2,10 +2,12 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from backend.common.dispatch import dispatch_on_commit
@@ -103,6 +105,7 @@ def attachment_process(*, attachment_id: uuid.UUID) -> Attachment:
     attachment = Attachment.objects.get(pk=attachment_id)
     if attachment.state != Attachment.State.PENDING:
         return attachment  # a retried or duplicated task: the work is done
+    Attachment.objects.filter(pk=attachment_id).update(claimed_at=timezone.now())
     original = storage.private_path(attachment.original_path)
     try:
         with open(original, "rb") as source:
@@ -163,3 +166,20 @@ def attachment_mark_failed(*, attachment_id: uuid.UUID, error: str) -> Attachmen
         if original:
             transaction.on_commit(lambda: storage.file_remove(storage.private_path(original)))
     return attachment
+
+
+def attachments_due(*, now: datetime | None = None) -> QuerySet[Attachment, uuid.UUID]:
+    """Pending photos no task is working on any more: claimed by a worker longer ago than any
+    photo takes (the worker died), or never claimed long after upload (the broker was down
+    when it came, or lost the task)."""
+    now = now or timezone.now()
+    lost = Q(claimed_at__lt=now - timedelta(seconds=settings.PHOTO_CLAIM_SECONDS))
+    never = Q(
+        claimed_at__isnull=True,
+        created_at__lt=now - timedelta(seconds=settings.PHOTO_UNCLAIMED_SECONDS),
+    )
+    return (
+        Attachment.objects.filter(lost | never, state=Attachment.State.PENDING)
+        .order_by("created_at")
+        .values_list("id", flat=True)
+    )

@@ -3,6 +3,7 @@
 from celery.schedules import crontab
 
 from .env import env
+from .meldpunt import PHOTO_SWEEP_SECONDS
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
@@ -42,7 +43,7 @@ CELERY_BEAT_SCHEDULE = {
     # Photos whose worker died mid-photo, or whose task never arrived.
     "attachments-retry-stuck": {
         "task": "backend.reports.tasks.attachments_retry_pending",
-        "schedule": env.float("PHOTO_SWEEP_SECONDS", default=20.0),
+        "schedule": PHOTO_SWEEP_SECONDS,
     },
     # Mail and push deliveries whose task never ran (broker down) or is due for a retry.
     "notification-deliveries-sweep": {

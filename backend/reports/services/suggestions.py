@@ -50,8 +50,7 @@ def suggestions_record(*, report_ids: list[uuid.UUID]) -> int:
 
 
 def reports_created(events: list[ReportEvent]) -> None:
-    """Outbox subscriber: a new report whose resident chose the category still gets the
-    model's suggestion on record, from the worker rather than the resident's request."""
-    created = [event.report_id for event in events if event.type == ReportEvent.Type.CREATED]
-    if created:
-        suggestions_record(report_ids=created)
+    """Outbox subscriber of `created` events (see the fan-out table): a new report whose
+    resident chose the category still gets the model's suggestion on record, from the worker
+    rather than the resident's request."""
+    suggestions_record(report_ids=[event.report_id for event in events])

@@ -11,6 +11,7 @@ import math
 from functools import cached_property
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
@@ -47,7 +48,7 @@ class FiniteFloatField(serializers.FloatField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if not math.isfinite(value):
-            raise serializers.ValidationError("A finite number is required.")
+            raise serializers.ValidationError(_("A finite number is required."))
         return value
 
 

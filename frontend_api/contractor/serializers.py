@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from backend.contractors.models import Assignment
@@ -24,7 +25,9 @@ class AssignmentListQuerySerializer(serializers.Serializer):
         states = [part.strip() for part in value.split(",") if part.strip()]
         unknown = [s for s in states if s not in Assignment.State.values]
         if unknown:
-            raise serializers.ValidationError(f"Unknown state: {', '.join(unknown)}.")
+            raise serializers.ValidationError(
+                _("Unknown state: %(values)s.") % {"values": ", ".join(unknown)}
+            )
         return states
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from backend.classification.predict import clean_text, has_words
@@ -46,13 +48,17 @@ class IsoDateTimeField(serializers.DateTimeField):
 def photos_inspect(files: list) -> list[tuple[Any, UploadInspection]]:
     """Each upload identified by decoding it (never by its name), with its size checked."""
     if len(files) > settings.PHOTO_MAX_COUNT:
-        raise serializers.ValidationError(f"At most {settings.PHOTO_MAX_COUNT} photos.")
+        raise serializers.ValidationError(
+            _("At most %(count)d photos.") % {"count": settings.PHOTO_MAX_COUNT}
+        )
     errors: dict[str, list[str]] = {}
     inspected = []
     for index, upload in enumerate(files):
         if upload.size > settings.PHOTO_MAX_BYTES:
             limit = settings.PHOTO_MAX_BYTES // (1024 * 1024)
-            errors[str(index)] = [f"{upload.name}: larger than {limit} MB."]
+            errors[str(index)] = [
+                _("%(name)s: larger than %(limit)d MB.") % {"name": upload.name, "limit": limit}
+            ]
             continue
         try:
             inspected.append((upload, inspect_upload(upload, max_pixels=settings.PHOTO_MAX_PIXELS)))
@@ -87,10 +93,15 @@ class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
         r"^\+?[0-9 ()-]{6,20}$",
         required=False,
         allow_blank=True,
-        error_messages={"invalid": "Enter a phone number of 6 to 20 digits."},
+        error_messages={"invalid": gettext_lazy("Enter a phone number of 6 to 20 digits.")},
     )
     allow_contact = serializers.BooleanField(required=False, default=False)
-    language = serializers.ChoiceField(choices=Report.Language.choices, default="nl")
+    language = serializers.ChoiceField(
+        choices=Report.Language.choices,
+        required=False,
+        help_text="The language of the resident's mails and status texts. Omitted: the text's"
+        " own, where it tells; else the request's Accept-Language (nl or en); else nl.",
+    )
     # Shadows Field.source only on the class; DRF moves declared fields out of the way.
     source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=_RESIDENT_SOURCES, default=Report.Source.APP
@@ -108,7 +119,8 @@ class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
         category = category_by_path(value)
         if category is None:
             raise serializers.ValidationError(
-                f'Unknown category {value!r}; use a "main/sub" slug from the categories list.'
+                _('Unknown category %(value)r; use a "main/sub" slug from the categories list.')
+                % {"value": value}
             )
         return category
 
@@ -120,7 +132,7 @@ class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
         has_lat, has_lon = "lat" in attrs, "lon" in attrs
         if has_lat != has_lon:
             missing = "lon" if has_lat else "lat"
-            raise serializers.ValidationError({missing: ["Give both lat and lon, or neither."]})
+            raise serializers.ValidationError({missing: [_("Give both lat and lon, or neither.")]})
         photos = attrs.get("photos") or []
         if has_lat:
             lat, lon = attrs.pop("lat"), attrs.pop("lon")
@@ -128,7 +140,7 @@ class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
         else:
             gps = photos[0][1].gps if photos else None
             if gps is None:
-                message = "A location is required: lat and lon, or a photo with GPS data."
+                message = _("A location is required: lat and lon, or a photo with GPS data.")
                 raise serializers.ValidationError({"lat": [message], "lon": [message]})
             lat, lon = gps
             attrs["location_source"] = Report.LocationSource.PHOTO_EXIF
@@ -215,7 +227,7 @@ class ClassifyInputSerializer(serializers.Serializer):
     def validate_text(self, value: str) -> str:
         cleaned = clean_text(value)
         if not has_words(cleaned):
-            raise serializers.ValidationError("Describe the problem in words.")
+            raise serializers.ValidationError(_("Describe the problem in words."))
         return cleaned
 
 
@@ -243,7 +255,7 @@ class PushSubscriptionInputSerializer(serializers.Serializer):
 
     def validate_endpoint(self, value: str) -> str:
         if not value.startswith("https://"):
-            raise serializers.ValidationError("A push service endpoint is an https URL.")
+            raise serializers.ValidationError(_("A push service endpoint is an https URL."))
         return value
 
 

@@ -6,6 +6,7 @@ every file, as it would lie in ``routing_rules/``. A refused set answers 400 wit
 """
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -69,7 +70,7 @@ class RuleSetUploadSerializer(serializers.Serializer):
 
     def validate_files(self, value: dict[str, str]) -> dict[str, str]:
         if len(value) > 100:
-            raise serializers.ValidationError("At most 100 files.")
+            raise serializers.ValidationError(_("At most 100 files."))
         return value
 
 
@@ -134,7 +135,9 @@ class PreviewInputSerializer(RuleSetUploadSerializer):
 
     def validate_days(self, value: int) -> int:
         if value > settings.ROUTING_PREVIEW_MAX_DAYS:
-            raise serializers.ValidationError(f"At most {settings.ROUTING_PREVIEW_MAX_DAYS} days.")
+            raise serializers.ValidationError(
+                _("At most %(days)d days.") % {"days": settings.ROUTING_PREVIEW_MAX_DAYS}
+            )
         return value
 
 

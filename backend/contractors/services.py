@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from backend.common.errors import ConflictError, DomainValidationError
 from backend.common.text import text_clean
+from backend.common.times import timestamp_text_or_none
 from backend.organisations.models import Contractor
 from backend.reports.actors import ActorRef
 from backend.reports.catalogue import (
@@ -217,7 +218,7 @@ def assignment_progress(
             AssignmentProgress(
                 **_ref(assignment),
                 note=assignment.progress_note,
-                scheduled_for=scheduled_for.isoformat() if scheduled_for else None,
+                scheduled_for=timestamp_text_or_none(scheduled_for),
             )
         )
         target = Status.SCHEDULED if scheduled_for is not None else Status.IN_PROGRESS

@@ -8,6 +8,7 @@ publishes them as the schema's descriptions.)
 
 import copy
 import math
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
+from backend.common.times import timestamp_text
 from backend.reports import storage
 
 from .representations import report_overdue
@@ -42,6 +44,15 @@ class ShallowFields:
     @cached_property
     def _readable_fields(self) -> list[serializers.Field]:
         return [field for field in self.fields.values() if not field.write_only]
+
+
+class TimestampField(serializers.DateTimeField):
+    """A time as every answer, push and webhook gives it (backend/common/times.py: UTC with
+    Z); read as DRF's field reads it. DRF's own writes the active time zone's offset."""
+
+    def to_representation(self, value: datetime | str) -> str:
+        # A dict built for pushes too (public_event) holds the time already written.
+        return value if isinstance(value, str) else timestamp_text(value)
 
 
 class FiniteFloatField(serializers.FloatField):

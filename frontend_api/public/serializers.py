@@ -1,7 +1,6 @@
 """The resident's API: input serializers, and output serializers reading the report (or a
 typed object from representations.py)."""
 
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from frontend_api.common.serializers import (
     PhotoSerializer,
     RoundedFloatField,
     ShallowFields,
+    TimestampField,
 )
 
 _RESIDENT_SOURCES = [Report.Source.APP, Report.Source.WEB]
@@ -34,15 +34,6 @@ class StatusTextField(serializers.CharField):
 
     def to_representation(self, value) -> str:
         return status_text(value.status, value.language, value.resolution or None)
-
-
-class IsoDateTimeField(serializers.DateTimeField):
-    """A time as Python writes it, in the zone it carries, where DRF's field turns it to local
-    time first: the intake has always answered so, and the answers kept for an
-    Idempotency-Key are replayed as stored, so a retry's answer matches the first."""
-
-    def to_representation(self, value: datetime) -> str:
-        return value.isoformat()
 
 
 def photos_inspect(files: list) -> list[tuple[Any, UploadInspection]]:
@@ -155,7 +146,7 @@ class DuplicateSummarySerializer(ShallowFields, serializers.Serializer):
     status = serializers.CharField()
     status_text = StatusTextField(source="*")
     distance_m = RoundedFloatField(digits=1)
-    created_at = IsoDateTimeField()
+    created_at = TimestampField()
     follow_token = serializers.CharField(
         help_text="Follow that report instead: POST /api/v1/public/reports/{follow_token}/follow/"
     )
@@ -175,7 +166,7 @@ class ReportCreatedSerializer(ShallowFields, serializers.Serializer):
     status_text = StatusTextField(source="*")
     category = CategoryRefSerializer(allow_null=True)
     needs_triage = serializers.BooleanField()
-    deadline = IsoDateTimeField(allow_null=True)
+    deadline = TimestampField(allow_null=True)
     location = LocationSerializer()
     location_source = serializers.CharField()
     photos_received = serializers.IntegerField()
@@ -190,7 +181,7 @@ class PublicEventSerializer(serializers.Serializer):
     status = serializers.CharField()
     status_text = serializers.CharField()
     text = serializers.CharField()
-    at = serializers.DateTimeField()
+    at = TimestampField()
 
 
 # Reads a PublicReport.
@@ -201,8 +192,8 @@ class PublicReportSerializer(serializers.Serializer):
     category = CategoryRefSerializer(allow_null=True)
     text = serializers.CharField()
     location = LocationSerializer()
-    created_at = serializers.DateTimeField()
-    deadline = serializers.DateTimeField(allow_null=True)
+    created_at = TimestampField()
+    deadline = TimestampField(allow_null=True)
     photos = PhotoSerializer(many=True)
     photos_processing = serializers.IntegerField()
     timeline = PublicEventSerializer(many=True)

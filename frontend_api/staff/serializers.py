@@ -12,6 +12,7 @@ from frontend_api.common.serializers import (
     LocationSerializer,
     OverdueField,
     PhotoSerializer,
+    TimestampField,
 )
 
 
@@ -75,11 +76,11 @@ class StaffReportSerializer(serializers.Serializer):
         allow_null=True, help_text="the external organisation doing the work"
     )
     assigned_manually = serializers.BooleanField()
-    deadline = serializers.DateTimeField(allow_null=True)
+    deadline = TimestampField(allow_null=True)
     overdue = OverdueField(source="*")
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-    closed_at = serializers.DateTimeField(allow_null=True)
+    created_at = TimestampField()
+    updated_at = TimestampField()
+    closed_at = TimestampField(allow_null=True)
 
 
 # Reads a StaffReportDetail.
@@ -171,7 +172,7 @@ class NoteSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
     author = serializers.CharField(source="author.username")
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()
 
 
 class StaffEventSerializer(serializers.Serializer):
@@ -182,4 +183,4 @@ class StaffEventSerializer(serializers.Serializer):
     actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
     public_payload = serializers.DictField()
     internal_payload = serializers.DictField()
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()

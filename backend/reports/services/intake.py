@@ -88,7 +88,6 @@ def report_create(
     text = text_clean(text)
     if not text.strip():
         raise DomainValidationError.single("text", _("The text has no readable characters."))
-    language = language or language_choose(text, hint=language_hint)
     idempotency = None
     if idempotency_key:
         fingerprint = intake_fingerprint(
@@ -98,7 +97,9 @@ def report_create(
                 "lon": location.x,
                 "location_source": location_source,
                 "category": category.path if category else None,
-                "language": language,
+                # As fingerprinted when an absent language meant Dutch: keys kept from before
+                # still match their retries.
+                "language": language or Report.Language.NL,
                 "source": source,
                 "email": email,
                 "phone": phone,
@@ -109,6 +110,8 @@ def report_create(
         idempotency = IdempotencyRequest(key=idempotency_key, fingerprint=fingerprint)
         if replay := idempotent_replay(idempotency):
             return ReportCreateResult(report=replay.report, replayed_response=replay.response)
+    # After the fingerprint: a retry whose Accept-Language differs is the same request.
+    language = language or language_choose(text, hint=language_hint)
     # Without a key the report's single write statement is a transaction of its own; with
     # one, the answer kept for the key is written in the same transaction as the report.
     with transaction.atomic() if idempotency else contextlib.nullcontext():

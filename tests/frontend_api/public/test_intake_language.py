@@ -74,3 +74,13 @@ def test_a_text_that_does_not_tell_follows_accept_language_else_dutch(
 def test_a_given_language_wins(public_client, text, given):
     _, report = _post(public_client, text, language=given, HTTP_ACCEPT_LANGUAGE="fr")
     assert report.language == given
+
+
+def test_a_retry_asking_another_language_is_the_same_request(public_client):
+    """The report's language is settled after the Idempotency-Key's fingerprint is taken."""
+    first, report = _post(public_client, "Container!!", HTTP_IDEMPOTENCY_KEY="k-1")
+    retry, _ = _post(
+        public_client, "Container!!", HTTP_IDEMPOTENCY_KEY="k-1", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert retry.json()["id"] == first.json()["id"]
+    assert Report.objects.count() == 1 and report.language == "nl"

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 
+from backend.common.times import timestamp_text, timestamp_text_or_none
 from backend.reports.models import Report
 
 from .models import Assignment
@@ -25,8 +26,8 @@ def report_for_contractor(report: Report) -> dict[str, Any]:
         "priority": report.priority,
         "status": report.status,
         "location": {"lat": report.location.y, "lon": report.location.x},
-        "deadline": report.deadline.isoformat() if report.deadline else None,
-        "created_at": report.created_at.isoformat(),
+        "deadline": timestamp_text_or_none(report.deadline),
+        "created_at": timestamp_text(report.created_at),
     }
 
 
@@ -34,7 +35,7 @@ def assignment_for_webhook(assignment: Assignment) -> dict[str, Any]:
     return {
         "id": str(assignment.id),
         "state": assignment.state,
-        "offered_at": assignment.offered_at.isoformat(),
+        "offered_at": timestamp_text(assignment.offered_at),
         "report": report_for_contractor(assignment.report),
         "url": f"{settings.PUBLIC_BASE_URL}/api/v1/contractor/assignments/{assignment.id}/",
     }

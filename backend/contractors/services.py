@@ -20,9 +20,11 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backend.common.errors import ConflictError, DomainValidationError
 from backend.common.text import text_clean
+from backend.common.times import timestamp_text_or_none
 from backend.organisations.models import Contractor
 from backend.reports.actors import ActorRef
 from backend.reports.catalogue import (
@@ -70,7 +72,8 @@ def _assignment_change(
 def _require_state(assignment: Assignment, allowed: tuple[str, ...], action: str) -> None:
     if assignment.state not in allowed:
         raise ConflictError(
-            f"An assignment that is {assignment.state} cannot be {action}.",
+            _("An assignment that is %(state)s cannot be %(action)s.")
+            % {"state": assignment.state, "action": action},
             current=assignment.state,
         )
 
@@ -166,7 +169,7 @@ def assignment_reject(
     """Refuse the work: the report returns to the dispatchers' triage queue."""
     reason = text_clean(reason).strip()
     if not reason:
-        raise DomainValidationError.single("reason", "Say why the assignment is rejected.")
+        raise DomainValidationError.single("reason", _("Say why the assignment is rejected."))
     with _assignment_change(assignment_id, contractor, actor) as (change, assignment):
         _require_state(assignment, (State.OFFERED, State.ACCEPTED), "rejected")
         assignment.state = State.REJECTED
@@ -203,7 +206,7 @@ def assignment_progress(
 ) -> Assignment:
     note = text_clean(note).strip()
     if not note:
-        raise DomainValidationError.single("note", "A progress report needs a note.")
+        raise DomainValidationError.single("note", _("A progress report needs a note."))
     with _assignment_change(assignment_id, contractor, actor) as (change, assignment):
         _require_state(assignment, (State.ACCEPTED, State.IN_PROGRESS), "updated")
         assignment.state = State.IN_PROGRESS
@@ -215,7 +218,7 @@ def assignment_progress(
             AssignmentProgress(
                 **_ref(assignment),
                 note=assignment.progress_note,
-                scheduled_for=scheduled_for.isoformat() if scheduled_for else None,
+                scheduled_for=timestamp_text_or_none(scheduled_for),
             )
         )
         target = Status.SCHEDULED if scheduled_for is not None else Status.IN_PROGRESS
@@ -238,10 +241,12 @@ def assignment_complete(
     photos = photos or []
     if resolution not in Resolution.values:
         raise DomainValidationError.single(
-            "resolution", f"Use one of {', '.join(Resolution.values)}."
+            "resolution", _("Use one of %(values)s.") % {"values": ", ".join(Resolution.values)}
         )
     if len(photos) > settings.PHOTO_MAX_COUNT:
-        raise DomainValidationError.single("photos", f"At most {settings.PHOTO_MAX_COUNT} photos.")
+        raise DomainValidationError.single(
+            "photos", _("At most %(count)d photos.") % {"count": settings.PHOTO_MAX_COUNT}
+        )
     note = text_clean(note).strip()[:4000]
     written: list[str] = []
     try:
@@ -255,7 +260,8 @@ def assignment_complete(
             )
             if not change.may_transition(target):
                 raise ConflictError(
-                    f"The report is {report.status}; the work cannot be completed now.",
+                    _("The report is %(status)s; the work cannot be completed now.")
+                    % {"status": report.status},
                     current=report.status,
                 )
             assignment.state = State.COMPLETED

@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from backend.common.dispatch import backoff, dispatch_on_commit
+from backend.common.times import timestamp_text
 from backend.organisations.models import Contractor
 from backend.reports.models import Report
 
@@ -54,7 +55,7 @@ def webhook_body(message: WebhookMessage) -> bytes:
     envelope = {
         "id": str(message.id),
         "type": message.type,
-        "created_at": message.created_at.isoformat(),
+        "created_at": timestamp_text(message.created_at),
         "data": message.payload,
     }
     return json.dumps(

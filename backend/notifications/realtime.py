@@ -7,6 +7,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
+from backend.common.times import timestamp_text
 from backend.reports.catalogue import public_part
 from backend.reports.models import ReportEvent
 from backend.reports.presentation import public_event
@@ -45,7 +46,7 @@ def _staff_message(events: list[ReportEvent]) -> tuple[str, dict[str, Any]]:
                     "seq": event.seq,
                     "type": event.type,
                     "status": public_part(event).status or event.report.status,
-                    "at": event.created_at.isoformat(),
+                    "at": timestamp_text(event.created_at),
                 }
                 for event in events
             ],

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator, validate_slug
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from backend.common.errors import DomainValidationError
 from backend.common.tokens import token_generate
@@ -37,7 +38,7 @@ def contractor_upsert(
             except ValidationError as exc:
                 errors[field] = list(exc.messages)
     if not name.strip():
-        errors["name"] = ["A contractor needs a name."]
+        errors["name"] = [_("A contractor needs a name.")]
     if errors:
         raise DomainValidationError(errors)
     contractor = Contractor.objects.select_for_update().filter(code=code).first()

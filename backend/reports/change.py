@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backend.common.errors import ConflictError, DomainValidationError
 from backend.common.text import text_clean
@@ -69,10 +70,11 @@ class ReportChange:
         actor = actor or self.actor
         report = self.report
         if to not in Status.values:
-            raise DomainValidationError.single("to", f"Unknown status {to!r}.")
+            raise DomainValidationError.single("to", _("Unknown status %(value)r.") % {"value": to})
         if not is_allowed(report.status, to, actor.kind):
             raise ConflictError(
-                f"A report in status {report.status!r} cannot move to {to!r}.",
+                _("A report in status %(status)r cannot move to %(to)r.")
+                % {"status": report.status, "to": to},
                 current=report.status,
                 allowed=allowed_targets(report.status, actor.kind),
             )
@@ -80,14 +82,15 @@ class ReportChange:
             if resolution not in Resolution.values:
                 raise DomainValidationError.single(
                     "resolution",
-                    f"Closing needs a resolution: one of {', '.join(Resolution.values)}.",
+                    _("Closing needs a resolution: one of %(values)s.")
+                    % {"values": ", ".join(Resolution.values)},
                 )
         elif resolution:
-            raise DomainValidationError.single("resolution", "Only closing takes a resolution.")
+            raise DomainValidationError.single("resolution", _("Only closing takes a resolution."))
         text = text_clean(public_text).strip()
         if to == Status.INFO_REQUESTED and not text:
             raise DomainValidationError.single(
-                "public_text", "Asking the resident for information needs the question itself."
+                "public_text", _("Asking the resident for information needs the question itself.")
             )
         previous = report.status
         if to == Status.INFO_REQUESTED:

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from backend.common.times import timestamp_text
+
 from .catalogue import public_part
 from .models import Report, ReportEvent
 from .workflow import status_text
@@ -21,5 +23,5 @@ def public_event(event: ReportEvent, report: Report) -> dict[str, Any]:
         if part.status
         else "",
         "text": part.text,
-        "at": event.created_at.isoformat(),
+        "at": timestamp_text(event.created_at),
     }

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backend.common.errors import DomainValidationError
 from backend.geo.selectors import AreaRef, areas_containing
@@ -107,7 +108,9 @@ def routing_explain(
     if category:
         found = Category.objects.select_related("department").filter(path=category).first()
         if found is None:
-            raise DomainValidationError.single("category", f"Unknown category {category!r}.")
+            raise DomainValidationError.single(
+                "category", _("Unknown category %(value)r.") % {"value": category}
+            )
     areas = areas_containing(Point(lon, lat, srid=4326))
     facts = routing_facts(
         category=found,

@@ -4,6 +4,8 @@
 
 ``fields`` names each offending input; request-wide problems (bad JSON) use ``body``.
 ``code`` is one of ErrorCode: clients branch on it, so a new one is added there first.
+Messages are in the request's language (Accept-Language: nl or en, Dutch otherwise); codes
+and field names are the same in every language.
 """
 
 from enum import StrEnum
@@ -16,6 +18,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.defaults import bad_request as django_bad_request
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -90,7 +93,7 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, DomainValidationError):
         return Response(
-            error_body(ErrorCode.INVALID, "The request has invalid fields.", exc.errors),
+            error_body(ErrorCode.INVALID, _("The request has invalid fields."), exc.errors),
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, ConflictError):
@@ -108,7 +111,7 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body(
-            ErrorCode.INVALID, "The request has invalid fields.", _flatten(exc.detail)
+            ErrorCode.INVALID, _("The request has invalid fields."), _flatten(exc.detail)
         )
     elif isinstance(exc, exceptions.ParseError):
         response.data = error_body(
@@ -120,7 +123,7 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
-        message = str(detail) if not isinstance(detail, (dict, list)) else "Request failed."
+        message = str(detail) if not isinstance(detail, (dict, list)) else _("Request failed.")
         response.data = error_body(_drf_code(exc), message)
     return response
 
@@ -134,7 +137,7 @@ def _drf_code(exc: exceptions.APIException) -> ErrorCode:
 
 
 def not_found_view(request, exception=None):
-    return JsonResponse(error_body(ErrorCode.NOT_FOUND, "Not found."), status=404)
+    return JsonResponse(error_body(ErrorCode.NOT_FOUND, _("Not found.")), status=404)
 
 
 def bad_request_view(request, exception=None):
@@ -143,25 +146,25 @@ def bad_request_view(request, exception=None):
     if not request.path.startswith("/api/"):
         return django_bad_request(request, exception)
     if isinstance(exception, DisallowedHost):
-        message = "This server does not answer for that host."
+        message = _("This server does not answer for that host.")
         return JsonResponse(
             error_body(ErrorCode.BAD_REQUEST, message, {"Host": [message]}), status=400
         )
     if isinstance(exception, RequestDataTooBig):
         return body_too_large_response()
     if isinstance(exception, TooManyFilesSent | TooManyFieldsSent):
-        message = "The request has more parts than any request of this API takes."
+        message = _("The request has more parts than any request of this API takes.")
     else:
-        message = "The request could not be read."
+        message = _("The request could not be read.")
     return JsonResponse(error_body(ErrorCode.BAD_REQUEST, message, {"body": [message]}), status=400)
 
 
 def body_too_large_response() -> JsonResponse:
-    message = "The body is larger than any request of this API may be."
+    message = _("The body is larger than any request of this API may be.")
     return JsonResponse(error_body(ErrorCode.TOO_LARGE, message, {"body": [message]}), status=413)
 
 
 def server_error_view(request):
     return JsonResponse(
-        error_body(ErrorCode.SERVER_ERROR, "Something went wrong on our side."), status=500
+        error_body(ErrorCode.SERVER_ERROR, _("Something went wrong on our side.")), status=500
     )

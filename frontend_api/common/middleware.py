@@ -12,6 +12,7 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
+from django.middleware.locale import LocaleMiddleware
 from django.middleware.security import SecurityMiddleware
 
 
@@ -40,4 +41,8 @@ class SyncMessageMiddleware(MessageMiddleware):
 
 
 class SyncXFrameOptionsMiddleware(XFrameOptionsMiddleware):
+    async_capable = False
+
+
+class SyncLocaleMiddleware(LocaleMiddleware):
     async_capable = False

@@ -8,12 +8,15 @@ publishes them as the schema's descriptions.)
 
 import copy
 import math
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
+from backend.common.times import timestamp_text
 from backend.reports import storage
 
 from .representations import report_overdue
@@ -43,11 +46,20 @@ class ShallowFields:
         return [field for field in self.fields.values() if not field.write_only]
 
 
+class TimestampField(serializers.DateTimeField):
+    """A time as every answer, push and webhook gives it (backend/common/times.py: UTC with
+    Z); read as DRF's field reads it. DRF's own writes the active time zone's offset."""
+
+    def to_representation(self, value: datetime | str) -> str:
+        # A dict built for pushes too (public_event) holds the time already written.
+        return value if isinstance(value, str) else timestamp_text(value)
+
+
 class FiniteFloatField(serializers.FloatField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if not math.isfinite(value):
-            raise serializers.ValidationError("A finite number is required.")
+            raise serializers.ValidationError(_("A finite number is required."))
         return value
 
 

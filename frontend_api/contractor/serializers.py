@@ -1,9 +1,15 @@
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from backend.contractors.models import Assignment
 from backend.reports.workflow import Resolution
-from frontend_api.common.serializers import LocationSerializer, OverdueField, PhotoSerializer
+from frontend_api.common.serializers import (
+    LocationSerializer,
+    OverdueField,
+    PhotoSerializer,
+    TimestampField,
+)
 
 
 class AssignmentListQuerySerializer(serializers.Serializer):
@@ -24,7 +30,9 @@ class AssignmentListQuerySerializer(serializers.Serializer):
         states = [part.strip() for part in value.split(",") if part.strip()]
         unknown = [s for s in states if s not in Assignment.State.values]
         if unknown:
-            raise serializers.ValidationError(f"Unknown state: {', '.join(unknown)}.")
+            raise serializers.ValidationError(
+                _("Unknown state: %(values)s.") % {"values": ", ".join(unknown)}
+            )
         return states
 
 
@@ -46,9 +54,9 @@ class ContractorReportSerializer(serializers.Serializer):
     priority = serializers.CharField(allow_null=True)
     status = serializers.CharField(allow_null=True)
     location = LocationSerializer()
-    deadline = serializers.DateTimeField(allow_null=True)
+    deadline = TimestampField(allow_null=True)
     overdue = OverdueField(source="*", allow_null=True)
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()
 
 
 # What an organisation no longer sees of a report whose work was withdrawn from it or that it
@@ -61,10 +69,10 @@ _NOT_THEIRS = (Assignment.State.WITHDRAWN, Assignment.State.REJECTED)
 class AssignmentSummarySerializer(serializers.Serializer):
     id = serializers.UUIDField()
     state = serializers.CharField()
-    offered_at = serializers.DateTimeField()
-    accepted_at = serializers.DateTimeField(allow_null=True)
-    finished_at = serializers.DateTimeField(allow_null=True)
-    scheduled_for = serializers.DateTimeField(allow_null=True)
+    offered_at = TimestampField()
+    accepted_at = TimestampField(allow_null=True)
+    finished_at = TimestampField(allow_null=True)
+    scheduled_for = TimestampField(allow_null=True)
     report = ContractorReportSerializer()
 
     def to_representation(self, instance):
@@ -99,7 +107,7 @@ class RejectInputSerializer(serializers.Serializer):
 
 class ProgressInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=4000)
-    scheduled_for = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    scheduled_for = TimestampField(required=False, allow_null=True, default=None)
 
 
 class CompleteInputSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from typing import BinaryIO, cast
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 from backend.common.errors import DomainValidationError
 from backend.reports.images import ImageRejected, inspect_upload
@@ -14,7 +15,9 @@ from backend.reports.services import PhotoUpload
 def photos_inspect(files: Sequence[UploadedFile], *, field: str = "photos") -> list[PhotoUpload]:
     """Identify each upload by decoding it (never by its name); refuse the lot if one fails."""
     if len(files) > settings.PHOTO_MAX_COUNT:
-        raise DomainValidationError.single(field, f"At most {settings.PHOTO_MAX_COUNT} photos.")
+        raise DomainValidationError.single(
+            field, _("At most %(count)d photos.") % {"count": settings.PHOTO_MAX_COUNT}
+        )
     errors: dict[str, list[str]] = {}
     photos = []
     for index, upload in enumerate(files):

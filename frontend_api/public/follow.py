@@ -1,6 +1,7 @@
 """Following a report already made (instead of filing a duplicate), by e-mail or web push."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -29,7 +30,7 @@ class FollowInputSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if ("email" in attrs) == ("push" in attrs):
-            message = "Give either an e-mail address or a push subscription."
+            message = _("Give either an e-mail address or a push subscription.")
             raise serializers.ValidationError({"email": [message], "push": [message]})
         return attrs
 

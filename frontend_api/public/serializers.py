@@ -1,11 +1,12 @@
 """The resident's API: input serializers, and output serializers reading the report (or a
 typed object from representations.py)."""
 
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from backend.classification.predict import clean_text, has_words
@@ -21,6 +22,7 @@ from frontend_api.common.serializers import (
     PhotoSerializer,
     RoundedFloatField,
     ShallowFields,
+    TimestampField,
 )
 
 _RESIDENT_SOURCES = [Report.Source.APP, Report.Source.WEB]
@@ -34,25 +36,20 @@ class StatusTextField(serializers.CharField):
         return status_text(value.status, value.language, value.resolution or None)
 
 
-class IsoDateTimeField(serializers.DateTimeField):
-    """A time as Python writes it, in the zone it carries, where DRF's field turns it to local
-    time first: the intake has always answered so, and the answers kept for an
-    Idempotency-Key are replayed as stored, so a retry's answer matches the first."""
-
-    def to_representation(self, value: datetime) -> str:
-        return value.isoformat()
-
-
 def photos_inspect(files: list) -> list[tuple[Any, UploadInspection]]:
     """Each upload identified by decoding it (never by its name), with its size checked."""
     if len(files) > settings.PHOTO_MAX_COUNT:
-        raise serializers.ValidationError(f"At most {settings.PHOTO_MAX_COUNT} photos.")
+        raise serializers.ValidationError(
+            _("At most %(count)d photos.") % {"count": settings.PHOTO_MAX_COUNT}
+        )
     errors: dict[str, list[str]] = {}
     inspected = []
     for index, upload in enumerate(files):
         if upload.size > settings.PHOTO_MAX_BYTES:
             limit = settings.PHOTO_MAX_BYTES // (1024 * 1024)
-            errors[str(index)] = [f"{upload.name}: larger than {limit} MB."]
+            errors[str(index)] = [
+                _("%(name)s: larger than %(limit)d MB.") % {"name": upload.name, "limit": limit}
+            ]
             continue
         try:
             inspected.append((upload, inspect_upload(upload, max_pixels=settings.PHOTO_MAX_PIXELS)))
@@ -87,10 +84,15 @@ class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
         r"^\+?[0-9 ()-]{6,20}$",
         required=False,
         allow_blank=True,
-        error_messages={"invalid": "Enter a phone number of 6 to 20 digits."},
+        error_messages={"invalid": gettext_lazy("Enter a phone number of 6 to 20 digits.")},
     )
     allow_contact = serializers.BooleanField(required=False, default=False)
-    language = serializers.ChoiceField(choices=Report.Language.choices, default="nl")
+    language = serializers.ChoiceField(
+        choices=Report.Language.choices,
+        required=False,
+        help_text="The language of the resident's mails and status texts. Omitted: the text's"
+        " own, where it tells; else the request's Accept-Language (nl or en); else nl.",
+    )
     # Shadows Field.source only on the class; DRF moves declared fields out of the way.
     source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=_RESIDENT_SOURCES, default=Report.Source.APP
@@ -108,7 +110,8 @@ class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
         category = category_by_path(value)
         if category is None:
             raise serializers.ValidationError(
-                f'Unknown category {value!r}; use a "main/sub" slug from the categories list.'
+                _('Unknown category %(value)r; use a "main/sub" slug from the categories list.')
+                % {"value": value}
             )
         return category
 
@@ -120,7 +123,7 @@ class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
         has_lat, has_lon = "lat" in attrs, "lon" in attrs
         if has_lat != has_lon:
             missing = "lon" if has_lat else "lat"
-            raise serializers.ValidationError({missing: ["Give both lat and lon, or neither."]})
+            raise serializers.ValidationError({missing: [_("Give both lat and lon, or neither.")]})
         photos = attrs.get("photos") or []
         if has_lat:
             lat, lon = attrs.pop("lat"), attrs.pop("lon")
@@ -128,7 +131,7 @@ class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
         else:
             gps = photos[0][1].gps if photos else None
             if gps is None:
-                message = "A location is required: lat and lon, or a photo with GPS data."
+                message = _("A location is required: lat and lon, or a photo with GPS data.")
                 raise serializers.ValidationError({"lat": [message], "lon": [message]})
             lat, lon = gps
             attrs["location_source"] = Report.LocationSource.PHOTO_EXIF
@@ -143,7 +146,7 @@ class DuplicateSummarySerializer(ShallowFields, serializers.Serializer):
     status = serializers.CharField()
     status_text = StatusTextField(source="*")
     distance_m = RoundedFloatField(digits=1)
-    created_at = IsoDateTimeField()
+    created_at = TimestampField()
     follow_token = serializers.CharField(
         help_text="Follow that report instead: POST /api/v1/public/reports/{follow_token}/follow/"
     )
@@ -163,7 +166,7 @@ class ReportCreatedSerializer(ShallowFields, serializers.Serializer):
     status_text = StatusTextField(source="*")
     category = CategoryRefSerializer(allow_null=True)
     needs_triage = serializers.BooleanField()
-    deadline = IsoDateTimeField(allow_null=True)
+    deadline = TimestampField(allow_null=True)
     location = LocationSerializer()
     location_source = serializers.CharField()
     photos_received = serializers.IntegerField()
@@ -178,7 +181,7 @@ class PublicEventSerializer(serializers.Serializer):
     status = serializers.CharField()
     status_text = serializers.CharField()
     text = serializers.CharField()
-    at = serializers.DateTimeField()
+    at = TimestampField()
 
 
 # Reads a PublicReport.
@@ -189,8 +192,8 @@ class PublicReportSerializer(serializers.Serializer):
     category = CategoryRefSerializer(allow_null=True)
     text = serializers.CharField()
     location = LocationSerializer()
-    created_at = serializers.DateTimeField()
-    deadline = serializers.DateTimeField(allow_null=True)
+    created_at = TimestampField()
+    deadline = TimestampField(allow_null=True)
     photos = PhotoSerializer(many=True)
     photos_processing = serializers.IntegerField()
     timeline = PublicEventSerializer(many=True)
@@ -215,7 +218,7 @@ class ClassifyInputSerializer(serializers.Serializer):
     def validate_text(self, value: str) -> str:
         cleaned = clean_text(value)
         if not has_words(cleaned):
-            raise serializers.ValidationError("Describe the problem in words.")
+            raise serializers.ValidationError(_("Describe the problem in words."))
         return cleaned
 
 
@@ -243,7 +246,7 @@ class PushSubscriptionInputSerializer(serializers.Serializer):
 
     def validate_endpoint(self, value: str) -> str:
         if not value.startswith("https://"):
-            raise serializers.ValidationError("A push service endpoint is an https URL.")
+            raise serializers.ValidationError(_("A push service endpoint is an https URL."))
         return value
 
 

@@ -3,6 +3,7 @@ list and suggestions while typing."""
 
 import re
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -37,7 +38,7 @@ def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not _IDEMPOTENCY_KEY.match(key):
         raise DomainValidationError.single(
-            "Idempotency-Key", "Use 1 to 255 printable ASCII characters without spaces."
+            "Idempotency-Key", _("Use 1 to 255 printable ASCII characters without spaces.")
         )
     return key
 
@@ -106,7 +107,13 @@ class ReportCreateView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         body = _CreatedBody(photos_received=len(data["photos"]))
-        result = report_create(**data, idempotency_key=key, render=body)
+        result = report_create(
+            **data,
+            # Set from Accept-Language by LocaleMiddleware; a tie-breaker for a short text only.
+            language_hint=request.LANGUAGE_CODE if "Accept-Language" in request.headers else None,
+            idempotency_key=key,
+            render=body,
+        )
         return Response(body(result), status=status.HTTP_201_CREATED)
 
 

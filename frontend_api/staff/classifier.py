@@ -11,14 +11,14 @@ from backend.classification.selectors import classifier_version, classifier_vers
 from backend.classification.services import classifier_activate
 from backend.reports.selectors_classification import live_accuracy
 from frontend_api.common.permissions import IsMunicipalAdmin, IsMunicipalStaff
-from frontend_api.common.serializers import ErrorSerializer
+from frontend_api.common.serializers import ErrorSerializer, TimestampField
 
 
 class ClassifierVersionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     version = serializers.CharField()
     algorithm = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()
     training_rows = serializers.IntegerField()
     training_labels = serializers.IntegerField()
     training_data_sha256 = serializers.CharField()
@@ -29,7 +29,7 @@ class ClassifierVersionSerializer(serializers.Serializer):
     )
     split = serializers.DictField()
     is_active = serializers.BooleanField()
-    activated_at = serializers.DateTimeField(allow_null=True)
+    activated_at = TimestampField(allow_null=True)
 
 
 class LiveAccuracySerializer(serializers.Serializer):

@@ -19,7 +19,7 @@ from backend.contractors.selectors import (
 from backend.contractors.services import assignment_withdraw
 from backend.contractors.webhooks import webhook_message_redeliver
 from backend.reports.selectors import report_get
-from frontend_api.common.serializers import ErrorSerializer
+from frontend_api.common.serializers import ErrorSerializer, TimestampField
 
 from .views import StaffView
 
@@ -31,10 +31,10 @@ class StaffAssignmentSerializer(serializers.Serializer):
     report = serializers.UUIDField(source="report_id")
     contractor = serializers.CharField(source="contractor.code")
     state = serializers.CharField()
-    offered_at = serializers.DateTimeField()
-    accepted_at = serializers.DateTimeField(allow_null=True)
-    finished_at = serializers.DateTimeField(allow_null=True)
-    scheduled_for = serializers.DateTimeField(allow_null=True)
+    offered_at = TimestampField()
+    accepted_at = TimestampField(allow_null=True)
+    finished_at = TimestampField(allow_null=True)
+    scheduled_for = TimestampField(allow_null=True)
     reject_reason = serializers.CharField(allow_blank=True)
     withdraw_reason = serializers.CharField(allow_blank=True)
     progress_note = serializers.CharField(allow_blank=True)
@@ -44,13 +44,13 @@ class StaffAssignmentSerializer(serializers.Serializer):
 
 class WebhookAttemptSerializer(serializers.Serializer):
     number = serializers.IntegerField()
-    started_at = serializers.DateTimeField()
+    started_at = TimestampField()
     duration_ms = serializers.IntegerField()
     status_code = serializers.IntegerField(allow_null=True)
     ok = serializers.BooleanField()
     error = serializers.CharField(allow_blank=True)
     response_excerpt = serializers.CharField(allow_blank=True)
-    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    next_attempt_at = TimestampField(allow_null=True)
 
 
 class WebhookMessageSerializer(serializers.Serializer):
@@ -61,11 +61,11 @@ class WebhookMessageSerializer(serializers.Serializer):
     assignment = serializers.UUIDField(source="assignment_id", allow_null=True)
     state = serializers.CharField()
     attempts = serializers.IntegerField()
-    next_attempt_at = serializers.DateTimeField(allow_null=True)
-    give_up_at = serializers.DateTimeField()
+    next_attempt_at = TimestampField(allow_null=True)
+    give_up_at = TimestampField()
     last_error = serializers.CharField(allow_blank=True)
-    created_at = serializers.DateTimeField()
-    delivered_at = serializers.DateTimeField(allow_null=True)
+    created_at = TimestampField()
+    delivered_at = TimestampField(allow_null=True)
     payload = serializers.DictField()
     log = WebhookAttemptSerializer(many=True)
 

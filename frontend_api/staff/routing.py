@@ -6,6 +6,7 @@ every file, as it would lie in ``routing_rules/``. A refused set answers 400 wit
 """
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -19,7 +20,7 @@ from backend.routing.services import RuleSetInvalid, ruleset_load
 from backend.routing.validation import ruleset_validate
 from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import IsMunicipalAdmin, IsMunicipalStaff
-from frontend_api.common.serializers import ErrorSerializer, FiniteFloatField
+from frontend_api.common.serializers import ErrorSerializer, FiniteFloatField, TimestampField
 
 from .representations import RuleSetLoaded, RuleSetOverview
 
@@ -44,9 +45,9 @@ class RuleSetSummarySerializer(serializers.Serializer):
     content_hash = serializers.CharField()
     rule_count = serializers.IntegerField()
     loaded_by = serializers.CharField(source="loaded_by.username", allow_null=True, default=None)
-    loaded_at = serializers.DateTimeField()
+    loaded_at = TimestampField()
     is_active = serializers.BooleanField()
-    activated_at = serializers.DateTimeField(allow_null=True)
+    activated_at = TimestampField(allow_null=True)
 
 
 class RuleSetSerializer(RuleSetSummarySerializer):
@@ -69,7 +70,7 @@ class RuleSetUploadSerializer(serializers.Serializer):
 
     def validate_files(self, value: dict[str, str]) -> dict[str, str]:
         if len(value) > 100:
-            raise serializers.ValidationError("At most 100 files.")
+            raise serializers.ValidationError(_("At most 100 files."))
         return value
 
 
@@ -89,7 +90,7 @@ class ExplainInputSerializer(serializers.Serializer):
         Report.Source.choices, default=Report.Source.APP
     )
     priority = serializers.ChoiceField(Report.Priority.choices, default=Report.Priority.NORMAL)
-    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    at = TimestampField(required=False, allow_null=True, default=None)
 
 
 class AssigneeSerializer(serializers.Serializer):
@@ -134,7 +135,9 @@ class PreviewInputSerializer(RuleSetUploadSerializer):
 
     def validate_days(self, value: int) -> int:
         if value > settings.ROUTING_PREVIEW_MAX_DAYS:
-            raise serializers.ValidationError(f"At most {settings.ROUTING_PREVIEW_MAX_DAYS} days.")
+            raise serializers.ValidationError(
+                _("At most %(days)d days.") % {"days": settings.ROUTING_PREVIEW_MAX_DAYS}
+            )
         return value
 
 
@@ -154,7 +157,7 @@ class PreviewChangeSerializer(serializers.Serializer):
 # Reads ruleset_preview()'s dict, with the proposed set's warnings (Problems).
 class PreviewSerializer(serializers.Serializer):
     days = serializers.IntegerField()
-    since = serializers.DateTimeField()
+    since = TimestampField()
     rules = serializers.IntegerField()
     reports = serializers.IntegerField()
     changed = serializers.IntegerField()

@@ -1,4 +1,5 @@
 from django.contrib.gis.geos import Point
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from backend.organisations.selectors import contractor_by_code
@@ -11,6 +12,7 @@ from frontend_api.common.serializers import (
     LocationSerializer,
     OverdueField,
     PhotoSerializer,
+    TimestampField,
 )
 
 
@@ -28,7 +30,9 @@ class ReportListQuerySerializer(serializers.Serializer):
         statuses = [part.strip() for part in value.split(",") if part.strip()]
         unknown = [s for s in statuses if s not in Status.values]
         if unknown:
-            raise serializers.ValidationError(f"Unknown status: {', '.join(unknown)}.")
+            raise serializers.ValidationError(
+                _("Unknown status: %(values)s.") % {"values": ", ".join(unknown)}
+            )
         return statuses
 
 
@@ -72,11 +76,11 @@ class StaffReportSerializer(serializers.Serializer):
         allow_null=True, help_text="the external organisation doing the work"
     )
     assigned_manually = serializers.BooleanField()
-    deadline = serializers.DateTimeField(allow_null=True)
+    deadline = TimestampField(allow_null=True)
     overdue = OverdueField(source="*")
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-    closed_at = serializers.DateTimeField(allow_null=True)
+    created_at = TimestampField()
+    updated_at = TimestampField()
+    closed_at = TimestampField(allow_null=True)
 
 
 # Reads a StaffReportDetail.
@@ -109,16 +113,16 @@ class ReportUpdateInputSerializer(serializers.Serializer):
     def validate_category(self, value):
         category = category_by_path(value)
         if category is None:
-            raise serializers.ValidationError(f"Unknown category {value!r}.")
+            raise serializers.ValidationError(_("Unknown category %(value)r.") % {"value": value})
         return category
 
     def validate(self, attrs):
         if ("lat" in attrs) != ("lon" in attrs):
             raise serializers.ValidationError(
-                {"lon" if "lat" in attrs else "lat": ["Give both lat and lon."]}
+                {"lon" if "lat" in attrs else "lat": [_("Give both lat and lon.")]}
             )
         if not attrs:
-            raise serializers.ValidationError("Send at least one field to change.")
+            raise serializers.ValidationError(_("Send at least one field to change."))
         if "lat" in attrs:  # report_update() takes the location as a Point
             attrs["location"] = Point(attrs.pop("lon"), attrs.pop("lat"), srid=4326)
         return attrs
@@ -143,19 +147,19 @@ class AssignInputSerializer(serializers.Serializer):
     def validate_department(self, value):
         department = department_by_code(value)
         if department is None:
-            raise serializers.ValidationError(f"Unknown department {value!r}.")
+            raise serializers.ValidationError(_("Unknown department %(value)r.") % {"value": value})
         return department
 
     def validate_contractor(self, value):
         contractor = contractor_by_code(value)
         if contractor is None:
-            raise serializers.ValidationError(f"Unknown contractor {value!r}.")
+            raise serializers.ValidationError(_("Unknown contractor %(value)r.") % {"value": value})
         return contractor
 
     def validate(self, attrs):
         if not attrs.get("department") and not attrs.get("contractor"):
             raise serializers.ValidationError(
-                {"department": "Give a department, a contractor or both."}
+                {"department": _("Give a department, a contractor or both.")}
             )
         return attrs
 
@@ -168,7 +172,7 @@ class NoteSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
     author = serializers.CharField(source="author.username")
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()
 
 
 class StaffEventSerializer(serializers.Serializer):
@@ -179,4 +183,4 @@ class StaffEventSerializer(serializers.Serializer):
     actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
     public_payload = serializers.DictField()
     internal_payload = serializers.DictField()
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()

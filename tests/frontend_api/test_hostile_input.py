@@ -31,7 +31,9 @@ def test_json_nested_too_deeply_is_a_400_naming_the_body(url, staff_client, publ
     client = staff_client if "/staff/" in url else public_client
     body = '{"text": ' + _nested(5000) + "}"
     before = Report.objects.count()
-    response = client.post(url, data=body, content_type="application/json")
+    response = client.post(
+        url, data=body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400, response.content
     error = response.json()["error"]
     assert error["code"] == "parse_error" and "nested too deeply" in error["fields"]["body"][0]

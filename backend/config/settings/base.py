@@ -40,6 +40,9 @@ MIDDLEWARE = [
     # Swagger UI and the admin need their static files without a separate web server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "frontend_api.common.middleware.SyncSessionMiddleware",
+    # Before anything that can answer with an error: the error's message is in the language
+    # the request asked for (Accept-Language), and the answer says which (Content-Language).
+    "frontend_api.common.middleware.SyncLocaleMiddleware",
     "frontend_api.common.middleware.SyncCommonMiddleware",
     "frontend_api.common.middleware.SyncCsrfViewMiddleware",
     "frontend_api.common.middleware.SyncAuthenticationMiddleware",
@@ -71,10 +74,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# API messages are for the app developers: one language. Residents get texts in their own
-# language from the workflow table and templates, not from Django's translations.
-LANGUAGE_CODE = "en"
+# Error messages follow the request's Accept-Language; Dutch when it asks for neither (the
+# product is Dutch first). Our own strings are in locale/ (the compiled .mo files are
+# committed: nothing to build at install time). Status texts and mails follow the report's or
+# subscriber's language instead, from the workflow table and the mail templates.
+LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backend.common.errors import ConflictError
 from backend.common.text import text_clean
@@ -43,15 +44,15 @@ def feedback_give(
         )
         if closing_seq is None:
             raise ConflictError(
-                "Feedback is possible once the report is closed.", current=report.status
+                _("Feedback is possible once the report is closed."), current=report.status
             )
         if Feedback.objects.filter(report=report, closing_seq=closing_seq).exists():
             raise ConflictError(
-                "Feedback on this closing was already given.", current=report.status
+                _("Feedback on this closing was already given."), current=report.status
             )
         if report.status != Status.CLOSED:
             raise ConflictError(
-                "Feedback is possible once the report is closed.", current=report.status
+                _("Feedback is possible once the report is closed."), current=report.status
             )
         closed_at = report.closed_at or now
         if now > closed_at + timedelta(days=settings.FEEDBACK_WINDOW_DAYS):

@@ -3,6 +3,7 @@
 import uuid
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backend.common.errors import ConflictError, DomainValidationError
 from backend.reports.actors import ActorRef
@@ -21,24 +22,27 @@ def report_merge(*, report_id: uuid.UUID, into_id: uuid.UUID, actor: ActorRef) -
     The subscriptions are copied (not moved): the duplicate's closing mail still reaches them.
     """
     if report_id == into_id:
-        raise DomainValidationError.single("into", "A report cannot be merged into itself.")
+        raise DomainValidationError.single("into", _("A report cannot be merged into itself."))
     with report_changes(report_ids=[report_id, into_id], actor=actor) as changes:
         if into_id not in changes:
-            raise DomainValidationError.single("into", "There is no report with this id.")
+            raise DomainValidationError.single("into", _("There is no report with this id."))
         if report_id not in changes:
             raise Report.DoesNotExist(f"no report {report_id}")
         into, duplicate = changes[into_id], changes[report_id]
         if into.report.merged_into_id is not None:
             raise DomainValidationError.single(
-                "into", "That report was itself merged into another; merge into that one."
+                "into", _("That report was itself merged into another; merge into that one.")
             )
         if into.report.status in (Status.CLOSED, Status.CANCELLED):
             raise ConflictError(
-                f"A {into.report.status} report cannot take over followers.",
+                _("A %(status)s report cannot take over followers.")
+                % {"status": into.report.status},
                 current=into.report.status,
             )
         if duplicate.report.merged_into_id is not None:
-            raise ConflictError("This report was already merged.", current=duplicate.report.status)
+            raise ConflictError(
+                _("This report was already merged."), current=duplicate.report.status
+            )
         duplicate.transition(Status.CLOSED, resolution=Resolution.DUPLICATE)
         duplicate.set(merged_into=into.report)
         now = timezone.now()

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backend.common.errors import DomainValidationError
 from backend.common.tokens import token_derive, token_hash
@@ -142,7 +143,7 @@ def subscription_add(
     """
     if bool(email) == bool(push):
         raise DomainValidationError.single(
-            "email", "Give an e-mail address or a push subscription."
+            "email", _("Give an e-mail address or a push subscription.")
         )
     if push is not None and not push_enabled():
         raise PushUnavailable("Web push is not configured on this server.")

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from backend.common.errors import ConflictError, DomainValidationError
 from backend.common.text import text_clean
@@ -23,19 +24,19 @@ def report_reply(
     photos = photos or []
     text = text_clean(text).strip()
     if not text:
-        raise DomainValidationError.single("text", "The answer needs text.")
+        raise DomainValidationError.single("text", _("The answer needs text."))
     written: list[str] = []
     try:
         with report_change(report_id=report_id, actor=ActorRef.resident()) as change:
             report = change.report
             if report.status != Status.INFO_REQUESTED:
                 raise ConflictError(
-                    "This report is not waiting for an answer from you.", current=report.status
+                    _("This report is not waiting for an answer from you."), current=report.status
                 )
             existing = Attachment.objects.filter(report=report).count()
             if existing + len(photos) > settings.PHOTO_MAX_COUNT * 2:
                 raise DomainValidationError.single(
-                    "photos", "This report has as many photos as it can take."
+                    "photos", _("This report has as many photos as it can take.")
                 )
             attachments = attachments_store(
                 report=report, photos=photos, written=written, first_position=existing

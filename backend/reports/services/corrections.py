@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from django.contrib.gis.geos import Point
+from django.utils.translation import gettext as _
 
 from backend.common.errors import DomainValidationError
 from backend.geo.selectors import AreaRef, areas_containing
@@ -42,7 +43,9 @@ def report_update(
         areas: list[AreaRef] | None = None
 
         if category is not _UNSET and category is None:
-            raise DomainValidationError.single("category", "A report's category cannot be cleared.")
+            raise DomainValidationError.single(
+                "category", _("A report's category cannot be cleared.")
+            )
         if category is not _UNSET and category == report.category and not report.category_verified:
             change.record(CategoryConfirmed(category=category.path))
             change.set(category_verified=True)
@@ -65,7 +68,9 @@ def report_update(
 
         if priority is not _UNSET and priority != report.priority:
             if priority not in Report.Priority.values:
-                raise DomainValidationError.single("priority", f"Unknown priority {priority!r}.")
+                raise DomainValidationError.single(
+                    "priority", _("Unknown priority %(value)r.") % {"value": priority}
+                )
             change.record(PriorityChanged(previous=report.priority, new=priority))
             change.set(priority=priority)
 

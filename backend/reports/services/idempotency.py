@@ -5,6 +5,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from backend.common.errors import DomainValidationError
 
 from ..models import IdempotencyKey, Report
@@ -20,7 +22,7 @@ class IdempotencyKeyReused(DomainValidationError):
         super().__init__(
             {
                 IDEMPOTENCY_FIELD: [
-                    "This Idempotency-Key was already used for a different request body."
+                    _("This Idempotency-Key was already used for a different request body.")
                 ]
             }
         )

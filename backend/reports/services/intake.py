@@ -10,7 +10,9 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from backend.classification.language import language_choose
 from backend.classification.predict import Prediction, predict
 from backend.common.errors import DomainValidationError
 from backend.common.text import text_clean
@@ -60,7 +62,8 @@ def report_create(
     location: Point,
     location_source: str = Report.LocationSource.RESIDENT,
     category: Category | None = None,
-    language: str = Report.Language.NL,
+    language: str | None = None,
+    language_hint: str | None = None,
     source: str = Report.Source.APP,
     email: str = "",
     phone: str = "",
@@ -76,12 +79,15 @@ def report_create(
     commit, in a task. With an Idempotency-Key, a retry of the same request gets the first
     answer (as `render` built it) and a different request under the same key raises
     IdempotencyKeyReused; the report and its answer are committed together.
+
+    Without a `language`, the report's (that of its mails and status texts) is the text's, as
+    far as it tells; else `language_hint` (what the resident's app asked for); else Dutch.
     """
     photos = photos or []
     actor = actor or ActorRef.resident()
     text = text_clean(text)
     if not text.strip():
-        raise DomainValidationError.single("text", "The text has no readable characters.")
+        raise DomainValidationError.single("text", _("The text has no readable characters."))
     idempotency = None
     if idempotency_key:
         fingerprint = intake_fingerprint(
@@ -91,7 +97,9 @@ def report_create(
                 "lon": location.x,
                 "location_source": location_source,
                 "category": category.path if category else None,
-                "language": language,
+                # As fingerprinted when an absent language meant Dutch: keys kept from before
+                # still match their retries.
+                "language": language or Report.Language.NL,
                 "source": source,
                 "email": email,
                 "phone": phone,
@@ -102,6 +110,8 @@ def report_create(
         idempotency = IdempotencyRequest(key=idempotency_key, fingerprint=fingerprint)
         if replay := idempotent_replay(idempotency):
             return ReportCreateResult(report=replay.report, replayed_response=replay.response)
+    # After the fingerprint: a retry whose Accept-Language differs is the same request.
+    language = language or language_choose(text, hint=language_hint)
     # Without a key the report's single write statement is a transaction of its own; with
     # one, the answer kept for the key is written in the same transaction as the report.
     with transaction.atomic() if idempotency else contextlib.nullcontext():

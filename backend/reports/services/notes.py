@@ -3,6 +3,8 @@
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from backend.common.errors import DomainValidationError
 from backend.common.text import text_clean
 
@@ -15,7 +17,7 @@ from ..models import Note
 def report_note_add(*, report_id: uuid.UUID, author: Any, text: str) -> Note:
     text = text_clean(text).strip()
     if not text:
-        raise DomainValidationError.single("text", "A note needs text.")
+        raise DomainValidationError.single("text", _("A note needs text."))
     with report_change(report_id=report_id, actor=ActorRef.staff(author)) as change:
         note = Note.objects.create(report=change.report, author=author, text=text)
         change.record(NoteAdded(note_id=note.pk))

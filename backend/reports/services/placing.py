@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.contrib.gis.geos import Point
+from django.utils.translation import gettext as _
 
 from backend.common.errors import DomainValidationError
 from backend.geo.selectors import AreaRef, areas_containing, in_service_area
@@ -19,10 +20,10 @@ from ..change import ReportChange
 def service_area_check(point: Point, areas: list[AreaRef]) -> None:
     if in_service_area(areas):
         return
-    message = "This location lies outside the municipality's service area."
+    message = _("This location lies outside the municipality's service area.")
     swapped = Point(point.y, point.x, srid=4326)
     if -90 <= swapped.y <= 90 and in_service_area(areas_containing(swapped)):
-        message = "This location lies outside the service area; are lat and lon swapped?"
+        message = _("This location lies outside the service area; are lat and lon swapped?")
     raise DomainValidationError({"lat": [message], "lon": [message]})
 
 

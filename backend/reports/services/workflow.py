@@ -2,6 +2,8 @@
 
 import uuid
 
+from django.utils.translation import gettext as _
+
 from backend.common.errors import ConflictError, DomainValidationError
 from backend.organisations.models import Contractor
 from backend.taxonomy.models import Department
@@ -42,13 +44,14 @@ def report_assign(
     """
     if department is None and contractor is None:
         raise DomainValidationError.single(
-            "department", "Assign to a department, a contractor or both."
+            "department", _("Assign to a department, a contractor or both.")
         )
     with report_change(report_id=report_id, actor=actor) as change:
         report = change.report
         if report.status in (Status.CLOSED, Status.CANCELLED):
             raise ConflictError(
-                f"A {report.status} report cannot be assigned.", current=report.status
+                _("A %(status)s report cannot be assigned.") % {"status": report.status},
+                current=report.status,
             )
         previous = report.department.code if report.department else None
         previous_contractor = report.contractor.code if report.contractor else None

@@ -168,7 +168,9 @@ def test_bad_json_input_names_the_field_and_stores_nothing(public_client, case, 
 
 
 def test_swapped_coordinates_are_called_out(public_client):
-    response = public_client.post(URL, _valid(lat=DAM[1], lon=DAM[0]), format="json")
+    response = public_client.post(
+        URL, _valid(lat=DAM[1], lon=DAM[0]), format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "swapped" in response.json()["error"]["fields"]["lat"][0]
 
 
@@ -198,7 +200,7 @@ BAD_PHOTO_CASES = [
 def test_bad_photos_name_the_field_and_store_nothing(public_client, case, photos, field, hint):
     before = _stored_state()
     data = _valid(photos=[_photo(p, f"p{i}.jpg") for i, p in enumerate(photos)])
-    response = public_client.post(URL, data, format="multipart")
+    response = public_client.post(URL, data, format="multipart", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400, response.content
     fields = response.json()["error"]["fields"]
     assert field in fields, fields

@@ -109,10 +109,18 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.lock-sha256 2>/dev/null)" != "$l
   echo "$lock_sum" > .venv/.lock-sha256
 fi
 
+# --- this installation's secret -------------------------------------------------------------
+# Tracking and follow links are derived from it; written once, kept on every later run (the
+# settings read var/secret-key unless SECRET_KEY is set in the environment).
+"$PYTHON" scripts/ensure_secret_key.py var/secret-key
+
 # --- database -----------------------------------------------------------------------------
 log "preparing the database"
 .venv/bin/python scripts/ensure_database.py
 .venv/bin/python manage.py migrate --no-input -v 0
+# Links made with a key no longer configured (the public built-in one, before var/secret-key)
+# open nothing: their reports' next mails get links that work.
+.venv/bin/python manage.py links_renew
 .venv/bin/python manage.py setup_demo --quiet
 # A first classifier from the seed corpus (a few seconds), unless one is active already.
 .venv/bin/python manage.py classifier train --if-none-active

@@ -73,6 +73,8 @@ case "$role" in
       done
     fi
     python manage.py migrate --no-input
+    # Links made with a secret no longer configured open nothing; their next mails get new ones.
+    python manage.py links_renew
     if [ "${LOAD_DEMO_DATA:-0}" = 1 ]; then
       # Prints a fresh demo dispatcher token: read it with `docker compose logs migrate`.
       python manage.py setup_demo

@@ -34,6 +34,11 @@ from backend.routing.services import ruleset_load
 from backend.routing.validation import files_read, rules_dir
 from tests.support.redis_server import RedisServer
 
+# A process a test starts with the production settings (a manage.py command, a worker) needs a
+# key of its own: Django refuses the public built-in one with DEBUG off, and a worktree that no
+# bootstrap ran in has no var/secret-key.
+os.environ.setdefault("SECRET_KEY", settings.SECRET_KEY)
+
 
 @pytest.fixture(autouse=True)
 def reference_data(request: pytest.FixtureRequest) -> None:

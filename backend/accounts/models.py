@@ -23,6 +23,12 @@ class User(AbstractUser):
         return self.is_active and self.role in (self.Role.DISPATCHER, self.Role.ADMIN)
 
     @property
+    def is_municipal_admin(self) -> bool:
+        """The admin role, or a superuser (`createsuperuser` makes one with the default role):
+        whoever may do everything in the Django admin may change the rule set and model."""
+        return self.is_municipal_staff and (self.role == self.Role.ADMIN or self.is_superuser)
+
+    @property
     def is_contractor_user(self) -> bool:
         return bool(
             self.is_active

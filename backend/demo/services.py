@@ -7,6 +7,7 @@ import yaml
 from django.conf import settings
 
 from backend.accounts.models import ApiToken, User
+from backend.accounts.selectors import api_token_for_key
 from backend.accounts.services import api_token_create, api_token_revoke, user_create
 from backend.geo.services import area_import
 from backend.organisations.models import Contractor
@@ -55,15 +56,23 @@ def demo_routing_load() -> RuleSetLoadResult:
     return ruleset_load(files=files_read(rules_dir()))
 
 
-def demo_setup() -> DemoSetup:
-    """Reference data plus a dispatcher with a fresh token. Each run replaces the previous demo
-    token, so a printed key is never valid longer than the session that printed it."""
+def demo_setup(*, current_key: str = "") -> DemoSetup:
+    """Reference data plus a dispatcher with a token.
+
+    `current_key` is the key the last run printed (var/demo-token): while it is still the
+    demo dispatcher's live demo token it is kept, so a later bootstrap (`make test`, another
+    `make run`) leaves the key of a running server working. Otherwise the old demo tokens are
+    revoked and a fresh one is made: a key whose file is gone has no reader left.
+    """
     reference_data_load()
     demo_contractors_load()
     demo_routing_load()
     user = User.objects.filter(username=DEMO_DISPATCHER).first() or user_create(
         username=DEMO_DISPATCHER, role=User.Role.DISPATCHER
     )
+    live = api_token_for_key(key=current_key) if current_key else None
+    if live is not None and live.user_id == user.pk and live.name == _DEMO_TOKEN_NAME:
+        return DemoSetup(dispatcher=user.username, token=current_key)
     for old in ApiToken.objects.filter(user=user, name=_DEMO_TOKEN_NAME, revoked_at__isnull=True):
         api_token_revoke(token=old)
     _, key = api_token_create(user=user, name=_DEMO_TOKEN_NAME)

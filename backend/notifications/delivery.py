@@ -262,7 +262,7 @@ def _mail_send_one(delivery: Delivery) -> str:
 
 def push_payload(event: ReportEvent, report: Report, subscription: Subscription) -> str:
     shell = Report(id=report.id, language=subscription.language)
-    links = resident_links(report.id, subscription.id)
+    links = resident_links(report, subscription)
     body: dict[str, Any] = {"type": "report.event", "event": public_event(event, shell)}
     if subscription.origin == Subscription.Origin.REPORTER:
         body["url"] = links["tracking_url"]  # see mail_render: the key is the reporter's only

@@ -11,7 +11,6 @@ the file of the same kind and category. Templates are plain text Django template
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
@@ -19,11 +18,11 @@ from django.template import Context, Engine
 
 from backend.reports.catalogue import public_part
 from backend.reports.models import Report, ReportEvent
-from backend.reports.tracking import tracking_token_for
+from backend.reports.tracking import tracking_token_of
 from backend.reports.workflow import RESOLUTION_TEXT, status_text
 
 from .models import MailTemplate, Subscription
-from .services.subscriptions import confirm_token_for, unsubscribe_token_for
+from .tokens import confirm_token_of, unsubscribe_token_of
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "mail_templates"
 GENERIC_KIND = "status_changed"
@@ -47,16 +46,22 @@ def mail_kind(event: ReportEvent) -> str:
     return public_part(event).status or GENERIC_KIND
 
 
-def resident_links(report_id: Any, subscription_id: Any) -> dict[str, str]:
-    token = tracking_token_for(report_id)
+def resident_links(report: Report, subscription: Subscription) -> dict[str, str]:
+    """The links a mail or push carries, with the tokens whose hashes are stored (the same
+    links before and after a rotation of the secret); none for a token no configured secret
+    made (`manage.py links_renew` gives such ones new tokens)."""
+    token = tracking_token_of(report)
+    unsubscribe = unsubscribe_token_of(subscription)
     api = f"{settings.PUBLIC_BASE_URL}/api/v1/public"
     app = settings.RESIDENT_APP_URL
+    tracking_url = feedback_url = ""
+    if token:
+        tracking_url = f"{app}/reports/{token}" if app else f"{api}/reports/{token}/"
+        feedback_url = f"{app}/reports/{token}/feedback" if app else f"{tracking_url}feedback/"
     return {
-        "tracking_url": f"{app}/reports/{token}" if app else f"{api}/reports/{token}/",
-        "feedback_url": f"{app}/reports/{token}/feedback"
-        if app
-        else f"{api}/reports/{token}/feedback/",
-        "unsubscribe_url": f"{api}/unsubscribe/{unsubscribe_token_for(subscription_id)}/",
+        "tracking_url": tracking_url,
+        "feedback_url": feedback_url,
+        "unsubscribe_url": f"{api}/unsubscribe/{unsubscribe}/" if unsubscribe else "",
     }
 
 
@@ -100,13 +105,18 @@ def _template_source(kind: str, category_path: str | None, language: str) -> tup
     raise LookupError(f"no mail template for {kind!r} in {language!r}")
 
 
+def _confirm_url(subscription: Subscription) -> str:
+    token = confirm_token_of(subscription) if subscription.confirmed_at is None else None
+    return f"{settings.PUBLIC_BASE_URL}/api/v1/public/confirm/{token}/" if token else ""
+
+
 def mail_render(*, event: ReportEvent, report: Report, subscription: Subscription) -> RenderedMail:
     language = subscription.language if subscription.language in ("nl", "en") else "nl"
     part = public_part(event)
     status = part.status or report.status
     resolution = part.resolution
     category = report.category
-    links = resident_links(report.id, subscription.id)
+    links = resident_links(report, subscription)
     if subscription.origin != Subscription.Origin.REPORTER:
         # The tracking link opens the report (its text, its photos): that is for whoever made
         # it. Followers and a merged duplicate's resident get the news, not the key.
@@ -124,10 +134,7 @@ def mail_render(*, event: ReportEvent, report: Report, subscription: Subscriptio
         "created_at": report.created_at,
         "feedback_days": settings.FEEDBACK_WINDOW_DAYS,
         "is_reporter": subscription.origin == Subscription.Origin.REPORTER,
-        "confirm_url": f"{settings.PUBLIC_BASE_URL}/api/v1/public/confirm/"
-        f"{confirm_token_for(subscription.id)}/"
-        if subscription.confirmed_at is None
-        else "",
+        "confirm_url": _confirm_url(subscription),
         "confirm_days": settings.SUBSCRIPTION_CONFIRM_DAYS,
         **links,
     }

@@ -7,8 +7,10 @@ from typing import Any
 from backend.common.tokens import token_hash
 from backend.reports.models import Report, ReportEvent
 from backend.reports.presentation import public_event
+from backend.reports.tracking import tracking_token_valid
 
 from .models import Subscription
+from .tokens import confirm_token_valid, unsubscribe_token_valid
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,9 @@ def report_ref_by_tracking_token(token: str) -> ReportRef | None:
         .values_list("id", "language")
         .first()
     )
-    return ReportRef(id=row[0], language=row[1]) if row else None
+    if row is None or not tracking_token_valid(token, row[0]):
+        return None
+    return ReportRef(id=row[0], language=row[1])
 
 
 def report_public_events_after(
@@ -44,11 +48,13 @@ def report_public_events_after(
 def subscription_by_unsubscribe_token(token: str) -> Subscription | None:
     if not token or len(token) > 100:
         return None
-    return Subscription.objects.filter(unsubscribe_token_hash=token_hash(token)).first()
+    found = Subscription.objects.filter(unsubscribe_token_hash=token_hash(token)).first()
+    return found if found is not None and unsubscribe_token_valid(token, found.id) else None
 
 
 def subscription_by_confirm_token(token: str) -> Subscription | None:
     """The unconfirmed subscription a confirmation link is for (None once it was used)."""
     if not token or len(token) > 100:
         return None
-    return Subscription.objects.filter(confirm_token_hash=token_hash(token)).first()
+    found = Subscription.objects.filter(confirm_token_hash=token_hash(token)).first()
+    return found if found is not None and confirm_token_valid(token, found.id) else None

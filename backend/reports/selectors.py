@@ -15,17 +15,19 @@ from backend.geo.selectors import CONTAINING_SQL, AreaRef, area_refs
 
 from .models import Attachment, Note, Report, ReportEvent
 from .sql import prepared_cursor
+from .tracking import tracking_token_valid
 from .workflow import OPEN_STATUSES
 
 
 def report_by_tracking_token(token: str) -> Report | None:
     if not token or len(token) > 100:
         return None
-    return (
+    report = (
         Report.objects.select_related("category", "category__parent")
         .filter(tracking_token_hash=token_hash(token))
         .first()
     )
+    return report if report is not None and tracking_token_valid(token, report.id) else None
 
 
 def report_public_events(report: Report, *, after_seq: int = 0) -> QuerySet[ReportEvent]:

@@ -19,10 +19,11 @@ class Anyone(BasePermission):
 
 
 class IsMunicipalAdmin(BasePermission):
-    """Administrators: settings that change how every report is handled."""
+    """Administrators (the `admin` role, or a superuser): settings that change how every
+    report is handled."""
 
-    message = "This needs a municipal administrator's token."
+    message = "This needs a municipal administrator's token (role admin, or a superuser)."
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and getattr(user, "is_municipal_staff", False) and user.role == "admin")
+        return bool(user and getattr(user, "is_municipal_admin", False))

@@ -4,7 +4,6 @@ The output serializers in serializers.py read these; what one of them does not h
 it reads from the report (or category, subscription) it wraps.
 """
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,7 @@ from backend.reports.selectors import (
     report_public_events,
     report_ready_photos,
 )
-from backend.reports.tracking import tracking_token_for
+from backend.reports.tracking import tracking_token_of
 from backend.taxonomy.models import Category
 from backend.taxonomy.selectors import category_by_path
 from frontend_api.common.representations import ReadsThrough
@@ -34,8 +33,9 @@ class PublicLinks:
     websocket: str
 
 
-def public_links(report_id: uuid.UUID) -> PublicLinks:
-    token = tracking_token_for(report_id)
+def public_links(report: Report) -> PublicLinks:
+    # A report reached by its token was made with a configured secret, so it has one.
+    token = tracking_token_of(report) or ""
     base = settings.PUBLIC_BASE_URL
     ws_base = "ws" + base[4:] if base.startswith("http") else base
     return PublicLinks(
@@ -68,11 +68,11 @@ class CreatedReport(ReadsThrough):
 
     @property
     def tracking_token(self) -> str:
-        return tracking_token_for(self.report.id)
+        return tracking_token_of(self.report) or ""
 
     @property
     def links(self) -> PublicLinks:
-        return public_links(self.report.id)
+        return public_links(self.report)
 
 
 def created_report(
@@ -106,7 +106,7 @@ class PublicReport(ReadsThrough):
 
     @property
     def links(self) -> PublicLinks:
-        return public_links(self.report.id)
+        return public_links(self.report)
 
 
 def public_report(report: Report) -> PublicReport:

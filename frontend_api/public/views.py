@@ -13,13 +13,13 @@ from rest_framework.views import APIView
 from backend.classification.predict import predict
 from backend.common.errors import DomainValidationError
 from backend.reports.services import ReportCreateResult, report_create
-from backend.reports.tracking import tracking_token_for
+from backend.reports.tracking import tracking_token_of
 from backend.taxonomy.selectors import category_tree
 from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import ErrorSerializer
 
-from .representations import classification, created_report, public_report
+from .representations import classification, created_report, public_links, public_report
 from .schema import INVALID
 from .serializers import (
     ClassifyInputSerializer,
@@ -60,8 +60,12 @@ class _CreatedBody:
     def __call__(self, result: ReportCreateResult) -> dict:
         if result.replayed_response is not None:
             # The first answer, as kept for the key: without the token, which is never stored.
-            token = tracking_token_for(result.report.id)
-            return {**result.replayed_response, "tracking_token": token}
+            links = public_links(result.report)
+            return {
+                **result.replayed_response,
+                "tracking_token": tracking_token_of(result.report) or "",
+                "links": {"self": links.self_url, "websocket": links.websocket},
+            }
         if self.body is None:
             created = created_report(
                 result.report,

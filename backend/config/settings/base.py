@@ -1,8 +1,27 @@
+from pathlib import Path
+
 from .env import BASE_DIR, env
 
 DEBUG = env.bool("DEBUG", default=False)
-# The local default is only good for a developer machine; production sets SECRET_KEY.
-SECRET_KEY = env.str("SECRET_KEY", default="meldpunt-local-development-key-not-for-production-use")
+# Public (it is in this file), so good for nothing but DEBUG: the app refuses to start on it
+# otherwise (backend/common/apps.py). Every link residents get is derived from the key.
+BUILTIN_SECRET_KEY = "meldpunt-local-development-key-not-for-production-use"  # noqa: S105
+# The installation's own key, written once by scripts/bootstrap.sh (never committed).
+SECRET_KEY_FILE = Path(env.str("SECRET_KEY_FILE", default=str(BASE_DIR / "var" / "secret-key")))
+
+
+def _key_from_file(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
+SECRET_KEY = (
+    env.str("SECRET_KEY", default="") or _key_from_file(SECRET_KEY_FILE) or BUILTIN_SECRET_KEY
+)
+# Previous keys, still accepted while sessions and links made with them expire (a rotation).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -29,8 +29,11 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # Category that takes a report nobody could place (the triage queue).
 TRIAGE_DEPARTMENT_CODE = env.str("TRIAGE_DEPARTMENT_CODE", default="KCC")
 SERVICE_AREA_TYPE = env.str("SERVICE_AREA_TYPE", default="municipality")
-# The secret the public tracking tokens are derived from. Rotating it invalidates every link.
+# The secret the residents' links (tracking, follow, confirmation, unsubscribe) are derived
+# from; SECRET_KEY when empty. Links made with a secret in the fallbacks keep working during a
+# rotation (backend/common/tokens.py); a link whose secret is in neither stops working.
 TRACKING_TOKEN_SECRET = env.str("TRACKING_TOKEN_SECRET", default="")
+TRACKING_TOKEN_SECRET_FALLBACKS = env.list("TRACKING_TOKEN_SECRET_FALLBACKS", default=[])
 
 # Outbox
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=10)

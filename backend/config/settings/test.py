@@ -29,5 +29,9 @@ _media = tempfile.mkdtemp(prefix="meldpunt-test-media-")
 MEDIA_ROOT = os.path.join(_media, "public")
 PRIVATE_MEDIA_ROOT = os.path.join(_media, "private")
 PUBLIC_BASE_URL = "http://testserver"
+# The tests' own, whatever the installation's var/secret-key holds (or whether it exists).
+SECRET_KEY = "test-secret-key-for-the-suite-only"  # noqa: S105 - tests only
+SECRET_KEY_FALLBACKS = []
 TRACKING_TOKEN_SECRET = "test-tracking-secret"  # noqa: S105 - tests only
+TRACKING_TOKEN_SECRET_FALLBACKS = []
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -8,23 +8,26 @@ privacy        erasing contact details when no longer needed
 Every change to a report goes through the reports app's unit of work (report_change).
 """
 
+from ..tokens import (
+    confirm_token_for,
+    follow_token_for,
+    report_id_for_follow_token,
+    unsubscribe_token_for,
+)
 from .feedback import FeedbackWindowClosed, feedback_give
 from .merge import report_merge
 from .privacy import contact_details_erase
 from .subscriptions import (
     PushKeys,
     PushUnavailable,
-    confirm_token_for,
-    follow_token_for,
     push_enabled,
     push_subscription_remove,
-    report_id_for_follow_token,
     reporter_subscriptions_ensure,
     subscription_add,
     subscription_confirm,
     subscription_remove,
+    subscription_tokens_renew,
     subscriptions_unconfirmed_expire,
-    unsubscribe_token_for,
 )
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "subscription_add",
     "subscription_confirm",
     "subscription_remove",
+    "subscription_tokens_renew",
     "subscriptions_unconfirmed_expire",
     "unsubscribe_token_for",
 ]

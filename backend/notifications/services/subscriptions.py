@@ -7,22 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.common.errors import DomainValidationError
-from backend.common.tokens import token_derive, token_hash
+from backend.common.tokens import secret_token_retired, token_hash
 from backend.reports.actors import ActorRef
 from backend.reports.catalogue import FollowerAdded, FollowerConfirmed
 from backend.reports.change import report_change
 from backend.reports.models import Report
 
 from ..models import Subscription
+from ..tokens import confirm_token_for, unsubscribe_token_for
 
 logger = logging.getLogger(__name__)
-
-_FOLLOW_SALT = "meldpunt.report-follow"
 
 
 class PushUnavailable(Exception):
@@ -38,34 +36,6 @@ class PushKeys:
 
 def push_enabled() -> bool:
     return bool(settings.VAPID_PRIVATE_KEY and settings.VAPID_PUBLIC_KEY)
-
-
-def _subscription_token(purpose: str, subscription_id: uuid.UUID) -> str:
-    secret = settings.TRACKING_TOKEN_SECRET or settings.SECRET_KEY
-    return token_derive(secret=secret, purpose=purpose, subject=subscription_id.bytes)
-
-
-def unsubscribe_token_for(subscription_id: uuid.UUID) -> str:
-    """Re-derived for each mail; only its hash is stored."""
-    return _subscription_token("unsubscribe", subscription_id)
-
-
-def confirm_token_for(subscription_id: uuid.UUID) -> str:
-    """The link in a follower's confirmation mail; only its hash is stored, until used."""
-    return _subscription_token("confirm", subscription_id)
-
-
-def follow_token_for(report_id: uuid.UUID) -> str:
-    """A key that lets a resident follow a report (the intake's possible duplicates) without
-    seeing it: signed, so nothing is stored."""
-    return signing.Signer(salt=_FOLLOW_SALT).sign(report_id.hex)
-
-
-def report_id_for_follow_token(token: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(hex=signing.Signer(salt=_FOLLOW_SALT).unsign(token))
-    except (signing.BadSignature, ValueError):
-        return None
 
 
 def subscription_new(
@@ -217,3 +187,34 @@ def push_subscription_remove(*, report_id: uuid.UUID, subscription_id: uuid.UUID
         pk=subscription_id, report_id=report_id, channel=Subscription.Channel.PUSH
     ).delete()
     return bool(deleted)
+
+
+def subscription_tokens_renew(*, retire_fallbacks: bool = False) -> int:
+    """New unsubscribe and confirmation tokens (current secret) for subscriptions whose tokens
+    no configured secret made (with `retire_fallbacks`: only the current one), so their next
+    mail carries links that work. Returns how many subscriptions got new tokens."""
+
+    def retired(purpose: str, subscription_id: uuid.UUID, stored: str | None) -> bool:
+        return stored is not None and secret_token_retired(
+            purpose=purpose,
+            subject=subscription_id.bytes,
+            stored_hash=stored,
+            retire_fallbacks=retire_fallbacks,
+        )
+
+    renewed = 0
+    rows = Subscription.objects.values_list("id", "unsubscribe_token_hash", "confirm_token_hash")
+    for subscription_id, unsubscribe_hash, confirm_hash in rows.iterator(chunk_size=2000):
+        values: dict[str, str] = {}
+        if retired("unsubscribe", subscription_id, unsubscribe_hash):
+            values["unsubscribe_token_hash"] = token_hash(unsubscribe_token_for(subscription_id))
+        if retired("confirm", subscription_id, confirm_hash):
+            values["confirm_token_hash"] = token_hash(confirm_token_for(subscription_id))
+        if values:
+            # Guarded by the old hash: a confirmation used meanwhile is not brought back.
+            renewed += Subscription.objects.filter(
+                pk=subscription_id,
+                unsubscribe_token_hash=unsubscribe_hash,
+                confirm_token_hash=confirm_hash,
+            ).update(**values)
+    return renewed

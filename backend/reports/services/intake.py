@@ -139,7 +139,8 @@ def report_create(
                 return ReportCreateResult(report=replay.report, replayed_response=replay.response)
             raise
         if idempotency and render is not None:
-            kept = {k: v for k, v in render(result).items() if k != "tracking_token"}
+            # Without the token, in the field and in the links: tokens are stored hashed only.
+            kept = {k: v for k, v in render(result).items() if k not in ("tracking_token", "links")}
             idempotency_response_store(key=idempotency.key, response=kept)
     return result
 

@@ -180,3 +180,26 @@ def test_preview_refuses_an_invalid_set_and_too_many_days(staff_client):
         format="json",
     )
     assert far.status_code == 400 and "days" in far.json()["error"]["fields"]
+
+
+def test_a_superuser_counts_as_an_administrator(staff_client, contractors):
+    """`createsuperuser` makes a user with the default role (dispatcher); whoever may do
+    everything in the Django admin may also change the rule set (issue #14, finding 16)."""
+    from rest_framework.test import APIClient
+
+    from backend.accounts.models import User
+    from backend.accounts.services import api_token_create
+
+    superuser = User.objects.create_superuser("root", "root@example.nl", "a-long-password-1")
+    assert superuser.role == User.Role.DISPATCHER
+    _, key = api_token_create(user=superuser, name="test")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    files = {"files": {"10-trees.yaml": rule_file(TREES_NOORD)}}
+    assert staff_client.post(f"{BASE}ruleset/", files, format="json").status_code == 403
+    assert client.post(f"{BASE}ruleset/", files, format="json").status_code == 201
+    # A superuser outside the municipality's staff roles is not let in by the flag alone.
+    User.objects.filter(pk=superuser.pk).update(role=User.Role.CONTRACTOR)
+    assert client.post(f"{BASE}ruleset/", files, format="json").status_code == 403
+    User.objects.filter(pk=superuser.pk).update(role=User.Role.DISPATCHER, is_superuser=False)
+    assert client.post(f"{BASE}ruleset/", files, format="json").status_code == 403

@@ -10,8 +10,8 @@ Each process runs in a process group of its own, so whatever it leaves behind wh
 (uvicorn's workers still holding the port, Celery's pool children) is stopped before it starts
 again; this supervisor adopts such orphans (a Linux child subreaper) so that it can reap them.
 The group of its own also keeps a terminal's Ctrl-C from reaching the processes directly: on
-SIGINT or SIGTERM the supervisor sends each group SIGTERM, waits up to STOP_GRACE seconds for
-them to finish, then kills what is left. A second Ctrl-C kills at once.
+SIGINT or SIGTERM the supervisor sends each process it started SIGTERM, waits up to STOP_GRACE
+seconds for their groups to finish, then kills what is left. A second Ctrl-C kills at once.
 
 Every output line is prefixed with its process's name; the supervisor's own say "supervise".
 
@@ -76,8 +76,8 @@ def _group_alive(pgid: int) -> bool:
         os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # alive, though its pid was reused by someone else's process
+        pass
     return True
 
 
@@ -249,8 +249,15 @@ class Supervisor:
     def stop(self) -> None:
         self.log("stopping every process")
         groups = self._groups()
-        for pgid in groups:
-            _signal_group(pgid, signal.SIGTERM)
+        # The process we started, not its group: Celery's warm shutdown lets the pool children
+        # finish their tasks, where a SIGTERM of their own made them abandon them; uvicorn's
+        # master stops its workers. What a dead process left behind gets it directly.
+        for child in self.children:
+            if child.proc is not None:
+                # Not Popen.send_signal: its poll() would reap the process behind _reap's back.
+                os.kill(child.proc.pid, signal.SIGTERM)
+            if child.leftovers is not None:
+                _signal_group(child.leftovers, signal.SIGTERM)
         deadline = time.monotonic() + self.stop_grace
         while any(_group_alive(g) for g in groups) and time.monotonic() < deadline:
             self._reap()

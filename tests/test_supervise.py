@@ -99,6 +99,7 @@ def test_a_killed_process_is_restarted_only_after_what_it_left_behind_is_gone(su
         {"web": "(trap '' TERM; exec sleep 1000) & echo child $!; exec sleep 1000"},
         backoff_base=0.1,
         leftover_grace=0.5,
+        stop_grace=0.5,
     )
     (line,) = eventually(
         lambda: supervised.log(r"^web +\| child \d+$"), timeout=30, message="no child"

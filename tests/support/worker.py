@@ -5,7 +5,8 @@ from typing import Any
 
 from celery.contrib.testing.worker import start_worker
 
-# The queues scripts/run.sh's workers consume between them (settings: CELERY_TASK_ROUTES).
+# The queues make run's workers (scripts/processes.py) consume between them (settings:
+# CELERY_TASK_ROUTES).
 QUEUES = ("celery", "photos")
 
 

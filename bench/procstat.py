@@ -1,4 +1,5 @@
-"""CPU time of the server a benchmark started, by role, read from /proc (Linux only).
+"""CPU time (and resident memory) of the server a benchmark started, by role, read from /proc
+(Linux only).
 
 bench/intake.py's Server starts web and workers in one session of their own, so every process
 of the server, children included (uvicorn's workers, Celery's prefork children), carries the
@@ -27,6 +28,7 @@ from pathlib import Path
 
 PROC = Path("/proc")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 WEB, WORKER, PHOTO, OTHER = "web", "worker", "photo", "other"
 QUEUE_ROLES = {"celery": WORKER, "photos": PHOTO}
 PG_PREFIX = "pg:"
@@ -93,15 +95,15 @@ class Snapshot:
     processes: dict[tuple[int, int], tuple[str, int]]
 
 
-def snapshot(session: int, *, db_port: int | None = None) -> Snapshot:
-    """CPU ticks of every process in ``session`` (and, given ``db_port``, of the PostgreSQL
-    backends serving them), with their roles."""
-    stats = [
+def _all_stats() -> list[_Stat]:
+    return [
         stat
         for entry in PROC.iterdir()
         if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None
     ]
-    members = {stat.pid: stat for stat in stats if stat.session == session}
+
+
+def _roles(members: dict[int, _Stat]) -> dict[int, str]:
     own = {pid: role_of(_cmdline(pid)) for pid in members}
 
     def role(pid: int) -> str:
@@ -113,10 +115,32 @@ def snapshot(session: int, *, db_port: int | None = None) -> Snapshot:
             pid = members[pid].ppid
         return OTHER
 
-    roles = {pid: role(pid) for pid in members}
-    processes = {(s.pid, s.started): (roles[s.pid], s.ticks) for s in members.values()}
+    return {pid: role(pid) for pid in members}
+
+
+def roles(session: int) -> dict[int, str]:
+    """The role of every process in ``session``, by pid."""
+    return _roles({stat.pid: stat for stat in _all_stats() if stat.session == session})
+
+
+def rss_bytes(pid: int) -> int | None:
+    """A process's resident set size now, or None when it has gone."""
+    try:
+        resident_pages = int((PROC / str(pid) / "statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return resident_pages * PAGE_SIZE
+
+
+def snapshot(session: int, *, db_port: int | None = None) -> Snapshot:
+    """CPU ticks of every process in ``session`` (and, given ``db_port``, of the PostgreSQL
+    backends serving them), with their roles."""
+    stats = _all_stats()
+    members = {stat.pid: stat for stat in stats if stat.session == session}
+    role_of_pid = _roles(members)
+    processes = {(s.pid, s.started): (role_of_pid[s.pid], s.ticks) for s in members.values()}
     if db_port is not None:
-        ports = _client_ports(roles, db_port)
+        ports = _client_ports(role_of_pid, db_port)
         for stat in stats:
             if stat.comm != "postgres":
                 continue

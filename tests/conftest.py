@@ -28,6 +28,7 @@ from backend.config.celery import app as celery_app
 from backend.demo.services import demo_contractors_load, reference_data_load
 from backend.geo.models import Area
 from backend.organisations.models import Contractor
+from backend.reports.models import Attachment, IdempotencyKey, OutboxEntry, Report, ReportEvent
 from backend.routing.active import active_ruleset
 from backend.routing.models import RuleSet
 from backend.routing.services import ruleset_load
@@ -76,6 +77,20 @@ def _media_dirs() -> Iterator[None]:
 
 def files_under(root: str) -> list[Path]:
     return [p for p in Path(root).rglob("*") if p.is_file()]
+
+
+def stored_state() -> tuple[int, ...]:
+    """What an intake stores, counted: rows of every kind and files, private and published.
+    Equal before and after a refused request: it lost nothing and left nothing behind."""
+    return (
+        Report.objects.count(),
+        ReportEvent.objects.count(),
+        Attachment.objects.count(),
+        OutboxEntry.objects.count(),
+        IdempotencyKey.objects.count(),
+        len(files_under(settings.PRIVATE_MEDIA_ROOT)),
+        len(files_under(settings.MEDIA_ROOT)),
+    )
 
 
 @pytest.fixture

@@ -1,10 +1,13 @@
 """Photos attached to reports: recognise, check and clean them.
 
-Two steps with different budgets. `inspect_upload` runs inside the HTTP request, so it only
-does what is needed to refuse a bad file while the client is still there to hear about it.
-`process_image` runs in the worker and produces the picture we actually publish: upright,
-sRGB, bounded in size and stripped of every byte of metadata (residents' photos carry GPS
-positions, serial numbers and timestamps that must never leak to the public site).
+Two steps with different budgets. `identify_upload` runs inside the HTTP request, so it only
+identifies a file (format, dimensions, a complete container, the EXIF position) from its
+headers and structure, without decoding a pixel: refusing what is clearly not an acceptable
+photo while the client is still there to hear about it, at a cost that does not grow with the
+pixels a file declares. `process_image` runs in the worker, decodes, and produces the picture
+we actually publish: upright, sRGB, bounded in size and stripped of every byte of metadata
+(residents' photos carry GPS positions, serial numbers and timestamps that must never leak to
+the public site). A file whose pixels turn out to be damaged fails there.
 
 Framework-free on purpose, so both steps are testable and reusable without Django.
 """
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 
 import pillow_heif
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from .image_structure import jpeg_complete, png_structure
 
 # Registered at import so every Image.open in the process understands iPhone photos, not just
 # the ones that happen to run after some other module registered the plugin.
@@ -91,7 +96,7 @@ _WHITE = (255, 255, 255)
 
 
 @dataclass(frozen=True)
-class UploadInspection:
+class UploadIdentity:
     format: str
     mime_type: str
     width: int
@@ -110,8 +115,9 @@ class ProcessedImage:
     mime_type: str = "image/jpeg"
 
 
-def inspect_upload(fp: typing.BinaryIO, *, max_pixels: int) -> UploadInspection:
-    """Identify and validate an upload quickly enough to run inside the request.
+def identify_upload(fp: typing.BinaryIO, *, max_pixels: int) -> UploadIdentity:
+    """Identify and check an upload without decoding its pixels, so that its cost inside the
+    request is bounded by its size in bytes, never by the pixels it declares.
 
     `fp` must be seekable; it is left at position 0. Raises ImageRejected.
     """
@@ -120,18 +126,44 @@ def inspect_upload(fp: typing.BinaryIO, *, max_pixels: int) -> UploadInspection:
             image_format = typing.cast(str, im.format)
             width, height = im.size
             mime_type = _mime_type(im, image_format)
-            if image_format in _JPEG_FORMATS:
-                # libjpeg still has to entropy-decode every byte to produce even a 1/8 scale
-                # picture, so truncation is caught, but it skips most of the IDCT and colour
-                # work. That is what makes this affordable inside a request.
-                im.draft("L", (max(1, width // 8), max(1, height // 8)))
-            _load(im, max_pixels=max_pixels)
-            gps = _read_gps(im)
+            png_exif = _check_complete(fp, image_format)
+            gps = _read_gps(_exif_of(im, png_exif))
     finally:
         fp.seek(0)
-    return UploadInspection(
+    return UploadIdentity(
         format=image_format, mime_type=mime_type, width=width, height=height, gps=gps
     )
+
+
+def _check_complete(fp: typing.BinaryIO, image_format: str) -> bytes | None:
+    """Refuse a PNG or JPEG cut short (WebP and HEIF openers refuse those themselves); give
+    a PNG's eXIf chunk, which may sit after the image data."""
+    try:
+        if image_format == "PNG":
+            structure = png_structure(fp)
+            if not structure.complete:
+                raise _truncated()
+            return structure.exif
+        if image_format in _JPEG_FORMATS and not jpeg_complete(fp):
+            raise _truncated()
+    except OSError as exc:
+        raise _truncated() from exc
+    return None
+
+
+def _exif_of(im: Image.Image, png_exif: bytes | None) -> Image.Exif:
+    """The EXIF as far as it is readable; unreadable EXIF only costs us the position."""
+    with contextlib.suppress(*_DECODE_ERRORS):
+        if im.format != "PNG":
+            return im.getexif()  # from the headers Image.open parsed
+        # PngImageFile.getexif() decodes the whole image to reach an eXIf chunk after the
+        # pixel data; the structure walk has found that chunk already.
+        exif = Image.Exif()
+        raw = im.info.get("exif") or png_exif
+        if raw:
+            exif.load(raw)
+        return exif
+    return Image.Exif()
 
 
 def process_image(
@@ -146,12 +178,13 @@ def process_image(
             if im.format in _JPEG_FORMATS:
                 _draft_jpeg_for(im, max_side)
             _load(im, max_pixels=max_pixels)
-            # exif_transpose returns a new image, so nothing below still reads from fp.
-            oriented = _exif_transpose(im)
+            _exif_transpose(im)
     finally:
         fp.seek(0)
 
-    picture, icc_profile = _to_rgb(oriented)
+    # Loaded, so nothing below reads from fp. The decoded picture is oriented in place and
+    # not copied unless its mode has to change: a 49 MP PNG took 659 MB with two copies more.
+    picture, icc_profile = _to_rgb(im)
     picture.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     if icc_profile:
         # Converted after downscaling: the result is indistinguishable and far cheaper.
@@ -264,12 +297,10 @@ def _draft_jpeg_for(im: ImageFile.ImageFile, max_side: int) -> None:
     im.draft(None, target)
 
 
-def _exif_transpose(im: Image.Image) -> Image.Image:
-    try:
-        return ImageOps.exif_transpose(im)
-    except _DECODE_ERRORS:
-        # Unreadable EXIF only costs us the orientation, not the photo.
-        return im.copy()
+def _exif_transpose(im: Image.Image) -> None:
+    # Unreadable EXIF only costs us the orientation, not the photo.
+    with contextlib.suppress(*_DECODE_ERRORS):
+        ImageOps.exif_transpose(im, in_place=True)
 
 
 def _to_rgb(im: Image.Image) -> tuple[Image.Image, bytes | None]:
@@ -283,11 +314,12 @@ def _to_rgb(im: Image.Image) -> tuple[Image.Image, bytes | None]:
         # 16-bit greyscale PNG: a plain convert() clips instead of scaling, turning it white.
         return im.convert("I").point(lambda value: value * (1 / 256)).convert("RGB"), None
     if im.mode in {"RGBA", "LA", "PA", "RGBa", "La"} or "transparency" in im.info:
-        rgba = im.convert("RGBA")
+        rgba = im if im.mode == "RGBA" else im.convert("RGBA")
         flattened = Image.new("RGB", rgba.size, _WHITE)
         flattened.paste(rgba, mask=rgba.getchannel("A"))
         return flattened, icc_profile
-    return im.convert("RGB"), icc_profile
+    # convert() copies even an RGB picture: tens of megapixels (three bytes each) for nothing.
+    return (im if im.mode == "RGB" else im.convert("RGB")), icc_profile
 
 
 def _icc_to_srgb(im: Image.Image, icc_profile: bytes) -> Image.Image | None:
@@ -317,9 +349,9 @@ def _encode_jpeg(im: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def _read_gps(im: Image.Image) -> tuple[float, float] | None:
+def _read_gps(exif: Image.Exif) -> tuple[float, float] | None:
     try:
-        gps_ifd = im.getexif().get_ifd(_GPS_IFD)
+        gps_ifd = exif.get_ifd(_GPS_IFD)
     except _DECODE_ERRORS:
         return None
     try:

@@ -11,10 +11,11 @@ from rest_framework.views import APIView
 from backend.reports.services import PhotoUpload, report_reply
 from frontend_api.common.parsers import JSONParser
 from frontend_api.common.permissions import Anyone
+from frontend_api.common.photos import photos_field_validate
 from frontend_api.common.serializers import ErrorSerializer
 
 from .schema import TOKEN_ERRORS
-from .serializers import ReportStateSerializer, photo_uploads, photos_inspect
+from .serializers import ReportStateSerializer
 from .tracking import report_for_token, report_state_response
 
 
@@ -24,11 +25,15 @@ class ReplyInputSerializer(serializers.Serializer):
         child=serializers.FileField(allow_empty_file=False),
         required=False,
         default=list,
-        help_text="Up to 5 photos (JPEG, PNG, WebP, HEIC) of 15 MB each; multipart only.",
+        help_text=(
+            "Up to 5 photos (JPEG, PNG, WebP, HEIC) of 15 MB and 64 megapixels each, 150 "
+            "megapixels together (as their headers declare); multipart only. Refused with a 400 "
+            "naming `photos` (the request) or `photos.N` (one photo)."
+        ),
     )
 
     def validate_photos(self, files) -> list[PhotoUpload]:
-        return photo_uploads(photos_inspect(files))
+        return [photo.upload for photo in photos_field_validate(files)]
 
 
 class ReplyView(APIView):

@@ -1,8 +1,6 @@
 """The resident's API: input serializers, and output serializers reading the report (or a
 typed object from representations.py)."""
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext as _
@@ -10,11 +8,10 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from backend.classification.predict import clean_text, has_words
-from backend.reports.images import ImageRejected, UploadInspection, inspect_upload
 from backend.reports.models import Report
-from backend.reports.services import PhotoUpload
 from backend.reports.workflow import status_text
 from backend.taxonomy.selectors import category_by_path
+from frontend_api.common.photos import IdentifiedPhoto, photos_field_validate
 from frontend_api.common.serializers import (
     CategoryRefSerializer,
     FiniteFloatField,
@@ -34,37 +31,6 @@ class StatusTextField(serializers.CharField):
 
     def to_representation(self, value) -> str:
         return status_text(value.status, value.language, value.resolution or None)
-
-
-def photos_inspect(files: list) -> list[tuple[Any, UploadInspection]]:
-    """Each upload identified by decoding it (never by its name), with its size checked."""
-    if len(files) > settings.PHOTO_MAX_COUNT:
-        raise serializers.ValidationError(
-            _("At most %(count)d photos.") % {"count": settings.PHOTO_MAX_COUNT}
-        )
-    errors: dict[str, list[str]] = {}
-    inspected = []
-    for index, upload in enumerate(files):
-        if upload.size > settings.PHOTO_MAX_BYTES:
-            limit = settings.PHOTO_MAX_BYTES // (1024 * 1024)
-            errors[str(index)] = [
-                _("%(name)s: larger than %(limit)d MB.") % {"name": upload.name, "limit": limit}
-            ]
-            continue
-        try:
-            inspected.append((upload, inspect_upload(upload, max_pixels=settings.PHOTO_MAX_PIXELS)))
-        except ImageRejected as exc:
-            errors[str(index)] = [f"{upload.name}: {exc.message}"]
-    if errors:
-        raise serializers.ValidationError(errors)
-    return inspected
-
-
-def photo_uploads(inspected: list[tuple[Any, UploadInspection]]) -> list[PhotoUpload]:
-    return [
-        PhotoUpload(file=upload, size=upload.size, mime_type=inspection.mime_type)
-        for upload, inspection in inspected
-    ]
 
 
 class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
@@ -101,7 +67,11 @@ class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
         child=serializers.FileField(allow_empty_file=False),
         required=False,
         default=list,
-        help_text="Up to 5 photos (JPEG, PNG, WebP, HEIC) of 15 MB each; multipart only.",
+        help_text=(
+            "Up to 5 photos (JPEG, PNG, WebP, HEIC) of 15 MB and 64 megapixels each, 150 "
+            "megapixels together (as their headers declare); multipart only. Refused with a 400 "
+            "naming `photos` (the request) or `photos.N` (one photo)."
+        ),
     )
 
     def validate_category(self, value):
@@ -115,8 +85,8 @@ class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
             )
         return category
 
-    def validate_photos(self, files) -> list[tuple[Any, UploadInspection]]:
-        return photos_inspect(files)
+    def validate_photos(self, files) -> list[IdentifiedPhoto]:
+        return photos_field_validate(files)
 
     def validate(self, attrs):
         """Gives report_create()'s arguments: the location as a Point, and where it came from."""
@@ -129,14 +99,14 @@ class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
             lat, lon = attrs.pop("lat"), attrs.pop("lon")
             attrs["location_source"] = Report.LocationSource.RESIDENT
         else:
-            gps = photos[0][1].gps if photos else None
+            gps = photos[0].gps if photos else None
             if gps is None:
                 message = _("A location is required: lat and lon, or a photo with GPS data.")
                 raise serializers.ValidationError({"lat": [message], "lon": [message]})
             lat, lon = gps
             attrs["location_source"] = Report.LocationSource.PHOTO_EXIF
         attrs["location"] = Point(lon, lat, srid=4326)
-        attrs["photos"] = photo_uploads(photos)
+        attrs["photos"] = [photo.upload for photo in photos]
         return attrs
 
 

@@ -19,8 +19,8 @@ from backend.reports.images import (
     ALLOWED_FORMATS,
     ImageRejected,
     ProcessedImage,
-    UploadInspection,
-    inspect_upload,
+    UploadIdentity,
+    identify_upload,
     process_image,
 )
 from tests.support.images import (
@@ -43,8 +43,8 @@ MAX_SIDE = 2048
 THUMBNAIL_SIDE = 320
 
 
-def inspect(data: bytes, *, max_pixels: int = MAX_PIXELS) -> UploadInspection:
-    return inspect_upload(io.BytesIO(data), max_pixels=max_pixels)
+def inspect(data: bytes, *, max_pixels: int = MAX_PIXELS) -> UploadIdentity:
+    return identify_upload(io.BytesIO(data), max_pixels=max_pixels)
 
 
 def process(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ProcessedImage:
@@ -106,7 +106,7 @@ class FailingStream(io.BytesIO):
         return len(data)
 
 
-# --- inspect_upload: accepted files ---------------------------------------------------------
+# --- identify_upload: accepted files ---------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def test_inspect_identifies_allowed_formats(
 ) -> None:
     result = inspect(data)
 
-    assert result == UploadInspection(
+    assert result == UploadIdentity(
         format=image_format, mime_type=mime_type, width=width, height=height, gps=None
     )
 
@@ -245,9 +245,9 @@ def test_inspect_identifies_by_content_not_by_file_name(tmp_path: Path) -> None:
     disguised_text.write_bytes(text_as_jpeg_bytes())
 
     with disguised_png.open("rb") as fp:
-        assert inspect_upload(fp, max_pixels=MAX_PIXELS).format == "PNG"
+        assert identify_upload(fp, max_pixels=MAX_PIXELS).format == "PNG"
     with disguised_text.open("rb") as fp, pytest.raises(ImageRejected) as caught:
-        inspect_upload(fp, max_pixels=MAX_PIXELS)
+        identify_upload(fp, max_pixels=MAX_PIXELS)
     assert caught.value.code == "not_an_image"
 
 
@@ -261,14 +261,14 @@ def test_inspect_leaves_stream_at_start_and_open(data: bytes) -> None:
     fp.seek(7)
 
     with contextlib.suppress(ImageRejected):
-        inspect_upload(fp, max_pixels=MAX_PIXELS)
+        identify_upload(fp, max_pixels=MAX_PIXELS)
 
     assert not fp.closed
     assert fp.tell() == 0
     assert fp.read() == data
 
 
-# --- inspect_upload: rejections -------------------------------------------------------------
+# --- identify_upload: rejections -------------------------------------------------------------
 
 
 def test_text_named_like_a_jpeg_is_not_an_image() -> None:
@@ -289,7 +289,8 @@ def test_truncated_jpeg_is_rejected_as_truncated() -> None:
     error = rejection(inspect, data)
 
     assert error.code == "truncated"
-    # Detection must come from a strict decode, not from a process-wide switch.
+    # Detected from the file's structure (no end of image after the scan), and never by
+    # switching Pillow's process-wide tolerance of truncated files.
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
@@ -403,7 +404,7 @@ def test_io_error_while_reading_is_a_rejection(fail_at: int, step: str) -> None:
 
     with pytest.raises(ImageRejected) as caught:
         if step == "inspect":
-            inspect_upload(stream, max_pixels=MAX_PIXELS)
+            identify_upload(stream, max_pixels=MAX_PIXELS)
         else:
             process_image(
                 stream, max_pixels=MAX_PIXELS, max_side=MAX_SIDE, thumbnail_side=THUMBNAIL_SIDE
@@ -417,7 +418,7 @@ def test_failing_stream_works_when_nothing_fails() -> None:
     data = noisy_jpeg_bytes(400, 300)
 
     assert (
-        inspect_upload(FailingStream(data, fail_at=len(data)), max_pixels=MAX_PIXELS).width == 400
+        identify_upload(FailingStream(data, fail_at=len(data)), max_pixels=MAX_PIXELS).width == 400
     )
 
 

@@ -3,15 +3,27 @@
 Every builder returns bytes so tests can wrap them in whatever file object they need.
 """
 
+import contextlib
 import io
 import random
 import struct
 import zlib
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
 import pillow_heif
-from PIL import ExifTags, Image, TiffImagePlugin
+import pytest
+from PIL import (
+    ExifTags,
+    Image,
+    ImageFile,
+    JpegImagePlugin,
+    MpoImagePlugin,
+    PngImagePlugin,
+    TiffImagePlugin,
+    WebPImagePlugin,
+)
 
 pillow_heif.register_heif_opener()
 
@@ -105,24 +117,79 @@ def truncated_jpeg_bytes() -> bytes:
     return data[: len(data) * 6 // 10]
 
 
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
 def png_bomb_bytes(width: int = 30000, height: int = 30000) -> bytes:
     """A tiny, well-formed PNG whose header declares an enormous image.
 
     Built by hand: asking Pillow to make it would allocate the very memory it is meant to
     protect against.
     """
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
-
     # 8-bit greyscale, deflate, adaptive filtering, no interlace.
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     # One filter byte plus a few pixels of the first row: small but valid deflate data.
     idat = zlib.compress(b"\x00" * 64, 9)
     return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+        _PNG_SIGNATURE
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", idat)
+        + _png_chunk(b"IEND", b"")
     )
+
+
+def large_png_bytes(
+    width: int, height: int, *, noisy_rows: int = 0, exif_after_pixels: bytes | None = None
+) -> bytes:
+    """A complete, valid RGB PNG of any size, small on disk: black rows (each repeating the one
+    above, which deflate shrinks ~1000:1) and `noisy_rows` rows of random pixels. Written row by
+    row, so making a 49 MP picture costs no 147 MB here; decoding it still does.
+    `exif_after_pixels` puts an eXIf chunk after the image data, as some tools write it."""
+    rng = random.Random(width * height + noisy_rows)
+    noisy = set(rng.sample(range(height), min(noisy_rows, height)))
+    compressor = zlib.compressobj(6)
+    repeat = b"\x02" + bytes(width * 3)  # filter "Up", all differences zero
+    deflated = [
+        compressor.compress(b"\x00" + rng.randbytes(width * 3) if row in noisy else repeat)
+        for row in range(height)
+    ]
+    data = b"".join(deflated) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunks = [_png_chunk(b"IHDR", header)]
+    chunks += [_png_chunk(b"IDAT", data[i : i + 65536]) for i in range(0, len(data), 65536)]
+    if exif_after_pixels is not None:
+        # The chunk holds the TIFF structure alone, without JPEG's "Exif\0\0" prefix.
+        chunks.append(_png_chunk(b"eXIf", exif_after_pixels.removeprefix(b"Exif\x00\x00")))
+    return _PNG_SIGNATURE + b"".join(chunks) + _png_chunk(b"IEND", b"")
+
+
+def png_with_corrupt_pixels_bytes(width: int = 640, height: int = 480) -> bytes:
+    """A PNG whose every chunk is intact (header, CRCs, IEND) but whose image data is not
+    deflate at all: only decoding can tell."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    garbage = random.Random(7).randbytes(4096)
+    return (
+        _PNG_SIGNATURE
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", garbage)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def gps_exif_bytes(latitude: float, longitude: float) -> bytes:
+    """A bare EXIF block (TIFF header and IFDs) holding a GPS position."""
+    exif = Image.Exif()
+    gps_ifd = exif.get_ifd(_GPS_IFD)
+    gps_ifd[ExifTags.GPS.GPSLatitudeRef] = "N" if latitude >= 0 else "S"
+    gps_ifd[ExifTags.GPS.GPSLatitude] = _dms(latitude)
+    gps_ifd[ExifTags.GPS.GPSLongitudeRef] = "E" if longitude >= 0 else "W"
+    gps_ifd[ExifTags.GPS.GPSLongitude] = _dms(longitude)
+    return exif.tobytes()
 
 
 def text_as_jpeg_bytes() -> bytes:
@@ -207,3 +274,39 @@ def _save(image: Image.Image, image_format: str, **params: Any) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=image_format, **params)
     return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def decoding_forbidden() -> Iterator[list[str]]:
+    """Within: every way the allowed formats' pixels get decoded (Pillow's decoders, the load of
+    each opener class, WebP's and HEIF's own) fails with an AssertionError, and is listed in the
+    list yielded, in case something between here and the caller swallows the error."""
+    attempts: list[str] = []
+
+    def refuse(name: str) -> Callable[..., Any]:
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            attempts.append(name)
+            raise AssertionError(f"{name}: pixels decoded where only identification may run")
+
+        return refused
+
+    Image.init()
+    openers = [
+        JpegImagePlugin.JpegImageFile,
+        MpoImagePlugin.MpoImageFile,
+        PngImagePlugin.PngImageFile,
+        WebPImagePlugin.WebPImageFile,
+        Image.OPEN["HEIF"][0],  # pillow_heif's
+    ]
+    loaders = {
+        klass
+        for opener in openers
+        for klass in getattr(opener, "__mro__", ())
+        if "load" in vars(klass) and issubclass(klass, ImageFile.ImageFile)
+    }
+    assert ImageFile.ImageFile in loaders and len(loaders) >= 3, loaders
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Image, "_getdecoder", refuse("Image._getdecoder"))
+        for klass in loaders:
+            patch.setattr(klass, "load", refuse(f"{klass.__name__}.load"))
+        yield attempts

@@ -16,8 +16,14 @@ PHOTO_SWEEP_SECONDS = env.float("PHOTO_SWEEP_SECONDS", default=20.0)
 REQUEST_BODY_MAX_BYTES = env.int(
     "REQUEST_BODY_MAX_BYTES", default=PHOTO_MAX_COUNT * PHOTO_MAX_BYTES + 1024 * 1024
 )
-# 50 megapixels covers every phone camera; more than that is treated as a decompression bomb.
-PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)
+# What a photo, and all the photos of one request together, may declare, read from their
+# headers inside the request (the worker decodes them; decoding costs memory and time by the
+# pixel, not by the byte). 64 MP per photo covers every phone camera at full resolution
+# (a 50 MP sensor writes up to 8160x6144) and stays under Pillow's own decompression-bomb
+# limit (89.5 MP); more is treated as a bomb. 150 MP per request: five 24 MP photos, or three
+# at 50 MP.
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=64_000_000)
+PHOTO_REQUEST_MAX_PIXELS = env.int("PHOTO_REQUEST_MAX_PIXELS", default=150_000_000)
 PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=2048)
 PHOTO_THUMBNAIL_SIDE = env.int("PHOTO_THUMBNAIL_SIDE", default=320)
 

@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from backend.reports import change as report_change_module
 from backend.reports import storage
-from backend.reports.models import Attachment, IdempotencyKey, OutboxEntry, Report, ReportEvent
+from backend.reports.models import Attachment, Report
 from backend.reports.services import attachment_process
-from tests.conftest import DAM, files_under
+from tests.conftest import DAM, files_under, stored_state
 from tests.support import images
 
 pytestmark = pytest.mark.django_db
@@ -29,18 +29,6 @@ def _valid(**overrides):
     }
     body.update(overrides)
     return body
-
-
-def _stored_state():
-    return (
-        Report.objects.count(),
-        ReportEvent.objects.count(),
-        Attachment.objects.count(),
-        OutboxEntry.objects.count(),
-        IdempotencyKey.objects.count(),
-        len(files_under(settings.PRIVATE_MEDIA_ROOT)),
-        len(files_under(settings.MEDIA_ROOT)),
-    )
 
 
 def test_json_report_is_accepted_and_described(public_client):
@@ -159,12 +147,12 @@ BAD_JSON_CASES = [
     ("case", "body", "field"), BAD_JSON_CASES, ids=[c[0] for c in BAD_JSON_CASES]
 )
 def test_bad_json_input_names_the_field_and_stores_nothing(public_client, case, body, field):
-    before = _stored_state()
+    before = stored_state()
     response = public_client.post(URL, body, format="json")
     assert response.status_code == 400, response.content
     error = response.json()["error"]
     assert field in error["fields"], error
-    assert _stored_state() == before
+    assert stored_state() == before
 
 
 def test_swapped_coordinates_are_called_out(public_client):
@@ -175,12 +163,12 @@ def test_swapped_coordinates_are_called_out(public_client):
 
 
 def test_malformed_json_is_a_parse_error_naming_the_body(public_client):
-    before = _stored_state()
+    before = stored_state()
     response = public_client.post(URL, '{"text": "kapot", "lat": ', content_type="application/json")
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "parse_error" and "body" in error["fields"]
-    assert _stored_state() == before
+    assert stored_state() == before
 
 
 BAD_PHOTO_CASES = [
@@ -198,14 +186,14 @@ BAD_PHOTO_CASES = [
     ("case", "photos", "field", "hint"), BAD_PHOTO_CASES, ids=[c[0] for c in BAD_PHOTO_CASES]
 )
 def test_bad_photos_name_the_field_and_store_nothing(public_client, case, photos, field, hint):
-    before = _stored_state()
+    before = stored_state()
     data = _valid(photos=[_photo(p, f"p{i}.jpg") for i, p in enumerate(photos)])
     response = public_client.post(URL, data, format="multipart", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400, response.content
     fields = response.json()["error"]["fields"]
     assert field in fields, fields
     assert hint.lower() in " ".join(fields[field]).lower()
-    assert _stored_state() == before
+    assert stored_state() == before
 
 
 def test_a_crash_while_storing_removes_the_files_already_written(public_client, monkeypatch):
@@ -224,13 +212,13 @@ def test_a_crash_while_storing_removes_the_files_already_written(public_client, 
 
     monkeypatch.setattr(storage, "original_store", store_and_remember)
     monkeypatch.setattr(report_change_module, "events_write", explode)
-    before = _stored_state()
+    before = stored_state()
     data = _valid(photos=[_photo(images.jpeg_bytes()), _photo(images.jpeg_bytes())])
     public_client.raise_request_exception = False
     response = public_client.post(URL, data, format="multipart")
     assert response.status_code == 500
     assert len(written) == 2  # the files did reach the disk before the failure
-    assert _stored_state() == before
+    assert stored_state() == before
 
 
 # --- idempotency ---------------------------------------------------------------------------
@@ -265,13 +253,13 @@ def test_a_multipart_retry_with_the_same_photo_is_the_same_request(public_client
 
 def test_the_same_key_with_another_body_is_refused(public_client):
     public_client.post(URL, _valid(), format="json", HTTP_IDEMPOTENCY_KEY="k-2")
-    before = _stored_state()
+    before = stored_state()
     response = public_client.post(
         URL, _valid(text="iets anders"), format="json", HTTP_IDEMPOTENCY_KEY="k-2"
     )
     assert response.status_code == 422
     assert "Idempotency-Key" in response.json()["error"]["fields"]
-    assert _stored_state() == before
+    assert stored_state() == before
 
 
 def test_an_unusable_idempotency_key_is_a_400(public_client):

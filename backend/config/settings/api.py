@@ -36,4 +36,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # The refusals every operation can give (400, 401/403, 404, 406, 413/415).
+        "frontend_api.common.schema.document_errors",
+    ],
 }

@@ -6,6 +6,7 @@ view here is synchronous (the WebSocket side does not pass through this chain), 
 is lost, and an intake request spends about a millisecond less on switching.
 """
 
+from csp.middleware import CSPMiddleware
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
@@ -40,4 +41,8 @@ class SyncMessageMiddleware(MessageMiddleware):
 
 
 class SyncXFrameOptionsMiddleware(XFrameOptionsMiddleware):
+    async_capable = False
+
+
+class SyncCSPMiddleware(CSPMiddleware):
     async_capable = False

@@ -13,6 +13,9 @@ and are filled in here, from what the operation is:
   of a media type it does not read.
 
 Each answers in the error shape (the `Error` component). A description a view gave is kept.
+
+An optional query parameter sent empty (`?state=`) counts as not sent: DRF reads a query string
+as a form does. Each says so (`allowEmptyValue`), or the schema would promise a 400 for it.
 """
 
 from typing import Any
@@ -59,6 +62,9 @@ def document_errors(result: dict[str, Any], generator: Any, request: Any, public
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
             responses = operation["responses"]
             for code in expected_errors(operation, method):
                 responses.setdefault(code, error_response(DESCRIPTIONS[code]))

@@ -45,10 +45,21 @@ class ShallowFields:
 
 class FiniteFloatField(serializers.FloatField):
     def to_internal_value(self, data):
+        # DRF takes JSON's false for 0.0: a client's mistake, never a coordinate.
+        if isinstance(data, bool):
+            self.fail("invalid")
         value = super().to_internal_value(data)
         if not math.isfinite(value):
             raise serializers.ValidationError("A finite number is required.")
         return value
+
+
+class StrictCharField(serializers.CharField):
+    # DRF's CharField takes a JSON number for a string (0 becomes "0"); the schema says string.
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class RoundedFloatField(serializers.FloatField):

@@ -19,7 +19,7 @@ from backend.routing.services import RuleSetInvalid, ruleset_load
 from backend.routing.validation import ruleset_validate
 from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import IsMunicipalAdmin, IsMunicipalStaff
-from frontend_api.common.serializers import ErrorSerializer, FiniteFloatField
+from frontend_api.common.serializers import ErrorSerializer, FiniteFloatField, StrictCharField
 
 from .representations import RuleSetLoaded, RuleSetOverview
 
@@ -83,13 +83,19 @@ class RuleSetLoadedSerializer(RuleSetSerializer):
 class ExplainInputSerializer(serializers.Serializer):
     lat = FiniteFloatField(min_value=-90, max_value=90)
     lon = FiniteFloatField(min_value=-180, max_value=180)
-    category = serializers.CharField(required=False, allow_null=True, default=None)
-    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    category = StrictCharField(
+        required=False, allow_null=True, allow_blank=True, default=None, help_text="empty: none"
+    )
+    text = StrictCharField(required=False, allow_blank=True, default="", max_length=4000)
     source = serializers.ChoiceField(  # type: ignore[assignment]
         Report.Source.choices, default=Report.Source.APP
     )
     priority = serializers.ChoiceField(Report.Priority.choices, default=Report.Priority.NORMAL)
     at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    # A form sends an empty field for "none", as its null; JSON may too.
+    def validate_category(self, value: str | None) -> str | None:
+        return value or None
 
 
 class AssigneeSerializer(serializers.Serializer):

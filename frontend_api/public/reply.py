@@ -11,14 +11,14 @@ from rest_framework.views import APIView
 from backend.reports.services import PhotoUpload, report_reply
 from frontend_api.common.parsers import JSONParser
 from frontend_api.common.permissions import Anyone
-from frontend_api.common.serializers import ErrorSerializer
+from frontend_api.common.serializers import ErrorSerializer, JSONTypes
 
 from .schema import TOKEN_ERRORS
 from .serializers import ReportStateSerializer, photo_uploads, photos_inspect
 from .tracking import report_for_token, report_state_response
 
 
-class ReplyInputSerializer(serializers.Serializer):
+class ReplyInputSerializer(JSONTypes, serializers.Serializer):
     text = serializers.CharField(max_length=settings.REPORT_TEXT_MAX_LENGTH)
     photos = serializers.ListField(
         child=serializers.FileField(allow_empty_file=False),

@@ -19,7 +19,7 @@ from backend.routing.services import RuleSetInvalid, ruleset_load
 from backend.routing.validation import ruleset_validate
 from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import IsMunicipalAdmin, IsMunicipalStaff
-from frontend_api.common.serializers import ErrorSerializer, FiniteFloatField, StrictCharField
+from frontend_api.common.serializers import ErrorSerializer, FiniteFloatField, JSONTypes
 
 from .representations import RuleSetLoaded, RuleSetOverview
 
@@ -60,7 +60,7 @@ class RuleSetOverviewSerializer(serializers.Serializer):
     versions = RuleSetSummarySerializer(many=True, help_text="the latest versions, newest first")
 
 
-class RuleSetUploadSerializer(serializers.Serializer):
+class RuleSetUploadSerializer(JSONTypes, serializers.Serializer):
     files = serializers.DictField(
         child=serializers.CharField(allow_blank=True, max_length=500_000, trim_whitespace=False),
         allow_empty=False,
@@ -80,13 +80,13 @@ class RuleSetLoadedSerializer(RuleSetSerializer):
     )
 
 
-class ExplainInputSerializer(serializers.Serializer):
+class ExplainInputSerializer(JSONTypes, serializers.Serializer):
     lat = FiniteFloatField(min_value=-90, max_value=90)
     lon = FiniteFloatField(min_value=-180, max_value=180)
-    category = StrictCharField(
+    category = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, default=None, help_text="empty: none"
     )
-    text = StrictCharField(required=False, allow_blank=True, default="", max_length=4000)
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
     source = serializers.ChoiceField(  # type: ignore[assignment]
         Report.Source.choices, default=Report.Source.APP
     )

@@ -138,3 +138,37 @@ def test_the_health_check_answers_a_bad_host_in_json(public_client):
     response = public_client.get("/health/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["Host"]
+
+
+# --- A JSON body at the types its schema declares (found by the schemathesis run) ---------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"lat": 52.37, "lon": False}, "lon"),
+        ({"lat": 52.37, "lon": 4.89, "text": 0}, "text"),
+        ({"lat": "52.37", "lon": 4.89}, "lat"),
+        ({"lat": 52.37, "lon": 4.89, "priority": 1}, "priority"),
+    ],
+)
+def test_a_json_value_of_another_type_is_a_400_naming_it(staff_client, body, field):
+    response = staff_client.post("/api/v1/staff/routing/explain/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()["error"]["fields"]) == [field]
+
+
+@pytest.mark.django_db
+def test_a_nested_json_value_of_another_type_is_named_by_its_path(staff_client):
+    body = {"files": {"rules.yaml": 12}, "days": 7}
+    response = staff_client.post("/api/v1/staff/routing/preview/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()["error"]["fields"]) == ["files.rules.yaml"]
+
+
+@pytest.mark.django_db
+def test_a_form_body_is_text_and_keeps_its_conversion(staff_client):
+    body = {"lat": "52.37", "lon": "4.89", "category": "", "priority": "high"}
+    response = staff_client.post("/api/v1/staff/routing/explain/", body, format="multipart")
+    assert response.status_code == 200, response.content

@@ -14,6 +14,10 @@ and are filled in here, from what the operation is:
 
 Each answers in the error shape (the `Error` component). A description a view gave is kept.
 
+Links between operations (OpenAPI `links`) say where an answer's ids lead: the report an
+intake created to what its tracking token and its id open, a list's first item to what takes
+its id. Clients and tools (schemathesis's stateful run) follow them.
+
 An optional query parameter sent empty (`?state=`) counts as not sent: DRF reads a query string
 as a form does. Each says so (`allowEmptyValue`), or the schema would promise a 400 for it.
 """
@@ -34,6 +38,58 @@ DESCRIPTIONS = {
     "406": "The client accepts no JSON (its `Accept` header).",
     "413": "Content-Length over REQUEST_BODY_MAX_BYTES; refused unread.",
     "415": "A Content-Type this operation does not read.",
+}
+
+
+_TOKEN_OPERATIONS = [
+    "public_report_retrieve",
+    "public_report_feedback",
+    "public_report_follow",
+    "public_report_reply",
+    "public_report_push_subscribe",
+]
+_REPORT_OPERATIONS = [
+    "staff_reports_retrieve",
+    "staff_reports_update",
+    "staff_reports_transition",
+    "staff_reports_assign",
+    "staff_reports_notes_list",
+    "staff_reports_notes_create",
+    "staff_reports_events",
+    "staff_reports_assignments",
+    "staff_reports_merge",
+]
+_ASSIGNMENT_OPERATIONS = [
+    "contractor_assignments_retrieve",
+    "contractor_assignments_accept",
+    "contractor_assignments_reject",
+    "contractor_assignments_progress",
+    "contractor_assignments_complete",
+]
+
+
+def _to(operations: list[str], parameter: str, value: str) -> dict[str, dict]:
+    return {op: {"operationId": op, "parameters": {parameter: value}} for op in operations}
+
+
+# (operationId, status) -> the links of that answer.
+LINKS: dict[tuple[str, str], dict[str, dict]] = {
+    ("public_report_create", "201"): {
+        **_to(_TOKEN_OPERATIONS, "tracking_token", "$response.body#/tracking_token"),
+        **_to(_REPORT_OPERATIONS, "report_id", "$response.body#/id"),
+    },
+    ("staff_reports_list", "200"): _to(
+        _REPORT_OPERATIONS, "report_id", "$response.body#/results/0/id"
+    ),
+    ("contractor_assignments_list", "200"): _to(
+        _ASSIGNMENT_OPERATIONS, "assignment_id", "$response.body#/results/0/id"
+    ),
+    ("staff_classifier_versions", "200"): _to(
+        ["staff_classifier_activate"], "model_id", "$response.body#/0/id"
+    ),
+    ("staff_webhook_deliveries", "200"): _to(
+        ["staff_webhook_redeliver"], "message_id", "$response.body#/0/id"
+    ),
 }
 
 
@@ -71,5 +127,8 @@ def document_errors(result: dict[str, Any], generator: Any, request: Any, public
             for code, response in responses.items():
                 if code in DESCRIPTIONS and not response.get("description"):
                     response["description"] = DESCRIPTIONS[code]
+            for (operation_id, code), links in LINKS.items():
+                if operation.get("operationId") == operation_id:
+                    responses[code]["links"] = links
             operation["responses"] = dict(sorted(responses.items()))
     return result

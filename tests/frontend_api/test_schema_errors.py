@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from backend.accounts.services import api_token_create, contractor_user_for
 from frontend_api.common.permissions import Anyone
+from frontend_api.common.schema import LINKS
 
 SCHEMA = yaml.safe_load((Path(settings.BASE_DIR) / "frontend_api" / "openapi.yaml").read_text())
 ERROR_REF = "#/components/schemas/Error"
@@ -172,3 +173,19 @@ def test_a_form_body_is_text_and_keeps_its_conversion(staff_client):
     body = {"lat": "52.37", "lon": "4.89", "category": "", "priority": "high"}
     response = staff_client.post("/api/v1/staff/routing/explain/", body, format="multipart")
     assert response.status_code == 200, response.content
+
+
+def test_every_link_leads_to_an_operation_and_fills_its_path_parameter():
+    by_id = {p.values[2]["operationId"]: p.values[2] for p in OPERATIONS}
+    assert {source for source, _ in LINKS} <= set(by_id)
+    links = [
+        link
+        for operation in by_id.values()
+        for response in operation["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
+    assert len(links) == sum(len(targets) for targets in LINKS.values())
+    for link in links:
+        target = by_id[link["operationId"]]
+        path_parameters = {p["name"] for p in target["parameters"] if p["in"] == "path"}
+        assert set(link["parameters"]) <= path_parameters, link

@@ -30,6 +30,7 @@ from backend.classification.predict import active_model
 from backend.classification.services import classifier_train
 from backend.config.celery import app as celery_app
 from backend.demo.services import reference_data_load
+from backend.geo.models import Area
 from backend.organisations.models import Contractor
 from tests.conftest import DAM, THREE, vapid_keypair
 from tests.contractors.conftest import offered
@@ -91,6 +92,9 @@ def api(django_db_setup, django_db_blocker) -> Iterator[Api]:
     from tests.support.waiting import eventually
 
     with django_db_blocker.unblock(), override_settings(**vapid_keypair()):
+        # A transactional test before this module emptied the tables (tests/conftest.py).
+        if not Area.objects.filter(type="municipality").exists():
+            reference_data_load()
         # Push and the classifier configured, as on a real installation: without them their
         # operations answer 503 and nothing behind them is tried.
         classifier_train(examples=[e for e in seed_examples() if e.label in THREE])

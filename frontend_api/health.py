@@ -3,7 +3,7 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 from django.db import connection
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -40,7 +40,10 @@ class HealthView(APIView):
 
     @extend_schema(
         operation_id="health",
-        responses={200: HealthSerializer},
+        responses={
+            200: HealthSerializer,
+            503: OpenApiResponse(HealthSerializer, description="The database or Redis is down."),
+        },
         tags=["health"],
     )
     def get(self, request: Request) -> Response:

@@ -188,6 +188,8 @@ def browser() -> Iterator[Any]:
         "--window-size=390,844",  # a phone
     ):
         options.add_argument(argument)
+    # The console, so a test can read what the page logged (CSP violations among it).
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     yield driver
@@ -275,16 +277,24 @@ def fresh_model_cache(settings) -> Iterator[None]:
 # --- notifications -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def vapid(settings):
+def vapid_keypair() -> dict[str, str]:
+    """VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY settings of a fresh key pair."""
     key = Vapid()
     key.generate_keys()
-    settings.VAPID_PRIVATE_KEY = b64urlencode(
-        key.private_key.private_numbers().private_value.to_bytes(32, "big")
-    )
-    settings.VAPID_PUBLIC_KEY = b64urlencode(
-        key.public_key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    )
+    return {
+        "VAPID_PRIVATE_KEY": b64urlencode(
+            key.private_key.private_numbers().private_value.to_bytes(32, "big")
+        ),
+        "VAPID_PUBLIC_KEY": b64urlencode(
+            key.public_key.public_bytes(
+                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+            )
+        ),
+    }
+
+
+@pytest.fixture
+def vapid(settings):
+    for name, value in vapid_keypair().items():
+        setattr(settings, name, value)
     return settings

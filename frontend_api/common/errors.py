@@ -140,10 +140,14 @@ def not_found_view(request, exception=None):
     return JsonResponse(error_body(ErrorCode.NOT_FOUND, _("Not found.")), status=404)
 
 
+# Where every answer is JSON: the API and the health check the schema describes with it.
+JSON_PATHS = ("/api/", "/health/")
+
+
 def bad_request_view(request, exception=None):
     """Django's 400s (a Host not served here, too many form parts, a body over Django's limits)
     in the API's shape; the contractor link page and the admin keep Django's HTML page."""
-    if not request.path.startswith("/api/"):
+    if not request.path.startswith(JSON_PATHS):
         return django_bad_request(request, exception)
     if isinstance(exception, DisallowedHost):
         message = _("This server does not answer for that host.")

@@ -6,6 +6,7 @@ view here is synchronous (the WebSocket side does not pass through this chain), 
 is lost, and an intake request spends about a millisecond less on switching.
 """
 
+from csp.middleware import CSPMiddleware
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
@@ -45,4 +46,8 @@ class SyncXFrameOptionsMiddleware(XFrameOptionsMiddleware):
 
 
 class SyncLocaleMiddleware(LocaleMiddleware):
+    async_capable = False
+
+
+class SyncCSPMiddleware(CSPMiddleware):
     async_capable = False

@@ -8,6 +8,7 @@ publishes them as the schema's descriptions.)
 
 import copy
 import math
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from backend.common.times import timestamp_text
 from backend.reports import storage
@@ -61,6 +63,76 @@ class FiniteFloatField(serializers.FloatField):
         if not math.isfinite(value):
             raise serializers.ValidationError(_("A finite number is required."))
         return value
+
+
+# (type, what the message calls it) a JSON value must have for a field of each class. Order
+# matters: a BooleanField before IntegerField (bool is an int), an EmailField is a CharField.
+_JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
+    (serializers.BooleanField, (bool,), "true or false"),
+    (serializers.IntegerField, (int,), "an integer"),
+    (serializers.FloatField, (int, float), "a number"),
+    (serializers.DecimalField, (int, float, str), "a number"),
+    (serializers.FileField, (), ""),
+    (serializers.CharField, (str,), "a string"),
+    (serializers.UUIDField, (str,), "a string"),
+    (serializers.DateTimeField, (str,), "a string"),
+    (serializers.DateField, (str,), "a string"),
+    (serializers.ListField, (list,), "a list"),
+    (serializers.ListSerializer, (list,), "a list"),
+    (serializers.DictField, (dict,), "an object"),
+    (serializers.Serializer, (dict,), "an object"),
+]
+
+
+def _json_type_error(field: serializers.Field, value: Any, name: str) -> dict[str, list[str]]:
+    """What is wrong with the JSON type of `value` for `field`, by field name; nothing if
+    the type is the one the schema declares."""
+    if value is None:
+        return {}  # null is the field's own business (allow_null)
+    if isinstance(field, serializers.ChoiceField):
+        # The schema's enum has the choices' own types (strings here, but not always).
+        types = tuple({type(choice) for choice in field.choices}) or (str,)
+        label = "one of the choices"
+    else:
+        entry = next((e for e in _JSON_TYPES if isinstance(field, e[0])), None)
+        if entry is None or not entry[1]:
+            return {}
+        _, types, label = entry
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        return {name: [f"Expected {label}."]}
+    child = getattr(field, "child", None)
+    if isinstance(value, list) and child is not None:
+        errors: dict[str, list[str]] = {}
+        for index, item in enumerate(value):
+            errors.update(_json_type_error(child, item, f"{name}.{index}"))
+        return errors
+    if isinstance(value, dict) and isinstance(field, serializers.DictField) and child is not None:
+        errors = {}
+        for key, item in value.items():
+            errors.update(_json_type_error(child, item, f"{name}.{key}"))
+        return errors
+    return {}
+
+
+# An input serializer that takes a JSON body at its declared types.
+#
+# DRF converts: a number where a string is expected becomes one ("0"), false is 0.0 for a
+# float, "3" is an integer, 1 is true. The schema promises none of that, and a client that
+# sends the wrong type has a bug it should hear of. Form and multipart bodies (and query
+# strings) are text by nature and keep DRF's conversion. (A comment: serializers inherit
+# docstrings, and drf-spectacular publishes them.)
+class JSONTypes:
+    fields: Any
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping) and not html.is_html_input(data):
+            errors: dict[str, list[str]] = {}
+            for name, field in self.fields.items():
+                if not field.read_only and name in data:
+                    errors.update(_json_type_error(field, data[name], name))
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)  # type: ignore[misc]
 
 
 class RoundedFloatField(serializers.FloatField):

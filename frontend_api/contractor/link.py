@@ -56,7 +56,12 @@ def _render(
     error: str = "",
     field_errors: dict[str, list[str]] | None = None,
 ) -> HttpResponse:
-    context: dict[str, Any] = {"error": error, "field_errors": field_errors or {}}
+    context: dict[str, Any] = {
+        "error": error,
+        "field_errors": field_errors or {},
+        # The page's own style and script run by this (settings/security.py).
+        "csp_nonce": str(request.csp_nonce),  # type: ignore[attr-defined]
+    }
     if link is not None:
         assignment = assignment_get(link.assignment_id)
         assert assignment is not None

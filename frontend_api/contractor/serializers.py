@@ -5,6 +5,7 @@ from rest_framework import serializers
 from backend.contractors.models import Assignment
 from backend.reports.workflow import Resolution
 from frontend_api.common.serializers import (
+    JSONTypes,
     LocationSerializer,
     OverdueField,
     PhotoSerializer,
@@ -101,16 +102,16 @@ class AssignmentPageSerializer(serializers.Serializer):
     results = AssignmentSummarySerializer(many=True)
 
 
-class RejectInputSerializer(serializers.Serializer):
+class RejectInputSerializer(JSONTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class ProgressInputSerializer(serializers.Serializer):
+class ProgressInputSerializer(JSONTypes, serializers.Serializer):
     note = serializers.CharField(max_length=4000)
     scheduled_for = TimestampField(required=False, allow_null=True, default=None)
 
 
-class CompleteInputSerializer(serializers.Serializer):
+class CompleteInputSerializer(JSONTypes, serializers.Serializer):
     note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     resolution = serializers.ChoiceField(choices=Resolution.choices, default=Resolution.FIXED)
     photos = serializers.ListField(

@@ -9,14 +9,14 @@ from rest_framework.views import APIView
 from backend.notifications.services import FeedbackWindowClosed, feedback_give
 from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import Anyone
-from frontend_api.common.serializers import ErrorSerializer
+from frontend_api.common.serializers import ErrorSerializer, JSONTypes
 
 from .schema import TOKEN_ERRORS
 from .serializers import ReportStateSerializer
 from .tracking import report_for_token, report_state_response
 
 
-class FeedbackInputSerializer(serializers.Serializer):
+class FeedbackInputSerializer(JSONTypes, serializers.Serializer):
     satisfied = serializers.BooleanField()
     text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 

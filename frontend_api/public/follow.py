@@ -17,13 +17,14 @@ from backend.notifications.services import (
 from backend.reports.models import Report
 from backend.reports.selectors import report_by_tracking_token, report_get
 from frontend_api.common.permissions import Anyone
+from frontend_api.common.serializers import JSONTypes
 
 from .push import push_keys, push_unavailable, subscription_response
 from .schema import PUSH_OFF, TOKEN_ERRORS
 from .serializers import PushSubscriptionInputSerializer, SubscriptionSerializer
 
 
-class FollowInputSerializer(serializers.Serializer):
+class FollowInputSerializer(JSONTypes, serializers.Serializer):
     email = serializers.EmailField(required=False, max_length=254)
     push = PushSubscriptionInputSerializer(required=False)
     language = serializers.ChoiceField(choices=Report.Language.choices, required=False)

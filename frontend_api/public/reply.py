@@ -12,14 +12,14 @@ from backend.reports.services import PhotoUpload, report_reply
 from frontend_api.common.parsers import JSONParser
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.photos import photos_field_validate
-from frontend_api.common.serializers import ErrorSerializer
+from frontend_api.common.serializers import ErrorSerializer, JSONTypes
 
 from .schema import TOKEN_ERRORS
 from .serializers import ReportStateSerializer
 from .tracking import report_for_token, report_state_response
 
 
-class ReplyInputSerializer(serializers.Serializer):
+class ReplyInputSerializer(JSONTypes, serializers.Serializer):
     text = serializers.CharField(max_length=settings.REPORT_TEXT_MAX_LENGTH)
     photos = serializers.ListField(
         child=serializers.FileField(allow_empty_file=False),

@@ -15,6 +15,7 @@ from frontend_api.common.photos import IdentifiedPhoto, photos_field_validate
 from frontend_api.common.serializers import (
     CategoryRefSerializer,
     FiniteFloatField,
+    JSONTypes,
     LocationSerializer,
     PhotoSerializer,
     RoundedFloatField,
@@ -33,7 +34,7 @@ class StatusTextField(serializers.CharField):
         return status_text(value.status, value.language, value.resolution or None)
 
 
-class ReportCreateInputSerializer(ShallowFields, serializers.Serializer):
+class ReportCreateInputSerializer(JSONTypes, ShallowFields, serializers.Serializer):
     text = serializers.CharField(max_length=settings.REPORT_TEXT_MAX_LENGTH)
     lat = FiniteFloatField(min_value=-90, max_value=90, required=False)
     lon = FiniteFloatField(min_value=-180, max_value=180, required=False)
@@ -182,7 +183,7 @@ class MainCategorySerializer(SubCategorySerializer):
     sub = SubCategorySerializer(source="children", many=True)
 
 
-class ClassifyInputSerializer(serializers.Serializer):
+class ClassifyInputSerializer(JSONTypes, serializers.Serializer):
     text = serializers.CharField(max_length=settings.REPORT_TEXT_MAX_LENGTH)
 
     def validate_text(self, value: str) -> str:
@@ -208,7 +209,7 @@ class PushKeysSerializer(serializers.Serializer):
     auth = serializers.RegexField(r"^[A-Za-z0-9_=-]{8,100}$")
 
 
-class PushSubscriptionInputSerializer(serializers.Serializer):
+class PushSubscriptionInputSerializer(JSONTypes, serializers.Serializer):
     """What the browser's PushSubscription.toJSON() gives."""
 
     endpoint = serializers.URLField(max_length=1000)

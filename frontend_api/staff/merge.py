@@ -8,12 +8,12 @@ from rest_framework.response import Response
 
 from backend.notifications.services import report_merge
 from backend.reports.selectors import report_get
-from frontend_api.common.serializers import ErrorSerializer
+from frontend_api.common.serializers import ErrorSerializer, JSONTypes
 
 from .views import StaffView
 
 
-class MergeInputSerializer(serializers.Serializer):
+class MergeInputSerializer(JSONTypes, serializers.Serializer):
     into = serializers.UUIDField(help_text="the report that stays; this one closes as duplicate")
 
 

@@ -20,7 +20,12 @@ from backend.routing.services import RuleSetInvalid, ruleset_load
 from backend.routing.validation import ruleset_validate
 from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import IsMunicipalAdmin, IsMunicipalStaff
-from frontend_api.common.serializers import ErrorSerializer, FiniteFloatField, TimestampField
+from frontend_api.common.serializers import (
+    ErrorSerializer,
+    FiniteFloatField,
+    JSONTypes,
+    TimestampField,
+)
 
 from .representations import RuleSetLoaded, RuleSetOverview
 
@@ -61,7 +66,7 @@ class RuleSetOverviewSerializer(serializers.Serializer):
     versions = RuleSetSummarySerializer(many=True, help_text="the latest versions, newest first")
 
 
-class RuleSetUploadSerializer(serializers.Serializer):
+class RuleSetUploadSerializer(JSONTypes, serializers.Serializer):
     files = serializers.DictField(
         child=serializers.CharField(allow_blank=True, max_length=500_000, trim_whitespace=False),
         allow_empty=False,
@@ -81,16 +86,22 @@ class RuleSetLoadedSerializer(RuleSetSerializer):
     )
 
 
-class ExplainInputSerializer(serializers.Serializer):
+class ExplainInputSerializer(JSONTypes, serializers.Serializer):
     lat = FiniteFloatField(min_value=-90, max_value=90)
     lon = FiniteFloatField(min_value=-180, max_value=180)
-    category = serializers.CharField(required=False, allow_null=True, default=None)
+    category = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, default=None, help_text="empty: none"
+    )
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
     source = serializers.ChoiceField(  # type: ignore[assignment]
         Report.Source.choices, default=Report.Source.APP
     )
     priority = serializers.ChoiceField(Report.Priority.choices, default=Report.Priority.NORMAL)
     at = TimestampField(required=False, allow_null=True, default=None)
+
+    # A form sends an empty field for "none", as its null; JSON may too.
+    def validate_category(self, value: str | None) -> str | None:
+        return value or None
 
 
 class AssigneeSerializer(serializers.Serializer):

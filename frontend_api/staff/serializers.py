@@ -9,6 +9,7 @@ from backend.taxonomy.selectors import category_by_path, department_by_code
 from frontend_api.common.serializers import (
     CategoryRefSerializer,
     FiniteFloatField,
+    JSONTypes,
     LocationSerializer,
     OverdueField,
     PhotoSerializer,
@@ -103,7 +104,7 @@ class StaffReportPageSerializer(serializers.Serializer):
     results = StaffReportSerializer(many=True)
 
 
-class ReportUpdateInputSerializer(serializers.Serializer):
+class ReportUpdateInputSerializer(JSONTypes, serializers.Serializer):
     category = serializers.CharField(required=False)
     priority = serializers.ChoiceField(choices=Report.Priority.choices, required=False)
     lat = FiniteFloatField(min_value=-90, max_value=90, required=False)
@@ -128,7 +129,7 @@ class ReportUpdateInputSerializer(serializers.Serializer):
         return attrs
 
 
-class TransitionInputSerializer(serializers.Serializer):
+class TransitionInputSerializer(JSONTypes, serializers.Serializer):
     to = serializers.ChoiceField(choices=Status.choices)
     resolution = serializers.ChoiceField(choices=Resolution.choices, required=False, default="")
     public_text = serializers.CharField(
@@ -140,7 +141,7 @@ class TransitionInputSerializer(serializers.Serializer):
     )
 
 
-class AssignInputSerializer(serializers.Serializer):
+class AssignInputSerializer(JSONTypes, serializers.Serializer):
     department = serializers.CharField(required=False, help_text="department code")
     contractor = serializers.CharField(required=False, help_text="contractor code")
 
@@ -164,7 +165,7 @@ class AssignInputSerializer(serializers.Serializer):
         return attrs
 
 
-class NoteInputSerializer(serializers.Serializer):
+class NoteInputSerializer(JSONTypes, serializers.Serializer):
     text = serializers.CharField(max_length=4000)
 
 

@@ -144,7 +144,11 @@ class ReportAssignView(StaffView):
     @extend_schema(
         operation_id="staff_reports_assign",
         request=AssignInputSerializer,
-        responses={200: StaffReportDetailSerializer, **_ERRORS, 409: ErrorSerializer},
+        responses={
+            200: StaffReportDetailSerializer,
+            **_ERRORS,
+            409: OpenApiResponse(ErrorSerializer, description="The report is closed or cancelled."),
+        },
         tags=["staff"],
     )
     def post(self, request: Request, report_id: uuid.UUID) -> Response:

@@ -8,4 +8,5 @@ from .logging import *  # noqa: F403
 from .meldpunt import *  # noqa: F403
 from .notifications import *  # noqa: F403
 from .redis import *  # noqa: F403
+from .security import *  # noqa: F403
 from .storage import *  # noqa: F403

@@ -39,5 +39,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "frontend_api.common.schema_language.language_headers",
+        # The refusals every operation can give (400, 401/403, 404, 406, 413/415).
+        "frontend_api.common.schema.document_errors",
     ],
 }

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "frontend_api.common.middleware.SyncAuthenticationMiddleware",
     "frontend_api.common.middleware.SyncMessageMiddleware",
     "frontend_api.common.middleware.SyncXFrameOptionsMiddleware",
+    "frontend_api.common.middleware.SyncCSPMiddleware",
 ]
 
 ROOT_URLCONF = "backend.config.urls"
@@ -76,7 +77,8 @@ AUTH_USER_MODEL = "accounts.User"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # frontend_api is no app: the pages it overrides (the API docs) are found here.
+        "DIRS": [BASE_DIR / "frontend_api" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -110,14 +112,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-
-# Behind a TLS-terminating proxy (as in docker-compose.yml): trust its scheme header and keep
-# cookies and browsers on HTTPS.
-if env.bool("BEHIND_TLS_PROXY", default=False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
 
 # Debian 12 ships GDAL 3.6, which cannot block network access from spatial references. GDAL
 # only reads files here through the operator's `load_areas` command, never user uploads.

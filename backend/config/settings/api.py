@@ -38,8 +38,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "frontend_api.common.schema_language.language_headers",
-        # The refusals every operation can give (400, 401/403, 404, 406, 413/415).
+        # The refusals every operation can give (400, 401/403, 404, 406, 413/415); before the
+        # language headers, so that those answers say their language too.
         "frontend_api.common.schema.document_errors",
+        "frontend_api.common.schema_language.language_headers",
     ],
 }

@@ -135,6 +135,28 @@ class JSONTypes:
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
+class KnownParameters:
+    """A query serializer that refuses a parameter it does not know: a misspelt filter that
+    was ignored would answer with everything, and the client would take it for the result."""
+
+    fields: Any
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown = sorted(name for name in data if name not in self.fields)
+        if unknown:
+            # A nameless one ("?=x") is named for where it is: the error shape keeps "" for
+            # the body.
+            raise serializers.ValidationError(
+                {
+                    (name or "query"): [
+                        _("Unknown parameter.") if name else _("A parameter without a name.")
+                    ]
+                    for name in unknown
+                }
+            )
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
 class RoundedFloatField(serializers.FloatField):
     def __init__(self, *, digits: int, **kwargs) -> None:
         self.digits = digits

@@ -6,6 +6,7 @@ from backend.contractors.models import Assignment
 from backend.reports.workflow import Resolution
 from frontend_api.common.serializers import (
     JSONTypes,
+    KnownParameters,
     LocationSerializer,
     OverdueField,
     PhotoSerializer,
@@ -13,7 +14,7 @@ from frontend_api.common.serializers import (
 )
 
 
-class AssignmentListQuerySerializer(serializers.Serializer):
+class AssignmentListQuerySerializer(KnownParameters, serializers.Serializer):
     state = serializers.CharField(required=False, help_text="one state, or several comma-separated")
     overdue = serializers.BooleanField(
         required=False,

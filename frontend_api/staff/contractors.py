@@ -19,7 +19,7 @@ from backend.contractors.selectors import (
 from backend.contractors.services import assignment_withdraw
 from backend.contractors.webhooks import webhook_message_redeliver
 from backend.reports.selectors import report_get
-from frontend_api.common.serializers import ErrorSerializer, TimestampField
+from frontend_api.common.serializers import ErrorSerializer, KnownParameters, TimestampField
 
 from .views import StaffView
 
@@ -70,7 +70,7 @@ class WebhookMessageSerializer(serializers.Serializer):
     log = WebhookAttemptSerializer(many=True)
 
 
-class WebhookQuerySerializer(serializers.Serializer):
+class WebhookQuerySerializer(KnownParameters, serializers.Serializer):
     contractor = serializers.CharField(required=False)
     state = serializers.ChoiceField(choices=WebhookMessage.State.choices, required=False)
     report = serializers.UUIDField(required=False)

@@ -10,6 +10,7 @@ from frontend_api.common.serializers import (
     CategoryRefSerializer,
     FiniteFloatField,
     JSONTypes,
+    KnownParameters,
     LocationSerializer,
     OverdueField,
     PhotoSerializer,
@@ -17,7 +18,7 @@ from frontend_api.common.serializers import (
 )
 
 
-class ReportListQuerySerializer(serializers.Serializer):
+class ReportListQuerySerializer(KnownParameters, serializers.Serializer):
     status = serializers.CharField(
         required=False, help_text="one status, or several comma-separated"
     )

@@ -112,6 +112,27 @@ def test_an_invalid_filter_value_is_a_documented_400_naming_it(staff_client, url
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/v1/staff/webhook-deliveries/", "/api/v1/staff/reports/"])
+def test_an_unknown_parameter_is_a_400_naming_it(staff_client, url):
+    # A misspelt filter that was ignored would answer with every row.
+    response = staff_client.get(url, {"stauts": "open", "": "null"})
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and sorted(error["fields"]) == ["query", "stauts"]
+
+
+@pytest.mark.django_db
+def test_an_unknown_contractor_parameter_is_a_400_naming_it(link_firm):
+    user = contractor_user_for(contractor=link_firm)
+    _, key = api_token_create(user=user, name="t")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = client.get("/api/v1/contractor/assignments/", {"area": "", "sate": "offered"})
+    assert response.status_code == 400, response.content
+    assert list(response.json()["error"]["fields"]) == ["sate"]
+
+
+@pytest.mark.django_db
 def test_a_contractor_filter_value_is_a_documented_400_naming_it(link_firm):
     user = contractor_user_for(contractor=link_firm)
     _, key = api_token_create(user=user, name="t")

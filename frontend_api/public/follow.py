@@ -5,7 +5,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from backend.notifications.models import Subscription
 from backend.notifications.services import (
@@ -16,6 +15,7 @@ from backend.notifications.services import (
 from backend.reports.models import Report
 from backend.reports.selectors import report_by_tracking_token, report_get
 from frontend_api.common.permissions import Anyone
+from frontend_api.common.throttling import FollowThrottle, TokenLookupThrottle, TokenLookupView
 
 from .push import push_keys, push_unavailable, subscription_response
 from .schema import PUSH_OFF, TOKEN_ERRORS
@@ -34,9 +34,10 @@ class FollowInputSerializer(serializers.Serializer):
         return attrs
 
 
-class FollowView(APIView):
+class FollowView(TokenLookupView):
     permission_classes = [Anyone]
     authentication_classes: list = []
+    throttle_classes = [FollowThrottle, TokenLookupThrottle]
 
     @extend_schema(
         operation_id="public_report_follow",

@@ -6,12 +6,12 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from backend.reports.services import PhotoUpload, report_reply
 from frontend_api.common.parsers import JSONParser
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import ErrorSerializer
+from frontend_api.common.throttling import TokenLookupView
 
 from .schema import TOKEN_ERRORS
 from .serializers import ReportStateSerializer, photo_uploads, photos_inspect
@@ -31,7 +31,7 @@ class ReplyInputSerializer(serializers.Serializer):
         return photo_uploads(photos_inspect(files))
 
 
-class ReplyView(APIView):
+class ReplyView(TokenLookupView):
     permission_classes = [Anyone]
     authentication_classes: list = []
     parser_classes = [JSONParser, MultiPartParser, FormParser]

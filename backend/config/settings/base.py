@@ -21,6 +21,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    # Staff login lockout (settings/limits.py).
+    "axes",
     "backend.common",
     "backend.organisations",
     "backend.accounts",
@@ -45,6 +47,8 @@ MIDDLEWARE = [
     "frontend_api.common.middleware.SyncAuthenticationMiddleware",
     "frontend_api.common.middleware.SyncMessageMiddleware",
     "frontend_api.common.middleware.SyncXFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backend.config.urls"

@@ -137,6 +137,8 @@ def token_lookup_throttled(
             token_miss_record(request)
         return response
 
+    # As on a DRF view, so that whoever lists the throttled views finds this one too.
+    throttled.throttle_classes = [TokenLookupThrottle]  # type: ignore[attr-defined]
     return throttled
 
 

@@ -5,7 +5,9 @@ cell rate algorithm: one timestamp per subject and rate, no list of past request
 client that paused gets its burst back gradually instead of all at one window boundary, and
 the answer to a refused request says exactly how long to wait. Several rates ("3/hour,10/day")
 must all allow a request, and one refused by any of them counts against none: the check and
-the update are one Lua script, atomic in Redis, with Redis's clock for every host.
+the update are one Lua script, atomic in Redis, with Redis's clock for every host. A request
+counted in advance can be given back (a token lookup is a miss until its token matched), so
+that concurrent requests cannot all pass a check made before any of them is counted.
 
 A limit protects the service; it must never be what takes it down. When Redis cannot be
 reached the request goes through (logged), and Redis is left alone for a few seconds so that
@@ -84,14 +86,25 @@ def rates_parse(text: str) -> tuple[Rate, ...]:
     return tuple(rates)
 
 
-# KEYS: one per rate. ARGV: 1 to record a granted request (0 only asks), then per rate its
-# emission interval and its burst (interval x limit), in milliseconds. Each key holds the
-# "theoretical arrival time" of the next request; it expires when it would be in the past.
-# Returns 0 when allowed, otherwise the milliseconds to wait.
+# KEYS: one per rate. ARGV: the mode (1: count a request if every rate allows it, 0: only ask,
+# -1: give one back), then per rate its emission interval and its burst (interval x limit), in
+# milliseconds. Each key holds the "theoretical arrival time" of the next request; it expires
+# when that is in the past. Returns 0 when allowed, otherwise the milliseconds to wait.
 _GCRA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local record = tonumber(ARGV[1])
+local mode = tonumber(ARGV[1])
+if mode == -1 then
+  for i, key in ipairs(KEYS) do
+    local tat = tonumber(redis.call('GET', key))
+    if tat then
+      tat = tat - tonumber(ARGV[2 * i])
+      if tat > now then redis.call('SET', key, tat, 'PX', tat - now)
+      else redis.call('DEL', key) end
+    end
+  end
+  return 0
+end
 local wait = 0
 local next_tats = {}
 for i, key in ipairs(KEYS) do
@@ -105,7 +118,7 @@ for i, key in ipairs(KEYS) do
   next_tats[i] = next_tat
 end
 if wait > 0 then return wait end
-if record == 1 then
+if mode == 1 then
   for i, key in ipairs(KEYS) do
     redis.call('SET', key, next_tats[i], 'PX', next_tats[i] - now)
   end
@@ -139,24 +152,26 @@ def _key(scope: str, subject: str, rate: Rate) -> str:
     return f"{settings.RATE_LIMIT_KEY_PREFIX}:{scope}:{digest}:{rate}"
 
 
-def rate_take(*, scope: str, subject: str, rates: Sequence[Rate], record: bool = True) -> Verdict:
-    """Let one request of ``subject`` (a client, an address) through ``scope``'s rates, or not.
+# (scope, its rates): what one call counts a subject against.
+Limits = Sequence[tuple[str, Sequence[Rate]]]
 
-    With ``record=False`` only ask whether one more would be let through, counting nothing
-    (a lookup refused while its client's failures are over their limit, say).
-    """
+
+def _run(mode: int, subject: str, limits: Limits) -> int:
+    """The script's answer (0, or the milliseconds to wait); 0 when limits are off or Redis
+    is away."""
     global _down_until
-    if not rates or not settings.RATE_LIMITS_ENABLED:
-        return Verdict(allowed=True)
-    if time.monotonic() < _down_until:
-        return Verdict(allowed=True)
-    keys, args = [], [1 if record else 0]
-    for rate in rates:
-        interval = math.ceil(rate.period_seconds * 1000 / rate.limit)
-        keys.append(_key(scope, subject, rate))
-        args += [interval, interval * rate.limit]
+    if not settings.RATE_LIMITS_ENABLED or time.monotonic() < _down_until:
+        return 0
+    keys, args = [], [mode]
+    for scope, rates in limits:
+        for rate in rates:
+            interval = math.ceil(rate.period_seconds * 1000 / rate.limit)
+            keys.append(_key(scope, subject, rate))
+            args += [interval, interval * rate.limit]
+    if not keys:
+        return 0
     try:
-        wait_ms = int(_script()(keys=keys, args=args))
+        return int(_script()(keys=keys, args=args))
     except redis.RedisError as exc:
         _down_until = time.monotonic() + settings.RATE_LIMIT_REDIS_RETRY_SECONDS
         logger.warning(
@@ -164,7 +179,27 @@ def rate_take(*, scope: str, subject: str, rates: Sequence[Rate], record: bool =
             settings.RATE_LIMIT_REDIS_RETRY_SECONDS,
             exc,
         )
-        return Verdict(allowed=True)
+        return 0
+
+
+def limits_take(*, subject: str, limits: Limits, record: bool = True) -> Verdict:
+    """Let one request of ``subject`` (a client, an address) through every rate of every
+    scope in ``limits``, or through none: a refusal counts against no rate.
+
+    With ``record=False`` only ask whether one more would be let through, counting nothing.
+    """
+    wait_ms = _run(1 if record else 0, subject, limits)
     if wait_ms > 0:
         return Verdict(allowed=False, retry_after=wait_ms / 1000)
     return Verdict(allowed=True)
+
+
+def rate_take(*, scope: str, subject: str, rates: Sequence[Rate], record: bool = True) -> Verdict:
+    """limits_take for one scope."""
+    return limits_take(subject=subject, limits=[(scope, rates)], record=record)
+
+
+def rate_give_back(*, scope: str, subject: str, rates: Sequence[Rate]) -> None:
+    """Undo one counted request: one counted in advance that turned out not to be what the
+    scope counts (a token lookup counted as a miss until the token matched)."""
+    _run(-1, subject, [(scope, rates)])

@@ -15,7 +15,14 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from backend.common.ratelimit import Rate, Verdict, rate_take, rates_parse
+from backend.common.ratelimit import (
+    Rate,
+    Verdict,
+    limits_take,
+    rate_give_back,
+    rate_take,
+    rates_parse,
+)
 
 from .clients import client_network, client_subject
 from .errors import ErrorCode, error_body
@@ -60,21 +67,25 @@ class FollowThrottle(ScopeThrottle):
 
 
 def token_lookup_verdict(request: HttpRequest | Request) -> Verdict:
-    """A request with a secret token in its path: refused while its client's misses are over
-    their rate (asked before the lookup, so a guesser learns nothing meanwhile), and counted
-    against the lookup rate."""
-    subject = client_network(request)
-    misses = rate_take(
-        scope="token_miss", subject=subject, rates=scope_rates("token_miss"), record=False
+    """A request with a secret token in its path, counted before the lookup against the lookup
+    rate and, in advance, as a miss: past the miss rate a guesser is refused before it learns
+    anything, and however many guesses it sends at once, no more than the rate get through.
+    A lookup that finds its token gives the miss back (token_lookup_done)."""
+    return limits_take(
+        subject=client_network(request),
+        limits=[
+            ("token_lookup", scope_rates("token_lookup")),
+            ("token_miss", scope_rates("token_miss")),
+        ],
     )
-    if not misses.allowed:
-        return misses
-    return rate_take(scope="token_lookup", subject=subject, rates=scope_rates("token_lookup"))
 
 
-def token_miss_record(request: HttpRequest | Request) -> None:
-    """The token matched nothing: one miss more for the client."""
-    rate_take(scope="token_miss", subject=client_network(request), rates=scope_rates("token_miss"))
+def token_lookup_done(request: HttpRequest | Request, *, status: int) -> None:
+    """After a counted lookup: only one answered 404 stays a miss."""
+    if status != 404:
+        rate_give_back(
+            scope="token_miss", subject=client_network(request), rates=scope_rates("token_miss")
+        )
 
 
 class TokenLookupThrottle(ScopeThrottle):
@@ -82,18 +93,21 @@ class TokenLookupThrottle(ScopeThrottle):
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         self.verdict = token_lookup_verdict(request)
+        # The view settles the miss counted in advance once it knows its answer.
+        view.token_lookup_counted = self.verdict.allowed  # type: ignore[attr-defined]
         return self.verdict.allowed
 
 
 class TokenLookupView(APIView):
     """A view whose path carries a secret token (tracking, confirmation, unsubscribe): its
-    lookups are throttled, and every 404 it answers counts as a miss of its client."""
+    lookups are throttled, and every one it answers with a 404 stays a miss of its client."""
 
     throttle_classes: list[type[BaseThrottle]] = [TokenLookupThrottle]
+    token_lookup_counted = False
 
     def finalize_response(self, request, response, *args, **kwargs):
-        if response.status_code == 404:
-            token_miss_record(request)
+        if self.token_lookup_counted:
+            token_lookup_done(request, status=response.status_code)
         return super().finalize_response(request, response, *args, **kwargs)
 
 
@@ -133,8 +147,7 @@ def token_lookup_throttled(
                 return throttled_json(verdict)
             return throttled_page(verdict)
         response = view(request, *args, **kwargs)
-        if response.status_code == 404:
-            token_miss_record(request)
+        token_lookup_done(request, status=response.status_code)
         return response
 
     # As on a DRF view, so that whoever lists the throttled views finds this one too.

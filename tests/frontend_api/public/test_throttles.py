@@ -234,3 +234,25 @@ def test_without_redis_residents_are_still_served(rate_limits, settings, monkeyp
         201,
         201,
     ]
+
+
+def test_guesses_sent_all_at_once_get_no_more_lookups_than_the_miss_rate(rate_limits, live_asgi):
+    """Each lookup is counted as a miss before it is made (and given back when its token
+    matched): a guesser sending 40 at once gets 5 answers, not one per request in flight."""
+    import asyncio
+
+    import httpx
+
+    rate_limits(token_miss="5/10min")
+
+    async def guess_all() -> list[int]:
+        async with httpx.AsyncClient(base_url=f"http://{live_asgi}", timeout=30) as client:
+            answers = await asyncio.gather(
+                *(
+                    client.get(f"{REPORTS}guess-{n}/", headers={"X-Forwarded-For": "192.0.2.99"})
+                    for n in range(40)
+                )
+            )
+        return sorted(answer.status_code for answer in answers)
+
+    assert asyncio.run(guess_all()) == [404] * 5 + [429] * 35

@@ -98,10 +98,10 @@ class TokenLookupThrottle(ScopeThrottle):
         return self.verdict.allowed
 
 
+# A view whose path carries a secret token (tracking, confirmation, unsubscribe): its lookups
+# are throttled, and every one it answers with a 404 stays a miss of its client. (A comment,
+# not a docstring: views inherit docstrings, and drf-spectacular publishes them.)
 class TokenLookupView(APIView):
-    """A view whose path carries a secret token (tracking, confirmation, unsubscribe): its
-    lookups are throttled, and every one it answers with a 404 stays a miss of its client."""
-
     throttle_classes: list[type[BaseThrottle]] = [TokenLookupThrottle]
     token_lookup_counted = False
 

@@ -107,9 +107,12 @@ def test_without_redis_requests_go_through_and_redis_is_asked_again_later(
     settings, monkeypatch, caplog
 ):
     monkeypatch.setattr(ratelimit, "_down_until", 0.0)
+    # An in-process Celery worker of an earlier test may have disabled the loggers it found.
+    monkeypatch.setattr(ratelimit.logger, "disabled", False)
     settings.RATE_LIMIT_REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
     settings.RATE_LIMIT_REDIS_RETRY_SECONDS = 0.5
     assert all(_take("1/min").allowed for _ in range(3))
+    assert ratelimit._down_until > time.monotonic()  # not asked again for a while
     assert "rate limits off" in caplog.text
     # Back (the shared test Redis): counted again once the pause is over.
     settings.RATE_LIMIT_REDIS_URL = settings.TEST_REDIS_URL

@@ -8,6 +8,7 @@ tests/<app>/. A fixture both kinds use is here.
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,18 @@ def private_redis(tmp_path, settings) -> Iterator[RedisServer]:
         server.stop()
     celery_app.conf.broker_url = previous
     celery_app._after_fork()
+
+
+@pytest.fixture
+def rate_limits(settings):
+    """Set some of settings.RATE_LIMITS low for a test of them (the suite's are out of reach),
+    counted under a prefix of the test's own, so no other test's requests count."""
+    settings.RATE_LIMIT_KEY_PREFIX = f"meldpunt-test:ratelimit:{uuid.uuid4().hex}"
+
+    def set_rates(**rates: str) -> None:
+        settings.RATE_LIMITS = {**settings.RATE_LIMITS, **rates}
+
+    return set_rates
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -20,3 +20,14 @@ class ConflictError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details
+
+
+class LimitReached(Exception):
+    """A limit that protects someone else than the caller (a mailbox, say) refuses this
+    request for now (HTTP 429); carries the field it is about and when to try again."""
+
+    def __init__(self, field: str, message: str, *, retry_after: float):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.retry_after = retry_after

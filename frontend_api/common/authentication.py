@@ -1,8 +1,21 @@
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from backend.accounts.selectors import api_token_for_key
 from backend.accounts.services import api_token_touch
+from backend.common.ratelimit import Verdict, rate_take, rates_parse
+
+from .clients import client_network
+
+
+def _auth_failures(request, *, record: bool) -> Verdict:
+    return rate_take(
+        scope="auth_failure",
+        subject=client_network(request),
+        rates=rates_parse(settings.RATE_LIMITS["auth_failure"]),
+        record=record,
+    )
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -22,8 +35,13 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed("The token has invalid characters.") from exc
+        # A client guessing keys is slowed down: refused while its failures are over their rate.
+        failures = _auth_failures(request, record=False)
+        if not failures.allowed:
+            raise exceptions.Throttled(wait=failures.retry_after)
         token = api_token_for_key(key=key)
         if token is None:
+            _auth_failures(request, record=True)
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         api_token_touch(token=token)
         return token.user, token

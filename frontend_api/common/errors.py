@@ -8,6 +8,7 @@ Messages are in the request's language (Accept-Language: nl or en, Dutch otherwi
 and field names are the same in every language.
 """
 
+import math
 from enum import StrEnum
 
 from django.core.exceptions import (
@@ -24,7 +25,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from backend.common.errors import ConflictError, DomainValidationError
+from backend.common.errors import ConflictError, DomainValidationError, LimitReached
 from backend.reports.services import IdempotencyKeyReused
 
 
@@ -52,7 +53,9 @@ class ErrorCode(StrEnum):
     PERMISSION_DENIED = "permission_denied"  # 403
     METHOD_NOT_ALLOWED = "method_not_allowed"  # 405
     NOT_ACCEPTABLE = "not_acceptable"  # 406: the client accepts no JSON
-    THROTTLED = "throttled"  # 429: only once a throttle is configured
+    # 429, with Retry-After: too many requests from this client (settings.RATE_LIMITS), too
+    # many confirmation mails to an address (`fields` names it), too many failed logins
+    THROTTLED = "throttled"
     ERROR = "error"  # an APIException with no code of its own
 
 
@@ -95,6 +98,12 @@ def exception_handler(exc, context):
         return Response(
             error_body(ErrorCode.INVALID, _("The request has invalid fields."), exc.errors),
             status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, LimitReached):
+        return Response(
+            error_body(ErrorCode.THROTTLED, exc.message, {exc.field: [exc.message]}),
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(max(1, math.ceil(exc.retry_after)))},
         )
     if isinstance(exc, ConflictError):
         return Response(

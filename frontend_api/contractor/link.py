@@ -27,6 +27,7 @@ from backend.contractors.services import (
 from backend.reports import storage
 from backend.reports.actors import ActorRef
 from backend.reports.workflow import Resolution
+from frontend_api.common.throttling import token_lookup_throttled
 
 from .uploads import photos_inspect
 
@@ -111,6 +112,7 @@ def _scheduled_for(value: str) -> datetime | None:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@token_lookup_throttled
 def assignment_link_view(request: HttpRequest, token: str) -> HttpResponse:
     link = link_by_token(token)
     if link is None:

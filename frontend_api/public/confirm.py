@@ -6,13 +6,13 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from backend.notifications.selectors import subscription_by_confirm_token
 from backend.notifications.services import subscription_confirm
 from frontend_api.common.parsers import JSONParser
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import ErrorSerializer
+from frontend_api.common.throttling import TokenLookupView
 
 from .mail_pages import both, form_post, page
 
@@ -21,7 +21,7 @@ class ConfirmedSerializer(serializers.Serializer):
     confirmed = serializers.BooleanField()
 
 
-class ConfirmView(APIView):
+class ConfirmView(TokenLookupView):
     """The link in a follower's confirmation mail. As with unsubscribing, GET only shows a
     button (mail scanners follow links, and must not confirm for the recipient); POST
     confirms. The link works once."""

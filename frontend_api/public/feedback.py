@@ -4,12 +4,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from backend.notifications.services import FeedbackWindowClosed, feedback_give
 from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import ErrorSerializer, JSONTypes
+from frontend_api.common.throttling import TokenLookupView
 
 from .schema import TOKEN_ERRORS
 from .serializers import ReportStateSerializer
@@ -21,7 +21,7 @@ class FeedbackInputSerializer(JSONTypes, serializers.Serializer):
     text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class FeedbackView(APIView):
+class FeedbackView(TokenLookupView):
     permission_classes = [Anyone]
     authentication_classes: list = []
 

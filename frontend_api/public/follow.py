@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from backend.notifications.models import Subscription
 from backend.notifications.services import (
@@ -18,6 +17,7 @@ from backend.reports.models import Report
 from backend.reports.selectors import report_by_tracking_token, report_get
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import JSONTypes
+from frontend_api.common.throttling import FollowThrottle, TokenLookupThrottle, TokenLookupView
 
 from .push import push_keys, push_unavailable, subscription_response
 from .schema import PUSH_OFF, TOKEN_ERRORS
@@ -36,9 +36,10 @@ class FollowInputSerializer(JSONTypes, serializers.Serializer):
         return attrs
 
 
-class FollowView(APIView):
+class FollowView(TokenLookupView):
     permission_classes = [Anyone]
     authentication_classes: list = []
+    throttle_classes = [FollowThrottle, TokenLookupThrottle]
 
     @extend_schema(
         operation_id="public_report_follow",

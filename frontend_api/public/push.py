@@ -20,6 +20,7 @@ from backend.notifications.services import (
 from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import ErrorSerializer
+from frontend_api.common.throttling import FollowThrottle, TokenLookupThrottle, TokenLookupView
 
 from .representations import SubscriptionAnswer
 from .schema import PUSH_OFF, TOKEN_ERRORS
@@ -70,9 +71,10 @@ class PushConfigView(APIView):
         return Response(PushConfigSerializer({"vapid_public_key": settings.VAPID_PUBLIC_KEY}).data)
 
 
-class PushSubscriptionsView(APIView):
+class PushSubscriptionsView(TokenLookupView):
     permission_classes = [Anyone]
     authentication_classes: list = []
+    throttle_classes = [FollowThrottle, TokenLookupThrottle]
 
     @extend_schema(
         operation_id="public_report_push_subscribe",
@@ -101,7 +103,7 @@ class PushSubscriptionsView(APIView):
         return subscription_response(subscription, created)
 
 
-class PushSubscriptionView(APIView):
+class PushSubscriptionView(TokenLookupView):
     permission_classes = [Anyone]
     authentication_classes: list = []
 

@@ -6,13 +6,13 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from backend.reports.services import PhotoUpload, report_reply
 from frontend_api.common.parsers import JSONParser
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.photos import photos_field_validate
 from frontend_api.common.serializers import ErrorSerializer, JSONTypes
+from frontend_api.common.throttling import TokenLookupView
 
 from .schema import TOKEN_ERRORS
 from .serializers import ReportStateSerializer
@@ -36,7 +36,7 @@ class ReplyInputSerializer(JSONTypes, serializers.Serializer):
         return [photo.upload for photo in photos_field_validate(files)]
 
 
-class ReplyView(APIView):
+class ReplyView(TokenLookupView):
     permission_classes = [Anyone]
     authentication_classes: list = []
     parser_classes = [JSONParser, MultiPartParser, FormParser]

@@ -6,13 +6,13 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from backend.notifications.selectors import subscription_by_unsubscribe_token
 from backend.notifications.services import subscription_remove
 from frontend_api.common.parsers import JSONParser
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import ErrorSerializer
+from frontend_api.common.throttling import TokenLookupView
 
 from .mail_pages import both, form_post, page
 
@@ -21,7 +21,7 @@ class UnsubscribedSerializer(serializers.Serializer):
     unsubscribed = serializers.BooleanField()
 
 
-class UnsubscribeView(APIView):
+class UnsubscribeView(TokenLookupView):
     """The link in every mail. GET shows a confirmation button (mail scanners follow links, so
     GET changes nothing); POST unsubscribes, also as RFC 8058 one-click from the mail client."""
 

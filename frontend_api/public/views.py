@@ -18,6 +18,7 @@ from backend.taxonomy.selectors import category_tree
 from frontend_api.common.errors import ErrorCode, error_body
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.serializers import ErrorSerializer
+from frontend_api.common.throttling import ClassifyThrottle, IntakeThrottle, TokenLookupView
 
 from .representations import classification, created_report, public_links, public_report
 from .schema import INVALID
@@ -79,6 +80,7 @@ class _CreatedBody:
 class ReportCreateView(APIView):
     permission_classes = [Anyone]
     authentication_classes: list = []
+    throttle_classes = [IntakeThrottle]
 
     @extend_schema(
         operation_id="public_report_create",
@@ -121,7 +123,7 @@ class ReportCreateView(APIView):
         return Response(body(result), status=status.HTTP_201_CREATED)
 
 
-class ReportPublicView(APIView):
+class ReportPublicView(TokenLookupView):
     permission_classes = [Anyone]
     authentication_classes: list = []
 
@@ -153,6 +155,7 @@ class ClassifyView(APIView):
 
     permission_classes = [Anyone]
     authentication_classes: list = []
+    throttle_classes = [ClassifyThrottle]
 
     @extend_schema(
         operation_id="public_classify",

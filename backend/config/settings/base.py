@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    # Staff login lockout (settings/limits.py).
+    "axes",
     "backend.common",
     "backend.organisations",
     "backend.accounts",
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "frontend_api.common.middleware.SyncMessageMiddleware",
     "frontend_api.common.middleware.SyncXFrameOptionsMiddleware",
     "frontend_api.common.middleware.SyncCSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backend.config.urls"

@@ -8,5 +8,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
+        # Failed logins and lockouts are warnings; its start banner and successful logins (kept
+        # in its access log table too) need not be in every command's output.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backend.common.errors import DomainValidationError
+from backend.common.errors import DomainValidationError, LimitReached
+from backend.common.ratelimit import rate_take, rates_parse
 from backend.common.tokens import secret_token_retired, token_hash
 from backend.reports.actors import ActorRef
 from backend.reports.catalogue import FollowerAdded, FollowerConfirmed
@@ -36,6 +37,29 @@ class PushKeys:
 
 def push_enabled() -> bool:
     return bool(settings.VAPID_PRIVATE_KEY and settings.VAPID_PUBLIC_KEY)
+
+
+def _mailbox(email: str) -> str:
+    """The mailbox an address reaches: "name+tag@host" and "name@host" are one inbox."""
+    local, _, domain = email.partition("@")
+    return f"{local.partition('+')[0]}@{domain}"
+
+
+def _confirmation_mail_allow(*, email: str) -> None:
+    """Count one confirmation mail to this address, or refuse it (LimitReached) when the
+    address had its share (RATE_LIMITS["confirm_mail"]), however many clients asked: the
+    follow form must not be a way to fill somebody's mailbox."""
+    verdict = rate_take(
+        scope="confirm_mail",
+        subject=_mailbox(email),
+        rates=rates_parse(settings.RATE_LIMITS["confirm_mail"]),
+    )
+    if not verdict.allowed:
+        raise LimitReached(
+            "email",
+            "This address was sent too many confirmation mails; try again later.",
+            retry_after=verdict.retry_after,
+        )
 
 
 def subscription_new(
@@ -108,8 +132,9 @@ def subscription_add(
     subscription's keys are refreshed). A follower's e-mail address waits for confirmation:
     the `follower_added` event makes the outbox mail a confirmation link to that address alone
     (once; subscribing again sends nothing, so the form cannot be used to flood a mailbox), and
-    mail about the report starts once the link is used (subscription_confirm). A push
-    subscription comes from the very browser that will receive it, and needs none.
+    mail about the report starts once the link is used (subscription_confirm). An address
+    that had its share of confirmation mails is refused (LimitReached) and nothing is stored.
+    A push subscription comes from the very browser that will receive it, and needs none.
     """
     if bool(email) == bool(push):
         raise DomainValidationError.single(
@@ -129,6 +154,8 @@ def subscription_add(
                 existing.save(update_fields=["p256dh", "auth"])
             return existing, False
         confirmed = not (email and origin == Subscription.Origin.FOLLOWER)
+        if not confirmed:
+            _confirmation_mail_allow(email=email)
         subscription = subscription_new(
             report_id=report.id,
             channel=channel,

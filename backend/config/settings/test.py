@@ -31,3 +31,9 @@ PRIVATE_MEDIA_ROOT = os.path.join(_media, "private")
 PUBLIC_BASE_URL = "http://testserver"
 TRACKING_TOKEN_SECRET = "test-tracking-secret"  # noqa: S105 - tests only
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The tests' worker runs in a thread of the test process, next to tests that stop brokers and
+# swap the app's broker connections under it (tests/support/broker.py); there a connection
+# kept across tasks was broken by that (tests/common/test_dispatch.py), so it closes them
+# around each task as Celery does by default. Real workers are processes of their own.
+CELERY_DB_REUSE_MAX = None

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Web (HTTP + WebSocket), Celery workers (default queue, photos) and Celery beat in one
+# Web (HTTP + WebSocket), Celery workers (default queue, photos, bookkeeping) and Celery beat in one
 # foreground process group. Ctrl-C stops all; if one of them dies, the others are stopped too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,11 @@ DATABASE_POOL=false nice -n "${CELERY_NICE:-0}" .venv/bin/celery -A backend.conf
 DATABASE_POOL=false nice -n "${PHOTO_NICE:-10}" .venv/bin/celery -A backend.config worker \
   --loglevel INFO -Q photos \
   --concurrency "${PHOTO_CONCURRENCY:-1}" --hostname "photos@%h" &
+# Bookkeeping nobody waits for (classifier suggestions, retraining, pruning) on its own worker
+# at lower priority: under a burst of intake the pushes, mails and webhooks never queue behind it.
+DATABASE_POOL=false nice -n "${BOOKKEEPING_NICE:-10}" .venv/bin/celery -A backend.config worker \
+  --loglevel INFO -Q bookkeeping \
+  --concurrency "${BOOKKEEPING_CONCURRENCY:-1}" --hostname "bookkeeping@%h" &
 .venv/bin/celery -A backend.config beat --loglevel INFO --schedule var/celerybeat-schedule &
 
 cat <<TXT

@@ -6,7 +6,7 @@ from typing import Any
 from celery.contrib.testing.worker import start_worker
 
 # The queues scripts/run.sh's workers consume between them (settings: CELERY_TASK_ROUTES).
-QUEUES = ("celery", "photos")
+QUEUES = ("celery", "photos", "bookkeeping")
 
 
 def running_worker(app: Any) -> AbstractContextManager[Any]:

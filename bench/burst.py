@@ -497,7 +497,10 @@ def print_summary(result: dict[str, Any], args: argparse.Namespace) -> None:
         f"   max {f('mail_max_s')} s"
     )
     print(f"intake confirmation mails by state: {result['intake_mails']}")
-    print(f"lost {result['lost'] or 0}   duplicated {result['duplicated'] or 0}")
+    print(
+        f"lost (not arrived when the bench stopped waiting) {result['lost'] or 0}   "
+        f"duplicated {result['duplicated'] or 0}"
+    )
     drain = result["not_drained"] or f"{result['drain_s']} s"
     print(
         f"backlog drained after the last intake response: {drain} "

@@ -50,23 +50,21 @@ def suggestions_record(*, report_ids: list[uuid.UUID]) -> int:
     return len(changes)
 
 
-class SuggestionsNotQueued(RuntimeError):
-    """The broker refused the task: the outbox retries this subscriber alone, later."""
-
-
 def reports_created(events: list[ReportEvent]) -> None:
     """Outbox subscriber of `created` events (see the fan-out table): a new report whose
     resident chose the category still gets the model's suggestion on record, from the worker
     rather than the resident's request.
 
-    Only queued here, on the bookkeeping queue, so the drain that pushes status changes to
-    residents never waits for the classifier. Queued at once rather than on commit: the
-    reports are committed already, and recording is idempotent, so a drain that rolls back
-    costs nothing but a task that finds the work done; a broker that refuses fails this
-    subscriber, which the outbox then retries alone.
+    Queued here on the bookkeeping queue, so the drain that pushes status changes to residents
+    never waits for the classifier. Queued at once rather than on commit: the reports are
+    committed already and recording is idempotent, so a drain that rolls back costs no more
+    than a task that finds the work done. With the broker away (the sweep publishing in
+    process) they are recorded right here instead, as nothing else would queue them again.
     """
     from ..tasks import suggestions_record_task
 
-    report_ids = [str(event.report_id) for event in events]
-    if not tasks_send(suggestions_record_task, [(report_ids,)], what="classifier suggestions"):
-        raise SuggestionsNotQueued(f"{len(report_ids)} classifier suggestions not queued")
+    report_ids = [event.report_id for event in events]
+    if not tasks_send(
+        suggestions_record_task, [([str(i) for i in report_ids],)], what="classifier suggestions"
+    ):
+        suggestions_record(report_ids=report_ids)

@@ -73,6 +73,8 @@ REQUEST_TIMEOUT = 60.0
 TARGET_RATIO = 0.5
 TARGET_JSON_RPS = 150.0
 DRAIN_POLL_S = 0.05
+# The Celery queues the server's workers consume (scripts/run.sh).
+QUEUES = ("celery", "photos", "bookkeeping")
 
 TEXTS = (
     "De container bij de ingang zit helemaal vol, er staan zakken naast.",
@@ -439,7 +441,8 @@ async def run_scenario(
 
 
 class Server:
-    """uvicorn + one Celery worker with bench.settings, as scripts/run.sh starts them."""
+    """uvicorn + the Celery workers (one per queue) with bench.settings, as scripts/run.sh
+    starts them."""
 
     def __init__(self, *, base_url: str, workers: int, settings_module: str) -> None:
         parsed = urllib.parse.urlsplit(base_url)
@@ -511,6 +514,11 @@ class Server:
         photos = worker(
             "photos", os.environ.get("PHOTO_NICE", "10"), os.environ.get("PHOTO_CONCURRENCY", "1")
         )
+        bookkeeping = worker(
+            "bookkeeping",
+            os.environ.get("BOOKKEEPING_NICE", "10"),
+            os.environ.get("BOOKKEEPING_CONCURRENCY", "1"),
+        )
         # Web and worker share one session of their own, as under run.sh, apart from this
         # client's. With the kernel's autogroup scheduling each session gets an equal share of
         # the CPU and nice counts only within a session: a session per process would make the
@@ -520,12 +528,13 @@ class Server:
             [
                 # SIGTERM to each parent only: uvicorn stops its workers, Celery finishes the
                 # task at hand (a warm shutdown).
-                """trap 'kill -TERM "$web" "$worker" "$photos" 2>/dev/null; wait' TERM""",
+                """trap 'kill -TERM "$web" "$worker" "$photos" "$books" 2>/dev/null; wait' TERM""",
                 f"{shlex.join(web)} & web=$!",
                 f"{shlex.join(fan_out)} & worker=$!",
                 f"{shlex.join(photos)} & photos=$!",
+                f"{shlex.join(bookkeeping)} & books=$!",
                 "wait -n",  # one of them died: so does the session (see died())
-                """kill -TERM "$web" "$worker" "$photos" 2>/dev/null; wait""",
+                """kill -TERM "$web" "$worker" "$photos" "$books" 2>/dev/null; wait""",
             ]
         )
         with open(self.log_path, "ab") as log_file:
@@ -577,7 +586,7 @@ class Server:
 
         app = Celery(broker=_broker_url())
         # Others' workers may share the broker: only this run's names count.
-        waiting = {f"bench-{queue}-{os.getpid()}@" for queue in ("celery", "photos")}
+        waiting = {f"bench-{queue}-{os.getpid()}@" for queue in QUEUES}
         deadline = time.monotonic() + timeout
         try:
             while waiting and time.monotonic() < deadline and not self.died():
@@ -761,7 +770,7 @@ def celery_queue_length() -> int | None:
     if client is None:
         return None
     try:
-        return sum(int(client.llen(queue)) for queue in ("celery", "photos"))  # type: ignore[arg-type]
+        return sum(int(client.llen(queue)) for queue in QUEUES)  # type: ignore[arg-type]
     except redis.RedisError:
         return None
 
@@ -839,11 +848,11 @@ class Backlog:
             # before the mark are not this work's: a killed worker's stay there until the
             # visibility timeout restores them.
             pipe = self.broker.pipeline()
-            pipe.llen("celery")
-            pipe.llen("photos")
+            for queue in QUEUES:
+                pipe.llen(queue)
             pipe.zcount("unacked_index", mark.wall, "+inf")
-            queued, photo_queued, unacked = pipe.execute()
-            left.update(queued=int(queued) + int(photo_queued), running=int(unacked))
+            *queued, unacked = pipe.execute()
+            left.update(queued=sum(int(n) for n in queued), running=int(unacked))
         return left
 
     def wait(

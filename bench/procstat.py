@@ -7,8 +7,9 @@ supervisor's session id, and nothing else does. Each process gets the role of th
 process in its ancestry whose command line names one:
 
   web      uvicorn
-  worker   celery ... worker -Q celery    (the fan-out)
-  photo    celery ... worker -Q photos
+  worker       celery ... worker -Q celery         (the fan-out)
+  photo        celery ... worker -Q photos
+  bookkeeping  celery ... worker -Q bookkeeping    (classifier suggestions, housekeeping)
 
 PostgreSQL's backends are not in the session. A backend is attributed to a role when the client
 port in its process title ("... 127.0.0.1(40312) idle") is the local port of a TCP connection
@@ -29,8 +30,8 @@ from pathlib import Path
 PROC = Path("/proc")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-WEB, WORKER, PHOTO, OTHER = "web", "worker", "photo", "other"
-QUEUE_ROLES = {"celery": WORKER, "photos": PHOTO}
+WEB, WORKER, PHOTO, BOOKKEEPING, OTHER = "web", "worker", "photo", "bookkeeping", "other"
+QUEUE_ROLES = {"celery": WORKER, "photos": PHOTO, "bookkeeping": BOOKKEEPING}
 PG_PREFIX = "pg:"
 PG_WEB = PG_PREFIX + WEB
 _CLIENT_PORT = re.compile(r"\((\d+)\)")

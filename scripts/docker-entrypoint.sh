@@ -44,9 +44,10 @@ case "$role" in
   worker)
     media_dirs
     # The node name carries the container's hostname so the healthcheck can ping exactly this one.
-    # Both queues by default; CELERY_QUEUES=celery or =photos splits them over services.
+    # Every queue by default; CELERY_QUEUES=celery, =photos or =bookkeeping splits them over
+    # services (docker-compose.yml runs the default queue apart from the other two).
     exec celery -A backend.config worker --loglevel "${LOG_LEVEL:-INFO}" \
-      -Q "${CELERY_QUEUES:-celery,photos}" \
+      -Q "${CELERY_QUEUES:-celery,photos,bookkeeping}" \
       --concurrency "${CELERY_CONCURRENCY:-2}" --hostname "worker@%h"
     ;;
 

@@ -67,6 +67,19 @@ def table(env: Mapping[str, str]) -> list[Process]:
             ),
             env=no_pool,
         ),
+        # Bookkeeping nobody waits for (classifier suggestions, retraining, pruning) on its own
+        # worker at lower priority: under a burst of intake the pushes, mails and webhooks never
+        # queue behind it.
+        Process(
+            "bookkeeping",
+            (
+                *("nice", "-n", setting("BOOKKEEPING_NICE", "10"), *CELERY, "worker"),
+                *("--loglevel", "INFO", "--hostname", "bookkeeping@%h"),
+                *("-Q", "bookkeeping"),
+                *("--concurrency", setting("BOOKKEEPING_CONCURRENCY", "1")),
+            ),
+            env=no_pool,
+        ),
         # Exactly one: every beat process sends every scheduled task.
         Process(
             "beat",

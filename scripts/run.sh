@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Web (HTTP + WebSocket), Celery workers (default queue, photos) and Celery beat, as listed in
-# scripts/processes.py, kept running by scripts/supervise.py: a process that dies is logged and
-# started again with backoff while the others keep serving. Ctrl-C stops all.
+# Web (HTTP + WebSocket), Celery workers (default queue, photos, bookkeeping) and Celery beat,
+# as listed in scripts/processes.py, kept running by scripts/supervise.py: a process that dies
+# is logged and started again with backoff while the others keep serving. Ctrl-C stops all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -15,12 +15,14 @@ ROOT = Path(settings.BASE_DIR)
 
 def test_the_table_has_each_process_kind_once_and_takes_its_settings_from_the_environment():
     defaults = {p.name: p for p in table({})}
-    assert list(defaults) == ["web", "worker", "photos", "beat"]
+    assert list(defaults) == ["web", "worker", "photos", "bookkeeping", "beat"]
     assert defaults["web"].argv[:1] == (".venv/bin/uvicorn",)
     assert "--workers 2" in " ".join(defaults["web"].argv)
     assert "-n 10" in " ".join(defaults["photos"].argv)
+    assert "-n 10" in " ".join(defaults["bookkeeping"].argv)
     # The workers keep one connection each instead of a pool Celery closes around every task.
-    assert defaults["worker"].env == defaults["photos"].env == {"DATABASE_POOL": "false"}
+    workers = ("worker", "photos", "bookkeeping")
+    assert all(defaults[name].env == {"DATABASE_POOL": "false"} for name in workers)
 
     env = {
         "HOST": "192.0.2.1",
@@ -30,12 +32,16 @@ def test_the_table_has_each_process_kind_once_and_takes_its_settings_from_the_en
         "CELERY_NICE": "5",
         "PHOTO_CONCURRENCY": "2",
         "PHOTO_NICE": "0",
+        "BOOKKEEPING_CONCURRENCY": "3",
+        "BOOKKEEPING_NICE": "7",
         "CELERY_BEAT_SCHEDULE_FILE": "/tmp/beat",
     }
     given = {p.name: " ".join(p.argv) for p in table(env)}
     assert "--host 192.0.2.1 --port 9000 --workers 3" in given["web"]
     assert given["worker"].startswith("nice -n 5 ") and "--concurrency 4" in given["worker"]
     assert given["photos"].startswith("nice -n 0 ") and "--concurrency 2" in given["photos"]
+    bookkeeping = given["bookkeeping"]
+    assert bookkeeping.startswith("nice -n 7 ") and "--concurrency 3" in bookkeeping
     assert "--schedule /tmp/beat" in given["beat"]
 
 

@@ -23,7 +23,7 @@ from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-KINDS = ("worker", "photos", "beat", "web")
+KINDS = ("worker", "photos", "bookkeeping", "beat", "web")
 CATEGORY = "wegen-verkeer-straatmeubilair/straatverlichting"
 
 
@@ -55,6 +55,7 @@ def stack(private_redis, smtp_sink, tmp_path) -> Iterator[Stack]:
             # Not niced: on a machine this busy a photo worker at nice 10 got no CPU for a
             # minute, and this test is about recovery, not priorities.
             "PHOTO_NICE": "0",
+            "BOOKKEEPING_NICE": "0",
             # The safety nets on a test's time scale: what a killed process had in hand, or
             # what the broker lost, is picked up within seconds instead of minutes.
             "OUTBOX_SWEEP_SECONDS": "2",

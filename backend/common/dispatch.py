@@ -92,6 +92,30 @@ def dispatch_on_commit(
         transaction.on_commit(lambda: dispatch(task, pending, what=what, countdown=countdown))
 
 
+def _batches(ids: Iterable[TaskId], size: int) -> list[tuple[list[int | str]]]:
+    wired = [_wire(i) for i in ids]
+    return [(wired[start : start + size],) for start in range(0, len(wired), size)]
+
+
+def dispatch_batches_on_commit(
+    task: Task,
+    ids: Iterable[TaskId],
+    *,
+    size: int,
+    what: str,
+    countdown: float | None = None,
+) -> None:
+    """Queue ``task([id, ...])`` for each ``size`` ids once the current transaction has
+    committed: under load one task (and one broker message, one locking read) serves many
+    rows, where a task per row would cost more than the work itself."""
+    batches = _batches(ids, size)
+    if batches:
+        waiting = sum(len(batch) for (batch,) in batches)
+        transaction.on_commit(
+            lambda: tasks_send(task, batches, what=what, countdown=countdown, waiting=waiting)
+        )
+
+
 def sweep_due(
     due: QuerySet[Any, Any],
     task: Task,
@@ -99,12 +123,14 @@ def sweep_due(
     what: str,
     limit: int,
     in_process: bool = False,
+    batch: int | None = None,
 ) -> int:
     """Beat's safety net: hand the ids of due rows (``due``, a flat ``values_list`` in the
     order they should go) to their task, at most ``limit`` per run. Returns how many.
 
     ``in_process``: the task takes the whole list and runs right here, in the sweep's own
-    worker, instead of one queued task per row.
+    worker, instead of one queued task per row. ``batch``: the task takes a list of ids, and
+    gets them queued ``batch`` at a time.
     """
     ids = list(due[:limit])
     if not ids:
@@ -112,6 +138,8 @@ def sweep_due(
     logger.info("%d %s due: sweeping", len(ids), what)
     if in_process:
         task([_wire(i) for i in ids])
+    elif batch:
+        tasks_send(task, _batches(ids, batch), what=what, waiting=len(ids))
     else:
         dispatch(task, ids, what=what)
     return len(ids)

@@ -1,17 +1,27 @@
 """Signed webhooks to a contractor's own system, with a delivery log and retries.
 
-Every message is signed with HMAC-SHA256 over ``timestamp + "." + body`` using the
-organisation's secret and carries its id (the receiver's idempotency key). A failed attempt
-is retried after 1, 2, 4, ... times the base delay, until the retry window (24 hours) is over.
+Delivery is at least once: an attempt whose answer never came back (a timeout, a lost
+connection, a worker that died before it wrote down the answer) is tried again, although the
+receiver may have acted on it. So every attempt carries the message's id, the same on every
+retry and redelivery, for the receiver to deduplicate on: as ``Webhook-Id`` (with
+``Webhook-Timestamp`` and ``Webhook-Signature``, as the Standard Webhooks spec names them, the
+signature covering the id) and as ``X-Meldpunt-Event-Id`` (with the older signature over
+``timestamp + "." + body``, whose body holds the id too). Both are HMAC-SHA256 with the
+organisation's secret. A failed attempt is retried after 1, 2, 4, ... times the base delay,
+until the retry window (24 hours) is over.
 """
 
+import base64
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import math
+import os
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -19,7 +29,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -36,6 +46,13 @@ SIGNATURE_HEADER = "X-Meldpunt-Signature"
 TIMESTAMP_HEADER = "X-Meldpunt-Timestamp"
 EVENT_ID_HEADER = "X-Meldpunt-Event-Id"
 EVENT_TYPE_HEADER = "X-Meldpunt-Event-Type"
+# Standard Webhooks (standardwebhooks.com) names.
+WEBHOOK_ID_HEADER = "Webhook-Id"
+WEBHOOK_TIMESTAMP_HEADER = "Webhook-Timestamp"
+WEBHOOK_SIGNATURE_HEADER = "Webhook-Signature"
+# A new message is attempted by the task queued when it committed; the retry sweep looks at it
+# only this long after, so a queue that lags under load does not get a second task for it.
+_SWEEP_GRACE = timedelta(seconds=60)
 
 
 class WebhookType(StrEnum):
@@ -46,9 +63,31 @@ class WebhookType(StrEnum):
     ASSIGNMENT_UPDATED = "assignment.updated"
 
 
+# Advisory locks of this module: the first key of pg_try_advisory_lock(int, int).
+_LOCK_SPACE = 0x57454248  # "WEBH"
+_clients: dict[int, httpx.Client] = {}
+
+
+def _http() -> httpx.Client:
+    """One HTTP client per process: a client of its own per request loaded the certificate
+    store every time, tens of milliseconds of CPU per webhook."""
+    pid = os.getpid()  # a forked worker child must not share its parent's connections
+    if pid not in _clients:
+        _clients[pid] = httpx.Client(follow_redirects=False)
+    return _clients[pid]
+
+
 def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
     """The hex HMAC-SHA256 of ``timestamp + "." + body`` (sent as ``sha256=<hex>``)."""
     return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def webhook_standard_signature(*, secret: str, message_id: str, timestamp: str, body: bytes) -> str:
+    """``v1,<base64 HMAC-SHA256 of id + "." + timestamp + "." + body>`` (Standard Webhooks;
+    the key is the organisation's secret as UTF-8 bytes, not a ``whsec_`` base64 key)."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
 
 
 def webhook_body(message: WebhookMessage) -> bytes:
@@ -104,7 +143,7 @@ def webhook_enqueue(
         source_event_id=source_event_id,
         type=type,
         payload=data,
-        next_attempt_at=now,
+        next_attempt_at=now + _SWEEP_GRACE,
         give_up_at=now + _window(),
     )
     _dispatch_on_commit(message.id)
@@ -130,6 +169,36 @@ def webhook_message_attempt(
     outside any transaction; the message is claimed first so a concurrent sweep leaves it alone.
     """
     now = now or timezone.now()
+    with _in_flight(message_id) as ours:
+        if not ours:
+            return None  # another worker's attempt is still on its way
+        return _attempt(message_id, now)
+
+
+@contextlib.contextmanager
+def _in_flight(message_id: uuid.UUID) -> Iterator[bool]:
+    """Hold the message for one attempt, from its claim until its answer is written down.
+
+    A session advisory lock, not a row lock: the HTTP request runs outside any transaction.
+    The claim's lease (next_attempt_at) alone let a second task send the message again while
+    a slow first attempt was still waiting for its answer; a dead worker's lock goes with its
+    connection, and its lease then lets another worker retry.
+    """
+    # Two 32-bit keys: this module's, and 32 bits of the id (a rare clash only skips a turn).
+    key = int.from_bytes(message_id.bytes[:4], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_SPACE, key])
+        row = cursor.fetchone()
+    held = bool(row and row[0])
+    try:
+        yield held
+    finally:
+        if held:
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, key])
+
+
+def _attempt(message_id: uuid.UUID, now: datetime) -> WebhookAttempt | None:
     timeout = settings.CONTRACTOR_WEBHOOK_TIMEOUT_SECONDS
     with transaction.atomic():
         message = (
@@ -140,7 +209,9 @@ def webhook_message_attempt(
         )
         if message is None or message.state != WebhookMessage.State.PENDING:
             return None
-        if message.next_attempt_at is not None and message.next_attempt_at > now:
+        # A first attempt is due at once (its task was queued when the message committed);
+        # a later one when its retry is.
+        if message.attempts and message.next_attempt_at and message.next_attempt_at > now:
             return None  # not due: an early duplicate task; the scheduled one follows
         if not message.contractor.webhook_url:
             # The organisation dropped its integration since: nothing to retry against.
@@ -157,20 +228,27 @@ def webhook_message_attempt(
     contractor = message.contractor
     body = webhook_body(message)
     timestamp = str(int(time.time()))
+    secret = contractor.webhook_secret
+    message_id_text = str(message.id)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "Meldpunt-Webhooks/1",
-        EVENT_ID_HEADER: str(message.id),
+        WEBHOOK_ID_HEADER: message_id_text,
+        WEBHOOK_TIMESTAMP_HEADER: timestamp,
+        WEBHOOK_SIGNATURE_HEADER: webhook_standard_signature(
+            secret=secret, message_id=message_id_text, timestamp=timestamp, body=body
+        ),
+        EVENT_ID_HEADER: message_id_text,
         EVENT_TYPE_HEADER: message.type,
         TIMESTAMP_HEADER: timestamp,
         SIGNATURE_HEADER: "sha256="
-        + webhook_signature(secret=contractor.webhook_secret, timestamp=timestamp, body=body),
+        + webhook_signature(secret=secret, timestamp=timestamp, body=body),
     }
     status_code: int | None = None
     excerpt = error = ""
     started = time.monotonic()
     try:
-        response = httpx.post(
+        response = _http().post(
             contractor.webhook_url,
             content=body,
             headers=headers,

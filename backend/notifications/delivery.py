@@ -8,28 +8,30 @@ DELIVERY_MAX_ATTEMPTS the row fails and the report gets an internal ``mail_faile
 ``push_failed`` event.
 """
 
+import contextlib
 import json
 import logging
 import uuid
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pywebpush
 from celery import Task
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from backend.common.dispatch import backoff, dispatch_on_commit
+from backend.common.dispatch import backoff, dispatch_batches_on_commit
 from backend.reports.actors import ActorRef
 from backend.reports.catalogue import FollowerAdded, MailFailed, PushFailed, event_of
 from backend.reports.change import report_change
 from backend.reports.models import Report, ReportEvent
 from backend.reports.presentation import public_event
 
-from .mail import mail_render, resident_links
+from .mail import MailTemplates, mail_render, resident_links
 from .models import Delivery, MailDelivery, PushDelivery, Subscription
 from .services.subscriptions import reporter_subscriptions_ensure
 
@@ -119,11 +121,13 @@ def deliveries_create(events: list[ReportEvent]) -> None:
         )
     for kind, ids in queued.items():
         # A delivery whose task the broker never got stays pending: the sweep sends it.
-        dispatch_on_commit(delivery_task(kind), ids, what=f"{kind} deliveries")
+        dispatch_batches_on_commit(
+            delivery_task(kind), ids, size=DELIVERY_BATCH, what=f"{kind} deliveries"
+        )
 
 
 def delivery_task(kind: str) -> Task:
-    """The task that sends one delivery of this kind ("mail" or "push")."""
+    """The task that sends a batch of deliveries of this kind ("mail" or "push")."""
     from .tasks import mail_send, push_send
 
     return {"mail": mail_send, "push": push_send}[kind]
@@ -134,53 +138,91 @@ def delivery_retry_wait(attempts: int) -> timedelta:
     return backoff(attempts, base_seconds=settings.DELIVERY_RETRY_SECONDS, cap_seconds=6 * 3600)
 
 
-def _locked_in_order(
-    model: type[MailDelivery] | type[PushDelivery], delivery_id: int
-) -> list[Delivery]:
-    """The pending deliveries to the same recipient up to this one, oldest event first, locked.
+# Deliveries one task sends: one locking read, one template lookup and one SMTP connection
+# serve them all.
+DELIVERY_BATCH = 100
 
-    Every task locks a recipient's rows in this one order, so two tasks never deadlock; a task
-    that finds its row sent meanwhile (a duplicate task) gets nothing.
+
+def _locked_pending(kind: str, delivery_ids: list[int]) -> tuple[list[Delivery], set[int]]:
+    """The pending deliveries to the recipients of these ones, up to the last of them, oldest
+    event first, locked; and which of them were asked for.
+
+    Every task locks rows in this one order (event, then id), so two tasks never deadlock; a
+    delivery sent meanwhile (by a task that ran twice) is simply not among them.
     """
-    target = model.objects.filter(pk=delivery_id, state=Delivery.State.PENDING).values_list(
-        "recipient", "event_id"
+    model = _MODELS[kind]
+    targets = list(
+        model.objects.filter(pk__in=delivery_ids, state=Delivery.State.PENDING).values_list(
+            "pk", "recipient", "event_id"
+        )
     )
-    first = target.first()
-    if first is None:
-        return []
-    recipient, event_id = first
+    if not targets:
+        return [], set()
+    last: dict[uuid.UUID, int] = {}
+    for _, recipient, event_id in targets:
+        last[recipient] = max(event_id, last.get(recipient, event_id))
     rows = list(
         model.objects.select_for_update(of=("self",))
         .select_related("subscription", "event", "event__report", "event__report__category")
-        .filter(recipient=recipient, event_id__lte=event_id, state=Delivery.State.PENDING)
+        # What a mail or a push reads of a report; its geometry and contact details stay put.
+        .defer("event__report__location", "event__report__text", "event__internal_payload")
+        .filter(
+            recipient__in=list(last),
+            event_id__lte=max(last.values()),
+            state=Delivery.State.PENDING,
+        )
         .order_by("event_id", "pk")
     )
-    return rows if rows and rows[-1].pk == delivery_id else []
+    wanted = {pk for pk, _, _ in targets}
+    return [row for row in rows if row.event_id <= last[row.recipient]], wanted
 
 
-def _send_in_order(kind: str, delivery_id: int, send_one) -> str:
-    """Send a delivery, and first whatever its recipient has pending before it.
+def _hold(kind: str, rows: list[Delivery], until: datetime) -> None:
+    # Due again just after the earlier delivery that holds them back; the sweep sends them.
+    _MODELS[kind].objects.filter(pk__in=[row.pk for row in rows]).update(
+        next_attempt_at=until + timedelta(seconds=1)
+    )
+
+
+def _send_batch(kind: str, delivery_ids: list[int], send_one) -> dict[int, str]:
+    """Send these deliveries, each after whatever its recipient has pending before it.
 
     A recipient gets a report's events in order even when tasks run out of order (the broker
     was down, a retry was queued behind later events). An earlier delivery still backing off
-    holds the later ones back until it has gone or failed for good.
+    holds the later ones back until it has gone or failed for good. Returns the outcome of
+    each delivery asked for that was pending.
     """
-    rows = _locked_in_order(_MODELS[kind], delivery_id)
-    if not rows:
-        return "skipped"  # sent or given up already: a task that ran twice
+    rows, wanted = _locked_pending(kind, delivery_ids)
     now = timezone.now()
-    target = rows[-1]
+    by_recipient: dict[uuid.UUID, list[Delivery]] = {}
     for row in rows:
-        if row is not target and row.attempts and row.next_attempt_at > now:
-            target.next_attempt_at = row.next_attempt_at + timedelta(seconds=1)
-            target.save(update_fields=["next_attempt_at"])
-            return "waiting"
-        outcome = send_one(row)
-        if outcome == "retrying" and row is not target:
-            target.next_attempt_at = row.next_attempt_at + timedelta(seconds=1)
-            target.save(update_fields=["next_attempt_at"])
-            return "waiting"
-    return outcome
+        by_recipient.setdefault(row.recipient, []).append(row)
+    outcomes: dict[int, str] = {}
+    sent: list[int] = []
+    for queue in by_recipient.values():
+        for index, row in enumerate(queue):
+            if row.pk not in wanted and row.attempts and row.next_attempt_at > now:
+                held = [later for later in queue[index:] if later.pk in wanted]
+                if held:
+                    _hold(kind, held, row.next_attempt_at)
+                outcomes.update(dict.fromkeys((r.pk for r in held), "waiting"))
+                break
+            outcome = send_one(row)
+            if outcome == "sent":
+                sent.append(row.pk)
+            if row.pk in wanted:
+                outcomes[row.pk] = outcome
+            if outcome == "retrying" and index + 1 < len(queue):
+                held = [later for later in queue[index + 1 :] if later.pk in wanted]
+                if held:
+                    _hold(kind, held, row.next_attempt_at)
+                outcomes.update(dict.fromkeys((r.pk for r in held), "waiting"))
+                break
+    if sent:
+        _MODELS[kind].objects.filter(pk__in=sent).update(
+            state=Delivery.State.SENT, attempts=F("attempts") + 1, sent_at=timezone.now()
+        )
+    return outcomes
 
 
 def _failed(kind: str, delivery: Delivery, exc: BaseException) -> str:
@@ -192,9 +234,10 @@ def _failed(kind: str, delivery: Delivery, exc: BaseException) -> str:
         # The sweep is the safety net; it looks only after the task's own retry is due.
         delivery.next_attempt_at = timezone.now() + wait + timedelta(seconds=30)
         delivery.save(update_fields=["attempts", "last_error", "next_attempt_at"])
-        dispatch_on_commit(
+        dispatch_batches_on_commit(
             delivery_task(kind),
             [delivery.pk],
+            size=1,
             what=f"{kind} deliveries",
             countdown=wait.total_seconds(),
         )
@@ -216,10 +259,8 @@ def _failed(kind: str, delivery: Delivery, exc: BaseException) -> str:
 
 
 def _sent(delivery: Delivery) -> str:
+    # Saved with the rest of the batch, in one UPDATE (_send_batch).
     delivery.state = Delivery.State.SENT
-    delivery.attempts += 1
-    delivery.sent_at = timezone.now()
-    delivery.save(update_fields=["state", "attempts", "sent_at"])
     return "sent"
 
 
@@ -230,17 +271,44 @@ def _dropped(delivery: Delivery) -> str:
 
 
 @transaction.atomic
+def mail_deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
+    """Send these mails (each after any earlier one to the same address) unless they went
+    already, over one connection to the mail server."""
+    templates = MailTemplates()
+    connection = get_connection()
+    with _opened(connection):
+        return _send_batch(
+            "mail",
+            delivery_ids,
+            lambda row: _mail_send_one(row, templates=templates, connection=connection),
+        )
+
+
 def mail_delivery_send(*, delivery_id: int) -> str:
-    """Send one mail (after any earlier one to the same address) unless it went already."""
-    return _send_in_order("mail", delivery_id, _mail_send_one)
+    """Send one mail; "skipped" when it went already (a task that ran twice)."""
+    return mail_deliveries_send(delivery_ids=[delivery_id]).get(delivery_id, "skipped")
 
 
-def _mail_send_one(delivery: Delivery) -> str:
+@contextlib.contextmanager
+def _opened(connection: Any) -> Iterator[None]:
+    # One connection for the whole batch; a backend that cannot hold one open sends alone.
+    with contextlib.suppress(Exception):
+        connection.open()
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
+
+
+def _mail_send_one(delivery: Delivery, *, templates: MailTemplates, connection: Any) -> str:
     subscription = delivery.subscription
     if subscription is None or not subscription.email:
         return _dropped(delivery)
     report = delivery.event.report
-    mail = mail_render(event=delivery.event, report=report, subscription=subscription)
+    mail = mail_render(
+        event=delivery.event, report=report, subscription=subscription, templates=templates
+    )
     message = EmailMessage(
         subject=mail.subject,
         body=mail.body,
@@ -252,10 +320,15 @@ def _mail_send_one(delivery: Delivery) -> str:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
         },
+        connection=connection,
     )
     try:
         message.send()
     except Exception as exc:  # SMTP errors come in many types
+        # The connection may be broken: the next mail of the batch opens a fresh one.
+        with contextlib.suppress(Exception):
+            connection.close()
+            connection.open()
         return _failed("mail", delivery, exc)
     return _sent(delivery)
 
@@ -270,9 +343,14 @@ def push_payload(event: ReportEvent, report: Report, subscription: Subscription)
 
 
 @transaction.atomic
+def push_deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
+    """Send these web pushes unless they went already. A 404/410 answer removes the
+    subscription."""
+    return _send_batch("push", delivery_ids, _push_send_one)
+
+
 def push_delivery_send(*, delivery_id: int) -> str:
-    """Send one web push unless it went already. A 404/410 answer removes the subscription."""
-    return _send_in_order("push", delivery_id, _push_send_one)
+    return push_deliveries_send(delivery_ids=[delivery_id]).get(delivery_id, "skipped")
 
 
 def _push_send_one(delivery: Delivery) -> str:

@@ -10,11 +10,11 @@ the file of the same kind and category. Templates are plain text Django template
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Q
-from django.template import Context, Engine
+from django.template import Context, Engine, Template
 
 from backend.reports.catalogue import public_part
 from backend.reports.models import Report, ReportEvent
@@ -72,37 +72,50 @@ def _split(source: str) -> tuple[str, str]:
     return first.split(":", 1)[1].strip(), rest.lstrip("\n")
 
 
-def _template_source(kind: str, category_path: str | None, language: str) -> tuple[str, str]:
-    """(subject, body) template sources, most specific first: override, then file."""
-    # A confirmation request is never a status mail: it has its own template or none.
-    kinds = [kind] if kind in (GENERIC_KIND, CONFIRM_KIND) else [kind, GENERIC_KIND]
-    overrides = {
-        (o.kind, o.category_id): o
-        for o in MailTemplate.objects.filter(language=language, kind__in=kinds).filter(
-            Q(category__isnull=True) | Q(category__path=category_path or "")
-        )
-    }
-    for candidate in kinds:
-        for specific in (True, False):
-            if specific and not category_path:
-                continue
-            override = next(
-                (
-                    o
-                    for (k, category_id), o in overrides.items()
-                    if k == candidate and (category_id is not None) == specific
-                ),
-                None,
+@lru_cache(maxsize=256)
+def _file_source(path: Path) -> tuple[str, str] | None:
+    # The files ship with the code: read once per process (a deploy restarts it).
+    return _split(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+@lru_cache(maxsize=512)
+def _compiled(source: str) -> Template:
+    # Keyed by the source itself, so an administrator's edit compiles anew.
+    return _engine.from_string(source)
+
+
+class MailTemplates:
+    """The administrators' overrides as they are now, read in one query, for a batch of mails.
+
+    A new batch reads them again, so an edit in the admin applies to the next batch."""
+
+    def __init__(self) -> None:
+        self._overrides: dict[tuple[str, str, str | None], tuple[str, str]] = {
+            (kind, language, path): (subject, body)
+            for kind, language, path, subject, body in MailTemplate.objects.values_list(
+                "kind", "language", "category__path", "subject", "body"
             )
-            if override is not None:
-                return override.subject, override.body
-            path = TEMPLATE_ROOT / language
-            if specific:
-                path = path / category_path  # type: ignore[operator]
-            path = path / f"{candidate}.txt"
-            if path.is_file():
-                return _split(path.read_text(encoding="utf-8"))
-    raise LookupError(f"no mail template for {kind!r} in {language!r}")
+        }
+
+    def source(self, kind: str, category_path: str | None, language: str) -> tuple[str, str]:
+        """(subject, body) template sources, most specific first: override, then file."""
+        # A confirmation request is never a status mail: it has its own template or none.
+        kinds = [kind] if kind in (GENERIC_KIND, CONFIRM_KIND) else [kind, GENERIC_KIND]
+        for candidate in kinds:
+            for specific in (True, False):
+                if specific and not category_path:
+                    continue
+                path = category_path if specific else None
+                override = self._overrides.get((candidate, language, path))
+                if override is not None:
+                    return override
+                folder = TEMPLATE_ROOT / language
+                if path:
+                    folder = folder / path
+                found = _file_source(folder / f"{candidate}.txt")
+                if found is not None:
+                    return found
+        raise LookupError(f"no mail template for {kind!r} in {language!r}")
 
 
 def _confirm_url(subscription: Subscription) -> str:
@@ -110,7 +123,13 @@ def _confirm_url(subscription: Subscription) -> str:
     return f"{settings.PUBLIC_BASE_URL}/api/v1/public/confirm/{token}/" if token else ""
 
 
-def mail_render(*, event: ReportEvent, report: Report, subscription: Subscription) -> RenderedMail:
+def mail_render(
+    *,
+    event: ReportEvent,
+    report: Report,
+    subscription: Subscription,
+    templates: MailTemplates | None = None,
+) -> RenderedMail:
     language = subscription.language if subscription.language in ("nl", "en") else "nl"
     part = public_part(event)
     status = part.status or report.status
@@ -138,11 +157,11 @@ def mail_render(*, event: ReportEvent, report: Report, subscription: Subscriptio
         "confirm_days": settings.SUBSCRIPTION_CONFIRM_DAYS,
         **links,
     }
-    subject_source, body_source = _template_source(
+    subject_source, body_source = (templates or MailTemplates()).source(
         mail_kind(event), category.path if category else None, language
     )
-    subject = _engine.from_string(subject_source).render(Context(context)).strip()
-    body = _engine.from_string(body_source).render(Context(context))
+    subject = _compiled(subject_source).render(Context(context)).strip()
+    body = _compiled(body_source).render(Context(context))
     footer = (
         "\n\n--\nGeen berichten meer over deze melding? Afmelden: "
         if language == "nl"

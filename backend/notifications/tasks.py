@@ -3,23 +3,29 @@ from celery import shared_task
 from backend.common.dispatch import sweep_due
 
 from .delivery import (
+    DELIVERY_BATCH,
     DELIVERY_KINDS,
     deliveries_due,
     delivery_task,
-    mail_delivery_send,
-    push_delivery_send,
+    mail_deliveries_send,
+    push_deliveries_send,
 )
 from .services import contact_details_erase, subscriptions_unconfirmed_expire
 
 
-@shared_task(acks_late=True)
-def mail_send(delivery_id: int) -> str:
-    return mail_delivery_send(delivery_id=delivery_id)
+def _ids(delivery_ids: list[int] | int) -> list[int]:
+    # A single id: a message queued before deliveries went in batches.
+    return [delivery_ids] if isinstance(delivery_ids, int) else list(delivery_ids)
 
 
 @shared_task(acks_late=True)
-def push_send(delivery_id: int) -> str:
-    return push_delivery_send(delivery_id=delivery_id)
+def mail_send(delivery_ids: list[int] | int) -> dict[int, str]:
+    return mail_deliveries_send(delivery_ids=_ids(delivery_ids))
+
+
+@shared_task(acks_late=True)
+def push_send(delivery_ids: list[int] | int) -> dict[int, str]:
+    return push_deliveries_send(delivery_ids=_ids(delivery_ids))
 
 
 @shared_task
@@ -27,7 +33,11 @@ def deliveries_sweep() -> int:
     """Beat: queue the deliveries whose task never ran or whose retry is due."""
     return sum(
         sweep_due(
-            deliveries_due(kind=kind), delivery_task(kind), what=f"{kind} deliveries", limit=500
+            deliveries_due(kind=kind),
+            delivery_task(kind),
+            what=f"{kind} deliveries",
+            limit=500,
+            batch=DELIVERY_BATCH,
         )
         for kind in DELIVERY_KINDS
     )

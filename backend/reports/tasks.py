@@ -13,6 +13,7 @@ from .outbox import outbox_drain as outbox_drain_entries
 from .outbox import outbox_entries_due, outbox_entries_publish, outbox_prune
 from .services import attachment_mark_failed, attachment_process
 from .services.photos import attachments_due
+from .services.suggestions import suggestions_record
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,15 @@ def outbox_publish(entry_ids: list[int]) -> int:
 def outbox_drain() -> int:
     """Queued after commits (at most one at a time): publishes every fresh entry."""
     return outbox_drain_entries()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def suggestions_record_task(self, report_ids: list[str]) -> int:
+    """Bookkeeping queue: the classifier's suggestions for a batch of new reports."""
+    try:
+        return suggestions_record(report_ids=[uuid.UUID(i) for i in report_ids])
+    except Exception as exc:  # a passing database error; recording is idempotent
+        raise self.retry(exc=exc, countdown=30 * (self.request.retries + 1)) from exc
 
 
 @shared_task

@@ -28,10 +28,11 @@ def signature_valid(secret: str, headers: dict[str, str], body: bytes) -> bool:
 @dataclass
 class Receiver:
     """Answers each request with the next status of ``script`` (the last one repeats);
-    ``hang=True`` never answers (until stopped)."""
+    ``hang=True`` never answers (until stopped); ``delay`` answers that many seconds late."""
 
     script: list[int] = field(default_factory=lambda: [200])
     hang: bool = False
+    delay: float = 0.0
     received: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -49,6 +50,8 @@ class Receiver:
                 if receiver.hang:
                     receiver._release.wait(30)
                     return
+                if receiver.delay:
+                    receiver._release.wait(receiver.delay)
                 status = receiver.script[min(number, len(receiver.script)) - 1]
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain")

@@ -7,7 +7,7 @@ from celery.contrib.testing.worker import start_worker
 
 # The queues make run's workers (scripts/processes.py) consume between them (settings:
 # CELERY_TASK_ROUTES).
-QUEUES = ("celery", "photos")
+QUEUES = ("celery", "photos", "bookkeeping")
 
 
 def running_worker(app: Any) -> AbstractContextManager[Any]:

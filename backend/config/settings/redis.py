@@ -13,10 +13,28 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Photo processing (tens of milliseconds of CPU per photo) has a queue of its own, so it can
-# run on a worker of lower priority than the fan-out that pushes status changes (run.sh: nice
-# PHOTO_NICE). Every other task goes to the default queue, "celery".
-CELERY_TASK_ROUTES = {"backend.reports.tasks.attachment_process_task": {"queue": "photos"}}
+# Three queues, each with a worker of its own (scripts/run.sh, docker-compose.yml):
+# - "celery", the default: what a resident or a contractor waits for (the outbox drain that
+#   pushes to sockets, mail and web push, webhooks, link mails) and the sweeps that back it up;
+# - "photos": photo processing (tens of milliseconds of CPU per photo), at lower priority;
+# - "bookkeeping": what nobody waits for (the classifier's suggestion for a resident's own
+#   category, the weekly retraining, pruning and erasure), at lower priority, so that under a
+#   burst of intake the pushes never queue behind it.
+_BOOKKEEPING = {"queue": "bookkeeping"}
+CELERY_TASK_ROUTES = {
+    "backend.reports.tasks.attachment_process_task": {"queue": "photos"},
+    "backend.reports.tasks.suggestions_record_task": _BOOKKEEPING,
+    "backend.reports.tasks.outbox_prune_published": _BOOKKEEPING,
+    "backend.reports.tasks.idempotency_keys_expire": _BOOKKEEPING,
+    "backend.classification.tasks.classifier_retrain_weekly": _BOOKKEEPING,
+    "backend.notifications.tasks.contact_details_erase_due": _BOOKKEEPING,
+}
+# Celery's Django fixup closes every database connection before and after each task unless
+# this is set: a fresh connection per task (TCP, authentication, a new server backend, its
+# prepared statements lost) cost more than most tasks. With it, the fixup closes them every N
+# tasks, and backend/config/celery.py drops a broken or expired one before each task instead,
+# as Django does around a request (CONN_MAX_AGE, CONN_HEALTH_CHECKS).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="Europe/Amsterdam")
 # A publish attempt must not hang a request when Redis is away: the outbox sweep catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)

@@ -42,3 +42,9 @@ SECRET_KEY_FALLBACKS = []
 TRACKING_TOKEN_SECRET = "test-tracking-secret"  # noqa: S105 - tests only
 TRACKING_TOKEN_SECRET_FALLBACKS = []
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The tests' worker runs in a thread of the test process, next to tests that stop brokers and
+# swap the app's broker connections under it (tests/support/broker.py); there a connection
+# kept across tasks was broken by that (tests/common/test_dispatch.py), so it closes them
+# around each task as Celery does by default. Real workers are processes of their own.
+CELERY_DB_REUSE_MAX = None

@@ -5,6 +5,7 @@ import uuid
 from django.db.models import Q
 
 from backend.classification.predict import predict_many
+from backend.common.dispatch import tasks_send
 from backend.taxonomy.selectors import category_by_path
 
 from ..actors import ActorRef
@@ -52,5 +53,18 @@ def suggestions_record(*, report_ids: list[uuid.UUID]) -> int:
 def reports_created(events: list[ReportEvent]) -> None:
     """Outbox subscriber of `created` events (see the fan-out table): a new report whose
     resident chose the category still gets the model's suggestion on record, from the worker
-    rather than the resident's request."""
-    suggestions_record(report_ids=[event.report_id for event in events])
+    rather than the resident's request.
+
+    Queued here on the bookkeeping queue, so the drain that pushes status changes to residents
+    never waits for the classifier. Queued at once rather than on commit: the reports are
+    committed already and recording is idempotent, so a drain that rolls back costs no more
+    than a task that finds the work done. With the broker away (the sweep publishing in
+    process) they are recorded right here instead, as nothing else would queue them again.
+    """
+    from ..tasks import suggestions_record_task
+
+    report_ids = [event.report_id for event in events]
+    if not tasks_send(
+        suggestions_record_task, [([str(i) for i in report_ids],)], what="classifier suggestions"
+    ):
+        suggestions_record(report_ids=report_ids)

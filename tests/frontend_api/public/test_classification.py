@@ -4,6 +4,7 @@ suggests categories for a text."""
 import pytest
 
 from backend.classification.services import classifier_train
+from backend.config.celery import app as celery_app
 from backend.reports.models import OutboxEntry, Report, ReportEvent
 from backend.reports.outbox import outbox_entries_publish
 from backend.reports.services import suggestions_record
@@ -13,6 +14,15 @@ from tests.conftest import DAM
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_model_cache")]
 REPORTS = "/api/v1/public/reports/"
 CLASSIFY = "/api/v1/public/classify/"
+
+
+@pytest.fixture
+def tasks_in_process():
+    """The bookkeeping worker's part run right here: the fan-out queues the suggestions on the
+    bookkeeping queue, and this runs each queued task at once, in this transaction."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture
@@ -57,7 +67,7 @@ def test_below_the_threshold_the_report_goes_to_triage_with_the_suggestion_recor
 
 
 def test_the_residents_choice_stands_and_the_suggestion_is_recorded_after_commit(
-    public_client, trained
+    public_client, trained, tasks_in_process
 ):
     report, body = _create(public_client, category="afval/grofvuil")
     assert body["category"]["slug"] == "afval/grofvuil"
@@ -75,7 +85,7 @@ def test_the_residents_choice_stands_and_the_suggestion_is_recorded_after_commit
 
 
 def test_a_batch_of_new_reports_is_classified_in_one_pass_each_with_its_own_suggestion(
-    public_client, trained
+    public_client, trained, tasks_in_process
 ):
     from backend.classification.predict import predict
 

@@ -7,6 +7,7 @@ from typing import BinaryIO, cast
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from backend.common.errors import DomainValidationError
@@ -31,18 +32,22 @@ def photos_identify(
     DomainValidationError naming `field` (the whole list) or `field.N` (one file).
     """
     if len(files) > settings.PHOTO_MAX_COUNT:
-        raise DomainValidationError.single(field, f"At most {settings.PHOTO_MAX_COUNT} photos.")
+        raise DomainValidationError.single(
+            field, _("At most %(count)d photos.") % {"count": settings.PHOTO_MAX_COUNT}
+        )
     errors: dict[str, list[str]] = {}
     photos = []
     pixels = 0
     for index, upload in enumerate(files):
         name = f"{field}.{index}"
         if not upload.size:
-            errors[name] = [f"{upload.name}: the file is empty."]
+            errors[name] = [_("%(name)s: the file is empty.") % {"name": upload.name}]
             continue
         if upload.size > settings.PHOTO_MAX_BYTES:
             limit = settings.PHOTO_MAX_BYTES // (1024 * 1024)
-            errors[name] = [f"{upload.name}: larger than {limit} MB."]
+            errors[name] = [
+                _("%(name)s: larger than %(limit)d MB.") % {"name": upload.name, "limit": limit}
+            ]
             continue
         file = cast(BinaryIO, upload)
         try:
@@ -62,8 +67,11 @@ def photos_identify(
     if pixels > settings.PHOTO_REQUEST_MAX_PIXELS:
         raise DomainValidationError.single(
             field,
-            f"The photos have {pixels:,} pixels together; one request may send at most "
-            f"{settings.PHOTO_REQUEST_MAX_PIXELS:,}. Send fewer or smaller photos.",
+            _(
+                "The photos have %(pixels)s pixels together; one request may send at most "
+                "%(limit)s. Send fewer or smaller photos."
+            )
+            % {"pixels": f"{pixels:,}", "limit": f"{settings.PHOTO_REQUEST_MAX_PIXELS:,}"},
         )
     return photos
 

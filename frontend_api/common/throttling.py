@@ -11,6 +11,7 @@ from functools import wraps
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
@@ -33,7 +34,9 @@ def scope_rates(scope: str) -> tuple[Rate, ...]:
 
 
 def throttled_message(verdict: Verdict) -> str:
-    return f"Too many requests; try again in {verdict.retry_after_seconds} s."
+    return _("Too many requests; try again in %(seconds)d s.") % {
+        "seconds": verdict.retry_after_seconds
+    }
 
 
 class ScopeThrottle(BaseThrottle):

@@ -57,7 +57,7 @@ def _confirmation_mail_allow(*, email: str) -> None:
     if not verdict.allowed:
         raise LimitReached(
             "email",
-            "This address was sent too many confirmation mails; try again later.",
+            _("This address was sent too many confirmation mails; try again later."),
             retry_after=verdict.retry_after,
         )
 

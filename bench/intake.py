@@ -75,6 +75,10 @@ TARGET_JSON_RPS = 150.0
 DRAIN_POLL_S = 0.05
 # The Celery queues the server's workers consume (scripts/run.sh).
 QUEUES = ("celery", "photos", "bookkeeping")
+# Kombu's Redis transport keeps one list per priority step; a queue's name alone is step 0.
+QUEUE_KEYS = tuple(
+    queue if step == 0 else f"{queue}\x06\x16{step}" for queue in QUEUES for step in (0, 3, 6, 9)
+)
 
 TEXTS = (
     "De container bij de ingang zit helemaal vol, er staan zakken naast.",
@@ -770,7 +774,7 @@ def celery_queue_length() -> int | None:
     if client is None:
         return None
     try:
-        return sum(int(client.llen(queue)) for queue in QUEUES)  # type: ignore[arg-type]
+        return sum(int(client.llen(key)) for key in QUEUE_KEYS)  # type: ignore[arg-type]
     except redis.RedisError:
         return None
 
@@ -848,8 +852,8 @@ class Backlog:
             # before the mark are not this work's: a killed worker's stay there until the
             # visibility timeout restores them.
             pipe = self.broker.pipeline()
-            for queue in QUEUES:
-                pipe.llen(queue)
+            for key in QUEUE_KEYS:
+                pipe.llen(key)
             pipe.zcount("unacked_index", mark.wall, "+inf")
             *queued, unacked = pipe.execute()
             left.update(queued=sum(int(n) for n in queued), running=int(unacked))

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Task
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -55,10 +56,12 @@ def tasks_send(
     caller, often a request, with it). ``waiting`` is what the warning counts, when the tasks
     are not one per row.
     """
+    priority = settings.TASK_PRIORITIES.get(task.name)
+    urgency = {} if priority is None else {"priority": priority}
     for sent, args in enumerate(arguments):
         try:
             # No retry loop: whoever committed must not wait for a broker that is away.
-            task.apply_async(args, countdown=countdown, retry=False)
+            task.apply_async(args, countdown=countdown, retry=False, **urgency)
         except Exception:  # redis and kombu raise several unrelated types for "unreachable"
             broker_unavailable(
                 what=what, waiting=waiting if waiting is not None else len(arguments) - sent

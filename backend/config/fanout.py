@@ -15,6 +15,10 @@ from backend.reports.services.suggestions import reports_created
 T = ReportEvent.Type
 
 FANOUT = (
+    # The resident's socket (public events) and the staff feed (every event). First: a socket is
+    # a reader waiting on the screen, and the rest of a batch (deliveries to write, webhooks to
+    # queue) must not hold the push back.
+    Subscriber("realtime", realtime_publish),
     # Offers and withdrawals of assignments, and webhooks about work in hand.
     Subscriber(
         "contractors",
@@ -28,8 +32,6 @@ FANOUT = (
             T.LOCATION_CHANGED,
         },
     ),
-    # The resident's socket (public events) and the staff feed (every event).
-    Subscriber("realtime", realtime_publish),
     # Mail and web push: receipt, status changes, a follower's confirmation request.
     Subscriber(
         "deliveries",

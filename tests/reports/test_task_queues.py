@@ -1,6 +1,7 @@
 """Photos and bookkeeping run on queues of their own, apart from what residents and contractors
 wait for; every queue a task can go to has a consumer."""
 
+import json
 import re
 from pathlib import Path
 
@@ -56,3 +57,37 @@ def test_every_queue_has_a_worker_in_make_run_in_docker_and_in_the_tests():
     (default,) = re.findall(r'-Q "\$\{CELERY_QUEUES:-([\w,]+)\}"', entrypoint)
     assert routed == set(default.split(","))
     assert routed == set(QUEUES)
+
+
+def test_within_the_default_queue_a_worker_takes_the_socket_drain_and_webhooks_before_mail(
+    private_redis,
+):
+    # Kombu's Redis transport keeps a list per priority step and a worker pops them in order:
+    # under a burst the default queue holds hundreds of mail batches, which the drain that
+    # pushes to the residents' sockets and the deliveries to contractors must not wait behind.
+    import redis
+
+    from backend.common.dispatch import tasks_send
+    from backend.contractors.tasks import webhook_deliver
+    from backend.notifications.tasks import mail_send, push_send
+    from backend.reports.tasks import outbox_drain, outbox_sweep
+
+    assert tasks_send(mail_send, [([1],)], what="mails")
+    assert tasks_send(outbox_sweep, [()], what="sweeps")
+    assert tasks_send(webhook_deliver, [("00000000-0000-0000-0000-000000000000",)], what="hooks")
+    assert tasks_send(push_send, [([1],)], what="pushes")
+    assert tasks_send(outbox_drain, [()], what="outbox entries")
+
+    client = redis.Redis.from_url(private_redis.url)
+    sep = "\x06\x16"
+    lists = {
+        step: [
+            json.loads(raw)["headers"]["task"].rsplit(".", 1)[1]
+            for raw in client.lrange("celery" if step == 0 else f"celery{sep}{step}", 0, -1)
+        ]
+        for step in (0, 3, 6, 9)
+    }
+    assert lists[0] == ["outbox_drain"]
+    assert sorted(lists[3]) == ["push_send", "webhook_deliver"]
+    assert sorted(lists[6]) == ["mail_send", "outbox_sweep"]
+    assert lists[9] == []

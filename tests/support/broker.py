@@ -34,7 +34,10 @@ def private_broker(workdir: Path) -> Iterator[RedisServer]:
 
 
 def queued(server: RedisServer, queue: str = "celery") -> int:
-    """How many tasks wait on a queue of the private broker."""
+    """How many tasks wait on a queue of the private broker, at every priority (kombu's Redis
+    transport keeps a list per step; the queue's own name is the most urgent)."""
     import redis
 
-    return redis.Redis.from_url(server.url).llen(queue)
+    client = redis.Redis.from_url(server.url)
+    keys = [queue, *(f"{queue}\x06\x16{step}" for step in (3, 6, 9))]
+    return sum(int(client.llen(key)) for key in keys)

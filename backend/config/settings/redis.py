@@ -13,6 +13,21 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Within a queue a worker takes the most urgent task first: the Redis transport keeps a list per
+# step (0, 3, 6, 9; 0 the most urgent, and a message without a priority would count as 0) and a
+# worker pops them in that order. Under a burst of intake the default queue holds hundreds of
+# mail batches; the outbox drain that pushes to the residents' sockets, and the deliveries to
+# contractors and push services, must not wait behind them. backend/common/dispatch.py sends
+# each task with its priority (task attributes for it are deprecated, and a route's priority
+# loses to the default).
+CELERY_TASK_DEFAULT_PRIORITY = 6
+TASK_PRIORITIES = {
+    "backend.reports.tasks.outbox_drain": 0,
+    "backend.reports.tasks.outbox_publish": 0,
+    "backend.contractors.tasks.webhook_deliver": 3,
+    "backend.contractors.tasks.assignment_link_send_task": 3,
+    "backend.notifications.tasks.push_send": 3,
+}
 # Three queues, each with a worker of its own (scripts/run.sh, docker-compose.yml):
 # - "celery", the default: what a resident or a contractor waits for (the outbox drain that
 #   pushes to sockets, mail and web push, webhooks, link mails) and the sweeps that back it up;

@@ -121,27 +121,11 @@ HAARLEM = (52.3874, 4.6462)
 @pytest.fixture
 def live_asgi(transactional_db) -> Iterator[str]:
     """backend.config.asgi (HTTP and WebSocket) under uvicorn in a thread, sharing the test
-    database; yields "host:port". pytest-django's live_server speaks WSGI only."""
-    import threading
+    database; yields "host:port"."""
+    from tests.support.asgi_server import asgi_server
 
-    import uvicorn
-
-    from backend.config.asgi import application
-    from tests.support.redis_server import free_port
-    from tests.support.waiting import eventually
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    eventually(lambda: server.started, timeout=20, message="uvicorn did not start")
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with asgi_server() as port:
+        yield f"127.0.0.1:{port}"
 
 
 @pytest.fixture

@@ -130,6 +130,12 @@ def exception_handler(exc, context):
         response.data = error_body(
             ErrorCode.UNSUPPORTED_MEDIA_TYPE, str(exc.detail), {"Content-Type": [str(exc.detail)]}
         )
+    elif isinstance(exc, exceptions.Throttled):
+        # DRF's own words ("Request was throttled. Expected available in ...") are half
+        # translated; ours say the same in the language asked for.
+        seconds = max(1, math.ceil(getattr(exc, "wait", None) or 1))
+        message = _("Too many requests; try again in %(seconds)d s.") % {"seconds": seconds}
+        response.data = error_body(ErrorCode.THROTTLED, message)
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         message = str(detail) if not isinstance(detail, (dict, list)) else _("Request failed.")

@@ -9,6 +9,7 @@ token, the contractors' a contractor's, the residents' none. Every response must
 documented status, in its documented shape, and none may be a server error.
 """
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,15 +84,13 @@ class Api:
 def api(django_db_setup, django_db_blocker) -> Iterator[Api]:
     """The app under uvicorn, its data committed (the server's threads have connections of
     their own); the database is emptied afterwards, as a transactional test leaves it."""
-    import threading
+    from tests.support.asgi_server import asgi_server
 
-    import uvicorn
-
-    from backend.config.asgi import application
-    from tests.support.redis_server import free_port
-    from tests.support.waiting import eventually
-
-    with django_db_blocker.unblock(), override_settings(**vapid_keypair()):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(**vapid_keypair()),
+        contextlib.ExitStack() as cleanup,
+    ):
         # A transactional test before this module emptied the tables (tests/conftest.py).
         if not Area.objects.filter(type="municipality").exists():
             reference_data_load()
@@ -105,15 +104,12 @@ def api(django_db_setup, django_db_blocker) -> Iterator[Api]:
         _, contractor_token = api_token_create(
             user=contractor_user_for(contractor=firm), name="schemathesis"
         )
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
-            )
-        )
-        thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-        thread.start()
-        eventually(lambda: server.started, timeout=20, message="uvicorn did not start")
+        # Undone last: the database emptied once the server has stopped.
+        cleanup.callback(active_model.forget)
+        cleanup.callback(reference_data_load)
+        cleanup.callback(call_command, "flush", interactive=False, verbosity=0)
+        cleanup.callback(celery_app.control.purge)
+        port = cleanup.enter_context(asgi_server())
         # Something for the links to lead to: reports filed through the real intake, and work
         # offered to the firm whose token the contractor operations carry.
         for text in ("Lantaarnpaal kapot", "Container vol", "Losliggende stoeptegel"):
@@ -125,15 +121,7 @@ def api(django_db_setup, django_db_blocker) -> Iterator[Api]:
             assert created.status_code == 201, created.text
         for _ in range(2):
             offered(firm, admin)
-        try:
-            yield Api(f"http://127.0.0.1:{port}", staff_token, contractor_token)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            celery_app.control.purge()
-            call_command("flush", interactive=False, verbosity=0)
-            reference_data_load()
-            active_model.forget()
+        yield Api(f"http://127.0.0.1:{port}", staff_token, contractor_token)
 
 
 @schema.parametrize()

@@ -55,6 +55,14 @@ def test_intake_is_limited_per_client(rate_limits):
     wait = assert_throttled(flooder.post(REPORTS, _report_body(), format="json"))
     assert 1 <= wait <= 20
     assert Report.objects.count() == 3  # the refused one stored nothing
+    # In the language asked for, with the wait Retry-After gives.
+    english = flooder.post(REPORTS, _report_body(), format="json", HTTP_ACCEPT_LANGUAGE="en")
+    wait = assert_throttled(english)
+    assert english.json()["error"]["message"] == f"Too many requests; try again in {wait} s."
+    dutch = flooder.post(REPORTS, _report_body(), format="json", HTTP_ACCEPT_LANGUAGE="nl")
+    wait = assert_throttled(dutch)
+    dutch_message = f"Te veel verzoeken; probeer het over {wait} s opnieuw."
+    assert dutch.json()["error"]["message"] == dutch_message
     neighbour = _client("203.0.113.8")
     assert neighbour.post(REPORTS, _report_body(), format="json").status_code == 201
 

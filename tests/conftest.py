@@ -193,6 +193,13 @@ def browser() -> Iterator[Any]:
     driver.quit()
 
 
+def screenshot(browser: Any, name: str) -> None:
+    """The page as the browser drew it, to var/screenshots/NAME.png, for a person to look at."""
+    folder = Path(settings.BASE_DIR) / "var" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(folder / f"{name}.png")), name
+
+
 # Fixtures that a domain's tests (tests/<app>/) and the API tests of tests/frontend_api/ share.
 
 # --- contractors -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from backend.contractors.links import assignment_link_send
+from tests.conftest import screenshot
 from tests.contractors.conftest import offered
 
 HTML_PAGES = ["/api/docs/", "/admin/login/", "/api/v1/public/confirm/unknown-token/"]
@@ -89,14 +90,17 @@ def test_pages_render_in_chromium_with_nothing_refused(
     browser.get(f"{live_server.url}/api/docs/")
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".opblock")))
     assert "Meldpunt API" in browser.find_element(By.CSS_SELECTOR, ".info .title").text
+    screenshot(browser, "api-docs")
     assert _csp_complaints(browser) == []
 
     browser.get(f"{live_server.url}/admin/login/")
     wait.until(ec.presence_of_element_located((By.ID, "id_username")))
+    screenshot(browser, "admin-login")
     assert _csp_complaints(browser) == []
 
     browser.get(f"{live_server.url}/api/v1/public/confirm/unknown-token/")
     assert browser.find_element(By.TAG_NAME, "h1").text
+    screenshot(browser, "mail-confirm-unknown")
     assert _csp_complaints(browser) == []
 
     # The contractor's page: its style applied and its script run (the reject form asks
@@ -107,6 +111,7 @@ def test_pages_render_in_chromium_with_nothing_refused(
     browser.get(url)
     body = browser.find_element(By.TAG_NAME, "body")
     assert body.value_of_css_property("margin") == "0px"
+    screenshot(browser, "contractor-link")
     browser.find_element(By.ID, "reason").send_keys("Geen tijd")
     browser.find_element(By.ID, "reject").click()
     wait.until(ec.alert_is_present()).dismiss()

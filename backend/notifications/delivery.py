@@ -177,11 +177,17 @@ def _locked_pending(kind: str, delivery_ids: list[int]) -> tuple[list[Delivery],
     return [row for row in rows if row.event_id <= last[row.recipient]], wanted
 
 
-def _hold(kind: str, rows: list[Delivery], until: datetime) -> None:
-    # Due again just after the earlier delivery that holds them back; the sweep sends them.
-    _MODELS[kind].objects.filter(pk__in=[row.pk for row in rows]).update(
-        next_attempt_at=until + timedelta(seconds=1)
-    )
+def _hold(
+    kind: str, later: list[Delivery], wanted: set[int], until: datetime, outcomes: dict[int, str]
+) -> None:
+    """The asked-for deliveries among ``later`` wait behind an earlier one: due again just
+    after it, when the sweep sends them."""
+    held = [row.pk for row in later if row.pk in wanted]
+    if held:
+        _MODELS[kind].objects.filter(pk__in=held).update(
+            next_attempt_at=until + timedelta(seconds=1)
+        )
+    outcomes.update(dict.fromkeys(held, "waiting"))
 
 
 def _send_batch(kind: str, delivery_ids: list[int], send_one) -> dict[int, str]:
@@ -202,10 +208,7 @@ def _send_batch(kind: str, delivery_ids: list[int], send_one) -> dict[int, str]:
     for queue in by_recipient.values():
         for index, row in enumerate(queue):
             if row.pk not in wanted and row.attempts and row.next_attempt_at > now:
-                held = [later for later in queue[index:] if later.pk in wanted]
-                if held:
-                    _hold(kind, held, row.next_attempt_at)
-                outcomes.update(dict.fromkeys((r.pk for r in held), "waiting"))
+                _hold(kind, queue[index:], wanted, row.next_attempt_at, outcomes)
                 break
             outcome = send_one(row)
             if outcome == "sent":
@@ -213,10 +216,7 @@ def _send_batch(kind: str, delivery_ids: list[int], send_one) -> dict[int, str]:
             if row.pk in wanted:
                 outcomes[row.pk] = outcome
             if outcome == "retrying" and index + 1 < len(queue):
-                held = [later for later in queue[index + 1 :] if later.pk in wanted]
-                if held:
-                    _hold(kind, held, row.next_attempt_at)
-                outcomes.update(dict.fromkeys((r.pk for r in held), "waiting"))
+                _hold(kind, queue[index + 1 :], wanted, row.next_attempt_at, outcomes)
                 break
     if sent:
         _MODELS[kind].objects.filter(pk__in=sent).update(

@@ -134,13 +134,16 @@ def exception_handler(exc, context):
         # DRF's own words ("Request was throttled. Expected available in ...") are half
         # translated; ours say the same in the language asked for.
         seconds = max(1, math.ceil(getattr(exc, "wait", None) or 1))
-        message = _("Too many requests; try again in %(seconds)d s.") % {"seconds": seconds}
-        response.data = error_body(ErrorCode.THROTTLED, message)
+        response.data = error_body(ErrorCode.THROTTLED, too_many_requests(seconds))
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         message = str(detail) if not isinstance(detail, (dict, list)) else _("Request failed.")
         response.data = error_body(_drf_code(exc), message)
     return response
+
+
+def too_many_requests(seconds: int) -> str:
+    return _("Too many requests; try again in %(seconds)d s.") % {"seconds": seconds}
 
 
 def _drf_code(exc: exceptions.APIException) -> ErrorCode:

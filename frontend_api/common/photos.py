@@ -90,3 +90,20 @@ def photos_field_validate(files: Sequence[UploadedFile]) -> list[IdentifiedPhoto
             name.removeprefix(f"{field}."): messages for name, messages in exc.errors.items()
         }
         raise serializers.ValidationError(by_index) from exc
+
+
+def photos_field() -> serializers.ListField:
+    """The `photos` input of a resident's request (intake, a reply), its limits as configured."""
+    megabytes = settings.PHOTO_MAX_BYTES // (1024 * 1024)
+    return serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False),
+        required=False,
+        default=list,
+        help_text=(
+            f"Up to {settings.PHOTO_MAX_COUNT} photos (JPEG, PNG, WebP, HEIC) of {megabytes} MB "
+            f"and {settings.PHOTO_MAX_PIXELS // 1_000_000} megapixels each, "
+            f"{settings.PHOTO_REQUEST_MAX_PIXELS // 1_000_000} megapixels together (as their "
+            "headers declare); multipart only. Refused with a 400 naming `photos` (the request) "
+            "or `photos.N` (one photo)."
+        ),
+    )

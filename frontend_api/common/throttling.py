@@ -2,7 +2,7 @@
 
 A refused request gets a 429 ``throttled`` in the API's error shape with ``Retry-After``
 (DRF raises Throttled; errors.exception_handler shapes it); the schema documents it for every
-view that has a throttle (schema.AutoSchema).
+view that has a throttle (schema_throttles.AutoSchema).
 """
 
 from collections.abc import Callable
@@ -11,7 +11,6 @@ from functools import wraps
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
-from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
@@ -26,7 +25,7 @@ from backend.common.ratelimit import (
 )
 
 from .clients import client_network, client_subject
-from .errors import ErrorCode, error_body
+from .errors import ErrorCode, error_body, too_many_requests
 
 
 def scope_rates(scope: str) -> tuple[Rate, ...]:
@@ -34,9 +33,7 @@ def scope_rates(scope: str) -> tuple[Rate, ...]:
 
 
 def throttled_message(verdict: Verdict) -> str:
-    return _("Too many requests; try again in %(seconds)d s.") % {
-        "seconds": verdict.retry_after_seconds
-    }
+    return too_many_requests(verdict.retry_after_seconds)
 
 
 class ScopeThrottle(BaseThrottle):

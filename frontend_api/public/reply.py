@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from backend.reports.services import PhotoUpload, report_reply
 from frontend_api.common.parsers import JSONParser
 from frontend_api.common.permissions import Anyone
-from frontend_api.common.photos import photos_field_validate
+from frontend_api.common.photos import photos_field, photos_field_validate
 from frontend_api.common.serializers import ErrorSerializer, JSONTypes
 from frontend_api.common.throttling import TokenLookupView
 
@@ -21,16 +21,7 @@ from .tracking import report_for_token, report_state_response
 
 class ReplyInputSerializer(JSONTypes, serializers.Serializer):
     text = serializers.CharField(max_length=settings.REPORT_TEXT_MAX_LENGTH)
-    photos = serializers.ListField(
-        child=serializers.FileField(allow_empty_file=False),
-        required=False,
-        default=list,
-        help_text=(
-            "Up to 5 photos (JPEG, PNG, WebP, HEIC) of 15 MB and 64 megapixels each, 150 "
-            "megapixels together (as their headers declare); multipart only. Refused with a 400 "
-            "naming `photos` (the request) or `photos.N` (one photo)."
-        ),
-    )
+    photos = photos_field()
 
     def validate_photos(self, files) -> list[PhotoUpload]:
         return [photo.upload for photo in photos_field_validate(files)]

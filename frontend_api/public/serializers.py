@@ -11,7 +11,7 @@ from backend.classification.predict import clean_text, has_words
 from backend.reports.models import Report
 from backend.reports.workflow import status_text
 from backend.taxonomy.selectors import category_by_path
-from frontend_api.common.photos import IdentifiedPhoto, photos_field_validate
+from frontend_api.common.photos import IdentifiedPhoto, photos_field, photos_field_validate
 from frontend_api.common.serializers import (
     CategoryRefSerializer,
     FiniteFloatField,
@@ -64,16 +64,7 @@ class ReportCreateInputSerializer(JSONTypes, ShallowFields, serializers.Serializ
     source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=_RESIDENT_SOURCES, default=Report.Source.APP
     )
-    photos = serializers.ListField(
-        child=serializers.FileField(allow_empty_file=False),
-        required=False,
-        default=list,
-        help_text=(
-            "Up to 5 photos (JPEG, PNG, WebP, HEIC) of 15 MB and 64 megapixels each, 150 "
-            "megapixels together (as their headers declare); multipart only. Refused with a 400 "
-            "naming `photos` (the request) or `photos.N` (one photo)."
-        ),
-    )
+    photos = photos_field()
 
     def validate_category(self, value):
         if not value:

@@ -86,7 +86,7 @@ def attachments_store(
 def written_files_remove(written: list[str]) -> None:
     """Undo the raw files of a change that did not commit."""
     for relative in written:
-        storage.file_remove(storage.private_path(relative))
+        storage.original_remove(relative)
 
 
 def attachments_dispatch_on_commit(attachments: list[Attachment]) -> None:
@@ -106,9 +106,11 @@ def attachment_process(*, attachment_id: uuid.UUID) -> Attachment:
     if attachment.state != Attachment.State.PENDING:
         return attachment  # a retried or duplicated task: the work is done
     Attachment.objects.filter(pk=attachment_id).update(claimed_at=timezone.now())
-    original = storage.private_path(attachment.original_path)
+    original = attachment.original_path
     try:
-        with open(original, "rb") as source:
+        # From the private storage, wherever the upload came in: with an object store the
+        # worker of any node finds it.
+        with storage.original_open(original) as source:
             processed = process_image(
                 source,
                 max_pixels=settings.PHOTO_MAX_PIXELS,
@@ -130,8 +132,8 @@ def attachment_process(*, attachment_id: uuid.UUID) -> Attachment:
     with report_change(report_id=attachment.report_id, actor=ActorRef.system()) as change:
         attachment = Attachment.objects.select_for_update().get(pk=attachment_id)
         if attachment.state != Attachment.State.PENDING:
-            storage.file_remove(storage.media_path(file))
-            storage.file_remove(storage.media_path(thumbnail))
+            storage.processed_remove(file)
+            storage.processed_remove(thumbnail)
             return attachment
         attachment.file = file
         attachment.thumbnail = thumbnail
@@ -144,7 +146,8 @@ def attachment_process(*, attachment_id: uuid.UUID) -> Attachment:
         attachment.attempts += 1
         attachment.save()
         change.record(PhotoProcessed(attachment=str(attachment.id)))
-        transaction.on_commit(lambda: storage.file_remove(original))
+        # The raw upload can hold the resident's position: gone once the copy is stored.
+        transaction.on_commit(lambda: storage.original_remove(original))
     return attachment
 
 
@@ -164,7 +167,7 @@ def attachment_mark_failed(*, attachment_id: uuid.UUID, error: str) -> Attachmen
         attachment.save()
         change.record(PhotoFailed(attachment=str(attachment.id), error=error[:300]))
         if original:
-            transaction.on_commit(lambda: storage.file_remove(storage.private_path(original)))
+            transaction.on_commit(lambda: storage.original_remove(original))
     return attachment
 
 

@@ -80,7 +80,7 @@ def table(env: Mapping[str, str]) -> list[Process]:
             ),
             env=no_pool,
         ),
-        # Exactly one: every beat process sends every scheduled task.
+        # One per node is fine: they elect a leader that alone sends (backend/config/beat.py).
         Process(
             "beat",
             (

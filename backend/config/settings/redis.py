@@ -55,6 +55,12 @@ CELERY_TIMEZONE = env.str("TIME_ZONE", default="Europe/Amsterdam")
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Any number of beat processes (one per node, say): one leads and sends, the others stand by
+# (backend/config/beat.py). A dead leader's lease runs out after BEAT_LEADER_LEASE_SECONDS.
+CELERY_BEAT_SCHEDULER = "backend.config.beat:LeaderScheduler"
+BEAT_LEADER_REDIS_URL = env.str("BEAT_LEADER_REDIS_URL", default=REDIS_URL)
+BEAT_LEADER_KEY = env.str("BEAT_LEADER_KEY", default="meldpunt:beat:leader")
+BEAT_LEADER_LEASE_SECONDS = env.float("BEAT_LEADER_LEASE_SECONDS", default=15.0)
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "backend.reports.tasks.outbox_sweep",

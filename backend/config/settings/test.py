@@ -11,6 +11,7 @@ _base, _, _db = REDIS_URL.rpartition("/")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", f"{_base}/{15 if _db != '15' else 14}")
 REDIS_URL = TEST_REDIS_URL
 CELERY_BROKER_URL = TEST_REDIS_URL
+BEAT_LEADER_REDIS_URL = TEST_REDIS_URL
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",

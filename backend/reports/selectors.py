@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from backend.common.replica import replica_reads
 from backend.common.tokens import token_hash
 from backend.geo.selectors import CONTAINING_SQL, AreaRef, area_refs
 
@@ -65,7 +66,10 @@ def report_list(
     department: str | None = None,
     needs_triage: bool | None = None,
 ) -> QuerySet[Report]:
-    """Reports for the dispatchers' list. ``category`` is "main/sub" or "main" (every sub)."""
+    """Reports for the dispatchers' list. ``category`` is "main/sub" or "main" (every sub).
+
+    Read from the replica where one is configured: a list a second behind is fine, and it is
+    the read dispatchers repeat most."""
     qs = Report.objects.select_related("category", "category__parent", "department", "contractor")
     if status:
         qs = qs.filter(status__in=status)
@@ -78,7 +82,7 @@ def report_list(
         qs = qs.filter(department__code=department)
     if needs_triage is not None:
         qs = qs.filter(needs_triage=needs_triage)
-    return qs.order_by("-created_at", "id")
+    return replica_reads(qs.order_by("-created_at", "id"))
 
 
 def report_get(report_id: uuid.UUID) -> Report | None:

@@ -4,7 +4,7 @@ import os
 import tempfile
 
 from backend.config.settings import *  # noqa: F403
-from backend.config.settings import RATE_LIMITS, REDIS_URL
+from backend.config.settings import DATABASES, RATE_LIMITS, REDIS_URL
 
 # Another Redis database number, so tests never touch the queues of a running instance.
 _base, _, _db = REDIS_URL.rpartition("/")
@@ -49,3 +49,17 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # kept across tasks was broken by that (tests/common/test_dispatch.py), so it closes them
 # around each task as Celery does by default. Real workers are processes of their own.
 CELERY_DB_REUSE_MAX = None
+
+# A stand-in for a read replica: a database of its own, made (and migrated) by pytest-django
+# only for a test that names it (tests/common/test_replica.py), holding different rows so that
+# a test can tell which database answered. Reads go there only where that test switches them on.
+DATABASES["replica"] = {
+    **DATABASES["default"],
+    "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+    "TEST": {
+        "NAME": os.environ.get(
+            "DATABASE_REPLICA_TEST_NAME", f"{DATABASES['default']['TEST']['NAME']}_replica"
+        )
+    },
+}
+DATABASE_REPLICA_READS = False

@@ -13,8 +13,9 @@ two ways:
         body = stats_build(...)                     # running several selectors)
 
 ``PrimaryReplicaRouter`` (settings.DATABASE_ROUTERS) sends every write to the primary, reads to
-the replica only inside ``replica_reading()`` (and outside a transaction), and lets rows read from either relate to each
-other (they are the same rows). Without a replica configured both are no-ops.
+the replica only inside ``replica_reading()`` and outside a transaction, and lets rows read
+from either relate to each other (they are the same rows). Without a replica configured both
+are no-ops.
 """
 
 import contextlib

@@ -16,6 +16,7 @@ pruning, expiry, the weekly retraining).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -64,14 +65,12 @@ class LeaderLease:
             return False
 
     def release(self) -> None:
-        try:
+        with contextlib.suppress(redis.RedisError):  # else it runs out by itself
             self.client.eval(_RELEASE, 1, self.key, self.holder)
-        except redis.RedisError:  # it runs out by itself
-            pass
 
     def holder_now(self) -> str | None:
         value = self.client.get(self.key)
-        return value.decode() if value else None
+        return value.decode() if isinstance(value, bytes) else value
 
 
 class LeaderScheduler(PersistentScheduler):

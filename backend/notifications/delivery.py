@@ -21,7 +21,7 @@ from celery import Task
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from backend.common.dispatch import backoff, dispatch_batches_on_commit
@@ -185,7 +185,7 @@ def _hold(
     held = [row.pk for row in later if row.pk in wanted]
     if held:
         _MODELS[kind].objects.filter(pk__in=held).update(
-            next_attempt_at=until + timedelta(seconds=1)
+            next_attempt_at=until + timedelta(seconds=1), attempted_at=None
         )
     outcomes.update(dict.fromkeys(held, "waiting"))
 
@@ -233,7 +233,7 @@ def _failed(kind: str, delivery: Delivery, exc: BaseException) -> str:
         wait = delivery_retry_wait(delivery.attempts)
         # The sweep is the safety net; it looks only after the task's own retry is due.
         delivery.next_attempt_at = timezone.now() + wait + timedelta(seconds=30)
-        delivery.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+        delivery.save(update_fields=["attempts", "last_error", "next_attempt_at", "attempted_at"])
         dispatch_batches_on_commit(
             delivery_task(kind),
             [delivery.pk],
@@ -243,7 +243,7 @@ def _failed(kind: str, delivery: Delivery, exc: BaseException) -> str:
         )
         return "retrying"
     delivery.state = Delivery.State.FAILED
-    delivery.save(update_fields=["attempts", "last_error", "state"])
+    delivery.save(update_fields=["attempts", "last_error", "state", "attempted_at"])
     failed = MailFailed if kind == "mail" else PushFailed
     with report_change(report_id=delivery.event.report_id, actor=ActorRef.system()) as change:
         change.record(
@@ -270,18 +270,80 @@ def _dropped(delivery: Delivery) -> str:
     return "dropped"
 
 
-@transaction.atomic
 def mail_deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
     """Send these mails (each after any earlier one to the same address) unless they went
-    already, over one connection to the mail server."""
+    already, over one connection to the mail server.
+
+    Delivery is at least once, never at most once: no mail server takes part in our
+    transaction, so a worker can die after the server accepted a mail and before the row says
+    so. The window is kept to one SMTP exchange: the attempt is recorded (and committed) before
+    the first mail goes, each mail is marked sent the moment the server accepted it, and a mail
+    whose attempt was left unfinished is sent again only after MAIL_ATTEMPT_SECONDS, with the
+    same Message-ID (the delivery's), by which a mail server or client drops the copy.
+    """
+    with transaction.atomic():
+        rows, wanted = _locked_pending("mail", delivery_ids)
+        outcomes, planned = _mail_plan(rows, wanted)
     templates = MailTemplates()
     connection = get_connection()
+    given_up: set[uuid.UUID] = set()
     with _opened(connection):
-        return _send_batch(
-            "mail",
-            delivery_ids,
-            lambda row: _mail_send_one(row, templates=templates, connection=connection),
-        )
+        for row in planned:
+            if row.recipient in given_up:
+                continue
+            outcome = _mail_send_one(row, templates=templates, connection=connection)
+            if row.pk in wanted:
+                outcomes[row.pk] = outcome
+            if outcome == "retrying":
+                # What this recipient has later waits behind it, its attempt withdrawn.
+                given_up.add(row.recipient)
+                mine = [r for r in planned if r.recipient == row.recipient]
+                later = mine[mine.index(row) + 1 :]
+                _hold("mail", later, wanted, row.next_attempt_at, outcomes)
+    return outcomes
+
+
+def _mail_plan(rows: list[Delivery], wanted: set[int]) -> tuple[dict[int, str], list[Delivery]]:
+    """Which of the locked rows this task sends, in order, their attempt recorded; what waits.
+
+    Called in the locking transaction: the attempts are committed with it, before any mail goes.
+    """
+    now = timezone.now()
+    in_flight_since = now - timedelta(seconds=settings.MAIL_ATTEMPT_SECONDS)
+    by_recipient: dict[uuid.UUID, list[Delivery]] = {}
+    for row in rows:
+        by_recipient.setdefault(row.recipient, []).append(row)
+    outcomes: dict[int, str] = {}
+    planned: list[Delivery] = []
+    for queue in by_recipient.values():
+        for index, row in enumerate(queue):
+            if row.attempted_at is not None and row.attempted_at > in_flight_since:
+                # Another worker is sending it right now (or died doing so a moment ago).
+                if row.pk in wanted:
+                    outcomes[row.pk] = "in flight"
+                until = row.attempted_at + timedelta(seconds=settings.MAIL_ATTEMPT_SECONDS)
+                _hold("mail", queue[index + 1 :], wanted, until, outcomes)
+                break
+            if row.pk not in wanted and row.attempts and row.next_attempt_at > now:
+                _hold("mail", queue[index:], wanted, row.next_attempt_at, outcomes)
+                break
+            subscription = row.subscription
+            if subscription is None or not subscription.email:
+                outcome = _dropped(row)
+                if row.pk in wanted:
+                    outcomes[row.pk] = outcome
+                continue
+            planned.append(row)
+    if planned:
+        MailDelivery.objects.filter(pk__in=[r.pk for r in planned]).update(attempted_at=now)
+    return outcomes, planned
+
+
+def mail_message_id(delivery: Delivery) -> str:
+    """The mail's Message-ID: the delivery's own, the same for every attempt (RFC 5322 asks it
+    to be unique per message; a resend after a crash is the same message)."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "localhost"
+    return f"<meldpunt.mail.{delivery.pk}@{domain}>"
 
 
 def mail_delivery_send(*, delivery_id: int) -> str:
@@ -302,9 +364,9 @@ def _opened(connection: Any) -> Iterator[None]:
 
 
 def _mail_send_one(delivery: Delivery, *, templates: MailTemplates, connection: Any) -> str:
+    """One mail of the batch, its attempt already recorded; the outcome committed at once."""
     subscription = delivery.subscription
-    if subscription is None or not subscription.email:
-        return _dropped(delivery)
+    assert subscription is not None
     report = delivery.event.report
     mail = mail_render(
         event=delivery.event, report=report, subscription=subscription, templates=templates
@@ -315,6 +377,7 @@ def _mail_send_one(delivery: Delivery, *, templates: MailTemplates, connection: 
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[subscription.email],
         headers={
+            "Message-ID": mail_message_id(delivery),
             # RFC 8058 one-click unsubscribe: mail clients POST to the link.
             "List-Unsubscribe": f"<{mail.unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -329,8 +392,21 @@ def _mail_send_one(delivery: Delivery, *, templates: MailTemplates, connection: 
         with contextlib.suppress(Exception):
             connection.close()
             connection.open()
-        return _failed("mail", delivery, exc)
-    return _sent(delivery)
+        with transaction.atomic():
+            locked = MailDelivery.objects.select_for_update().get(pk=delivery.pk)
+            locked.event = delivery.event
+            locked.attempted_at = None
+            outcome = _failed("mail", locked, exc)
+            delivery.next_attempt_at = locked.next_attempt_at
+        return outcome
+    # Right after the server's answer: this is all the window there is for a second copy.
+    MailDelivery.objects.filter(pk=delivery.pk).update(
+        state=Delivery.State.SENT,
+        attempts=F("attempts") + 1,
+        sent_at=timezone.now(),
+        attempted_at=None,
+    )
+    return "sent"
 
 
 def push_payload(event: ReportEvent, report: Report, subscription: Subscription) -> str:
@@ -389,10 +465,14 @@ def _push_send_one(delivery: Delivery) -> str:
 
 def deliveries_due(*, kind: str) -> QuerySet[Any, int]:
     """Pending deliveries whose task has not run (broker was down) or whose retry is due, in
-    the order their recipients get them."""
+    the order their recipients get them; a mail whose attempt is under way is not, until the
+    attempt has had MAIL_ATTEMPT_SECONDS (its worker died mid-send)."""
+    now = timezone.now()
+    in_flight = Q(attempted_at__gt=now - timedelta(seconds=settings.MAIL_ATTEMPT_SECONDS))
     return (
         _MODELS[kind]
-        .objects.filter(state=Delivery.State.PENDING, next_attempt_at__lte=timezone.now())
+        .objects.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
+        .exclude(in_flight)
         .order_by("event_id", "pk")
         .values_list("pk", flat=True)
     )

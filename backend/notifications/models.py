@@ -85,6 +85,10 @@ class Delivery(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
+    # Set (and committed) just before a mail is handed to the mail server, cleared with the
+    # outcome: one left set is a send whose worker died; it is tried again, same Message-ID,
+    # once MAIL_ATTEMPT_SECONDS have passed (backend/notifications/delivery.py).
+    attempted_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -11,7 +11,7 @@ import contextlib
 import os
 import uuid
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.files import File
@@ -101,8 +101,8 @@ def original_store(
     return private_storage().save(relative, File(source))
 
 
-def original_open(relative: str) -> IO[bytes]:
-    return private_storage().open(relative, "rb")
+def original_open(relative: str) -> BinaryIO:
+    return private_storage().open(relative, "rb")  # type: ignore[return-value]
 
 
 def original_remove(relative: str) -> None:

@@ -45,7 +45,7 @@ def _listed(staff_client) -> set[str]:
 
 
 def test_the_dispatchers_list_is_read_from_the_replica(two_databases, staff_client):
-    primary, replica = two_databases
+    _, replica = two_databases
     assert _listed(staff_client) == {str(replica.id)}
 
 

@@ -57,8 +57,9 @@ def _intake(client, data: bytes):
 def test_the_raw_upload_is_a_private_object_gone_after_processing_and_the_photo_a_signed_url(
     s3, public_client, django_capture_on_commit_callbacks
 ):
-    local_before = len(files_under(settings.PRIVATE_MEDIA_ROOT)), len(
-        files_under(settings.MEDIA_ROOT)
+    local_before = (
+        len(files_under(settings.PRIVATE_MEDIA_ROOT)),
+        len(files_under(settings.MEDIA_ROOT)),
     )
     data = images.jpeg_bytes(1600, 1200, gps=(52.3731, 4.8926), camera=True)
     created = _intake(public_client, data)

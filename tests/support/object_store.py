@@ -20,7 +20,7 @@ from tests.support.waiting import eventually
 # other servers that run on this machine).
 PORTS = range(int(os.environ.get("MOTO_PORT_FIRST", "8160")), 8170)
 ACCESS_KEY = "meldpunt-test"
-SECRET_KEY = "meldpunt-test-secret"  # noqa: S105 - moto accepts any
+SECRET_KEY = "meldpunt-test-secret"  # moto accepts any
 
 
 def _free_port_in(ports: range) -> int:
@@ -83,7 +83,9 @@ class ObjectStore:
         )
 
     def keys(self, bucket: str, prefix: str = "") -> list[str]:
-        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        pages = (
+            self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        )
         return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
     def env(self) -> dict[str, str]:

@@ -22,6 +22,9 @@ RESIDENT_APP_URL = env.str("RESIDENT_APP_URL", default="").rstrip("/")
 # internal `mail_failed` / `push_failed` event on the report.
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
 DELIVERY_RETRY_SECONDS = env.int("DELIVERY_RETRY_SECONDS", default=30)
+# How long a mail's recorded attempt stands before another worker may take the mail over (its
+# worker died mid-send): longer than an SMTP exchange can take (EMAIL_TIMEOUT per step).
+MAIL_ATTEMPT_SECONDS = env.int("MAIL_ATTEMPT_SECONDS", default=120)
 
 # Web push (VAPID). Generate a pair with `manage.py vapid_keys`; without them web push is
 # switched off and subscribing answers 503.

@@ -53,7 +53,7 @@ class Node:
         specs = {p.name: p for p in table(self.env)}
         for kind in self.kinds:
             spec = specs[kind]
-            process = subprocess.Popen(
+            process = subprocess.Popen(  # noqa: S603 - the commands of scripts/processes.py
                 list(spec.argv),
                 cwd=ROOT,
                 env={**self.env, **spec.env},

@@ -29,6 +29,8 @@ require_writable() {
 }
 
 media_dirs() {
+  # Photos on the object store: no local folder is used.
+  if [ "${STORAGE_BACKEND:-local}" = s3 ]; then return 0; fi
   require_writable "${MEDIA_ROOT:-var/media}" "${PRIVATE_MEDIA_ROOT:-var/private}"
 }
 

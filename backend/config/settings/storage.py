@@ -39,7 +39,9 @@ if STORAGE_BACKEND == "s3":
                 "location": env.str("S3_MEDIA_PREFIX", default="media"),
                 "querystring_auth": not _public_urls,
                 "querystring_expire": env.int("S3_URL_EXPIRY_SECONDS", default=3600),
+                # A CDN or the proxy in front of the store: "host[:port][/path]", and its scheme.
                 "custom_domain": env.str("S3_CUSTOM_DOMAIN", default="") or None,
+                "url_protocol": env.str("S3_URL_PROTOCOL", default="https:"),
                 "default_acl": "public-read" if env.bool("S3_PUBLIC_ACL", default=False) else None,
                 "object_parameters": {"CacheControl": "private, max-age=3600"},
             },

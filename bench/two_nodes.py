@@ -102,11 +102,15 @@ class ObjectStore:
 
 def staff_token() -> str:
     _django()
+    from django.core.management import call_command
+
     from backend.accounts.models import User
     from backend.accounts.services import api_token_create, user_create
     from backend.demo.services import reference_data_load
     from backend.geo.models import Area
 
+    # Unapplied migrations would break the workers' fan-out, not this script: stop here.
+    call_command("migrate", check=True, verbosity=0)
     if not Area.objects.filter(type="municipality").exists():
         reference_data_load()
     user = User.objects.filter(username="bench-two-nodes").first() or user_create(
@@ -225,7 +229,7 @@ def takeover(a: Node, b: Node, reports: int, rate: float) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--changes", type=int, default=40, help="status changes per socket case")
+    parser.add_argument("--changes", type=int, default=30, help="status changes per socket case")
     parser.add_argument("--reports", type=int, default=60, help="reports in the takeover burst")
     parser.add_argument("--rate", type=float, default=10.0, help="burst intake per second")
     parser.add_argument("--port-first", type=int, default=8140, help="first web port to try")

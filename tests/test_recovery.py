@@ -67,6 +67,7 @@ def stack(private_redis, smtp_sink, tmp_path) -> Iterator[Stack]:
             "PHOTO_SWEEP_SECONDS": "2",
             "PHOTO_CLAIM_SECONDS": "5",
             "PHOTO_UNCLAIMED_SECONDS": "5",
+            "MAIL_ATTEMPT_SECONDS": "10",
         }
     )
     stack.start()
@@ -268,9 +269,16 @@ def test_redis_outage_and_a_kill_of_each_process_lose_nothing_and_heal_on_their_
     assert set(created.values()) == {1} and set(created) == set(accepted.values())
     receipts = MailDelivery.objects.filter(event__type="created")
     assert receipts.count() == len(accepted)
-    # Sent once each: no resident got their receipt twice.
-    mails = Counter(m["To"] for m in smtp_sink.received())
-    assert {address: mails[address] for address in accepted} == dict.fromkeys(accepted, 1)
+    # Mail is delivered at least once (README): a worker killed between the server's acceptance
+    # and recording it sends a copy, with the same Message-ID, by which a mail client drops it.
+    # So: every resident got exactly one receipt message, counted by Message-ID.
+    received = smtp_sink.received()
+    messages = {
+        address: {m["Message-ID"] for m in received if m["To"] == address} for address in accepted
+    }
+    assert {address: len(ids) for address, ids in messages.items()} == dict.fromkeys(accepted, 1)
+    copies = len([m for m in received if m["To"] in accepted]) - len(accepted)
+    print(f"receipt copies resent after a kill mid-send (same Message-ID): {copies}")
     photos = Attachment.objects.filter(state="ready")
     assert sorted(str(a.report_id) for a in photos) == sorted(
         accepted[address] for address in load.with_photo

@@ -185,7 +185,7 @@ def _hold(
     held = [row.pk for row in later if row.pk in wanted]
     if held:
         _MODELS[kind].objects.filter(pk__in=held).update(
-            next_attempt_at=until + timedelta(seconds=1), attempted_at=None
+            next_attempt_at=until + timedelta(seconds=1)
         )
     outcomes.update(dict.fromkeys(held, "waiting"))
 
@@ -276,8 +276,8 @@ def mail_deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
 
     Delivery is at least once, never at most once: no mail server takes part in our
     transaction, so a worker can die after the server accepted a mail and before the row says
-    so. The window is kept to one SMTP exchange: the attempt is recorded (and committed) before
-    the first mail goes, each mail is marked sent the moment the server accepted it, and a mail
+    so. The window is kept to one SMTP exchange: each mail's attempt is recorded (and committed)
+    just before it goes, it is marked sent the moment the server accepted it, and a mail
     whose attempt was left unfinished is sent again only after MAIL_ATTEMPT_SECONDS, with the
     same Message-ID (the delivery's), by which a mail server or client drops the copy.
     """
@@ -294,8 +294,8 @@ def mail_deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
             outcome = _mail_send_one(row, templates=templates, connection=connection)
             if row.pk in wanted:
                 outcomes[row.pk] = outcome
-            if outcome == "retrying":
-                # What this recipient has later waits behind it, its attempt withdrawn.
+            if outcome in ("retrying", "in flight"):
+                # What this recipient has later waits behind it.
                 given_up.add(row.recipient)
                 mine = [r for r in planned if r.recipient == row.recipient]
                 later = mine[mine.index(row) + 1 :]
@@ -304,10 +304,7 @@ def mail_deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
 
 
 def _mail_plan(rows: list[Delivery], wanted: set[int]) -> tuple[dict[int, str], list[Delivery]]:
-    """Which of the locked rows this task sends, in order, their attempt recorded; what waits.
-
-    Called in the locking transaction: the attempts are committed with it, before any mail goes.
-    """
+    """Which of the locked rows this task sends, in order; what waits (and why)."""
     now = timezone.now()
     in_flight_since = now - timedelta(seconds=settings.MAIL_ATTEMPT_SECONDS)
     by_recipient: dict[uuid.UUID, list[Delivery]] = {}
@@ -318,7 +315,8 @@ def _mail_plan(rows: list[Delivery], wanted: set[int]) -> tuple[dict[int, str], 
     for queue in by_recipient.values():
         for index, row in enumerate(queue):
             if row.attempted_at is not None and row.attempted_at > in_flight_since:
-                # Another worker is sending it right now (or died doing so a moment ago).
+                # Another worker is sending it right now (or died doing so a moment ago); what
+                # its recipient has later waits until that attempt may be taken over.
                 if row.pk in wanted:
                     outcomes[row.pk] = "in flight"
                 until = row.attempted_at + timedelta(seconds=settings.MAIL_ATTEMPT_SECONDS)
@@ -334,8 +332,6 @@ def _mail_plan(rows: list[Delivery], wanted: set[int]) -> tuple[dict[int, str], 
                     outcomes[row.pk] = outcome
                 continue
             planned.append(row)
-    if planned:
-        MailDelivery.objects.filter(pk__in=[r.pk for r in planned]).update(attempted_at=now)
     return outcomes, planned
 
 
@@ -364,9 +360,25 @@ def _opened(connection: Any) -> Iterator[None]:
 
 
 def _mail_send_one(delivery: Delivery, *, templates: MailTemplates, connection: Any) -> str:
-    """One mail of the batch, its attempt already recorded; the outcome committed at once."""
+    """One mail of the batch: its attempt recorded and committed, the mail handed to the server,
+    the outcome committed at once."""
     subscription = delivery.subscription
     assert subscription is not None
+    now = timezone.now()
+    attempt_window = timedelta(seconds=settings.MAIL_ATTEMPT_SECONDS)
+    # One conditional UPDATE, no lock held across the SMTP exchange: of two tasks that get here
+    # for the same mail, one records the attempt and sends, the other sees it under way.
+    recorded = (
+        MailDelivery.objects.filter(pk=delivery.pk, state=Delivery.State.PENDING)
+        .filter(Q(attempted_at__isnull=True) | Q(attempted_at__lte=now - attempt_window))
+        .update(attempted_at=now)
+    )
+    if not recorded:
+        state = MailDelivery.objects.filter(pk=delivery.pk).values_list("state", flat=True)
+        if state.first() != Delivery.State.PENDING:
+            return "skipped"  # another task sent it meanwhile (a task that ran twice)
+        delivery.next_attempt_at = now + attempt_window
+        return "in flight"
     report = delivery.event.report
     mail = mail_render(
         event=delivery.event, report=report, subscription=subscription, templates=templates

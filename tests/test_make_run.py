@@ -70,3 +70,23 @@ def test_every_long_running_compose_service_is_restarted_when_it_dies():
     # A worker that stays up but lost Redis, or a web that cannot answer, shows as unhealthy.
     assert "inspect ping" in " ".join(services["worker"]["healthcheck"]["test"])
     assert services["web"]["healthcheck"]["test"][-1] == "healthcheck"
+
+
+def test_compose_keeps_photos_on_the_object_store_shared_by_every_replica():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    apps = ("web", "worker", "worker-background", "beat", "migrate")
+    for name in apps:
+        env = services[name]["environment"]
+        assert env["STORAGE_BACKEND"] == "s3", name
+        assert env["S3_ENDPOINT_URL"] == "http://minio:9000", name
+        # No replica has a photo folder of its own that another could not see.
+        assert not services[name].get("volumes"), name
+    assert "minio" in services and "objects" in compose["volumes"]
+    for name in ("web", "worker", "worker-background"):
+        setup = services[name]["depends_on"]["storage-setup"]
+        assert setup["condition"] == "service_completed_successfully", name
+    # The proxy reaches processed photos only, never the private bucket.
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "proxy_pass http://minio:9000/meldpunt/media/photos/;" in nginx
+    assert "meldpunt-private" not in nginx

@@ -68,6 +68,8 @@ def stack(private_redis, smtp_sink, tmp_path) -> Iterator[Stack]:
             "PHOTO_CLAIM_SECONDS": "5",
             "PHOTO_UNCLAIMED_SECONDS": "5",
             "MAIL_ATTEMPT_SECONDS": "10",
+            # A killed beat's lease runs out this soon, and its restart leads again.
+            "BEAT_LEADER_LEASE_SECONDS": "3",
         }
     )
     stack.start()

@@ -7,9 +7,9 @@ from .delivery import (
     DELIVERY_KINDS,
     deliveries_due,
     delivery_task,
-    mail_deliveries_send,
     push_deliveries_send,
 )
+from .mail_sending import mail_deliveries_send
 from .services import contact_details_erase, subscriptions_unconfirmed_expire
 
 

@@ -1,6 +1,7 @@
 """Helpers for the push channels: deliver what the outbox holds, as the worker would."""
 
-from backend.notifications.delivery import mail_delivery_send, push_delivery_send
+from backend.notifications.delivery import push_delivery_send
+from backend.notifications.mail_sending import mail_delivery_send
 from backend.notifications.models import Delivery, MailDelivery, PushDelivery
 from backend.reports.models import OutboxEntry
 from backend.reports.outbox import outbox_entries_publish

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backend.notifications.delivery import mail_deliveries_send
+from backend.notifications.mail_sending import mail_deliveries_send
 from backend.notifications.models import MailDelivery
 from backend.reports.actors import ActorRef
 from backend.reports.services import report_transition

@@ -3,7 +3,8 @@
 import pytest
 from django.core import mail
 
-from backend.notifications.delivery import deliveries_create, mail_delivery_send
+from backend.notifications.delivery import deliveries_create
+from backend.notifications.mail_sending import mail_delivery_send
 from backend.notifications.models import MailDelivery, MailTemplate, Subscription
 from backend.reports.actors import ActorRef
 from backend.reports.models import ReportEvent

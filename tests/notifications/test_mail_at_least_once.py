@@ -8,11 +8,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from backend.notifications.delivery import (
-    deliveries_due,
-    mail_deliveries_send,
-    mail_delivery_send,
-)
+from backend.notifications.delivery import deliveries_due
+from backend.notifications.mail_sending import mail_deliveries_send, mail_delivery_send
 from backend.notifications.models import MailDelivery
 from backend.reports.actors import ActorRef
 from backend.reports.services import report_transition

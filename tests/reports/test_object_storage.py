@@ -146,7 +146,7 @@ def test_the_environment_selects_the_object_store_with_private_raw_uploads(store
         "from django.conf import settings as s;"
         "from django.core.files.storage import storages;"
         "print(json.dumps([s.SERVE_MEDIA, storages['default'].url('photos/a.jpg'),"
-        " storages['private'].bucket_name, storages['private'].default_acl,"
+        " storages['private'].bucket_name, storages['private'].location,"
         " storages['private'].querystring_auth]))"
     )
     out = subprocess.run(

@@ -122,7 +122,6 @@ class ObjectStore:
                     **common,
                     "bucket_name": self.private_bucket,
                     "location": "private",
-                    "default_acl": "private",
                 },
             },
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -42,8 +42,13 @@ if STORAGE_BACKEND == "s3":
                 # A CDN or the proxy in front of the store: "host[:port][/path]", and its scheme.
                 "custom_domain": env.str("S3_CUSTOM_DOMAIN", default="") or None,
                 "url_protocol": env.str("S3_URL_PROTOCOL", default="https:"),
-                "default_acl": "public-read" if env.bool("S3_PUBLIC_ACL", default=False) else None,
-                "object_parameters": {"CacheControl": "private, max-age=3600"},
+                # Readable by anyone only through a bucket policy on the media prefix (or a CDN's
+                # access to it), never by object ACLs.
+                "object_parameters": {
+                    "CacheControl": "public, max-age=86400"
+                    if _public_urls
+                    else "private, max-age=3600"
+                },
             },
         },
         "private": {
@@ -53,7 +58,8 @@ if STORAGE_BACKEND == "s3":
                 # A bucket of its own where the operator wants one (no public policy on it).
                 "bucket_name": env.str("S3_PRIVATE_BUCKET", default="") or env.str("S3_BUCKET"),
                 "location": env.str("S3_PRIVATE_PREFIX", default="private"),
-                "default_acl": "private",
+                # No ACL header: objects are private by default (and buckets that enforce owner
+                # ownership refuse most ACLs); no policy may open this bucket or prefix.
                 "querystring_auth": True,
             },
         },

@@ -128,7 +128,7 @@ def _locked(report_ids: Sequence[uuid.UUID], where: Q | None, only: Sequence[str
 
 
 def _store(changes: Sequence[ReportChange]) -> None:
-    events_write(batch=[row for change in changes for row in change._appended()])
+    events_write(batch=[row for change in changes for row in change._appended()], publish_here=True)
     by_fields: dict[tuple[str, ...], list[Report]] = {}
     for change in changes:
         if change._events or change._fields:

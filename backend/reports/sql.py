@@ -23,7 +23,7 @@ from django.utils import timezone
 from .actors import ActorRef
 from .catalogue import Event
 from .models import Report
-from .outbox import outbox_kick
+from .outbox import outbox_kick, outbox_publish_after_commit
 
 # A row of the batch to append: the report (its last_event_seq numbers the event), who did it,
 # and what happened.
@@ -101,11 +101,15 @@ def events_write(
     *,
     batch: Iterable[Appended],
     alongside: Callable[[], Sequence[Statement]] | None = None,
+    publish_here: bool = False,
 ) -> int:
     """Store the events with their outbox entries, and with them the INSERTs `alongside`
     returns, as ONE statement; publication is scheduled after commit. `alongside` is called
     once the events are numbered, so the rows it builds carry each report's new
     last_event_seq.
+
+    `publish_here`: this process publishes the entries itself right after commit (a person's
+    change: see `outbox_publish_after_commit`); otherwise a worker's drain task does.
 
     A change made entirely of inserts (a new report: its row, area links, attachments) thus
     needs no transaction block: the statement is atomic on its own. Any other change runs in
@@ -144,10 +148,13 @@ def events_write(
     )
     with prepared_cursor() as cursor:
         cursor.execute(sql, [*params, now, retry_at])
-        entries = len(cursor.fetchall())
-    # A broker outage is not an error here: the entries stay in the outbox and the sweep
-    # delivers them when the broker is back.
-    transaction.on_commit(lambda: outbox_kick(pending=entries))
+        entry_ids = [row[0] for row in cursor.fetchall()]
+    if publish_here and len(entry_ids) <= settings.OUTBOX_PUBLISH_HERE_MAX:
+        transaction.on_commit(lambda: outbox_publish_after_commit(entry_ids=entry_ids))
+    else:
+        # A broker outage is not an error here: the entries stay in the outbox and the sweep
+        # delivers them when the broker is back.
+        transaction.on_commit(lambda: outbox_kick(pending=len(entry_ids)))
     return count
 
 

@@ -49,6 +49,9 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=50)
 # per report or two would spend the worker on overhead. An event on a quiet system is
 # published at once; one arriving mid-stream waits at most this long. 0 disables.
 OUTBOX_BATCH_WINDOW_MS = env.int("OUTBOX_BATCH_WINDOW_MS", default=25)
+# A change of more events than this (a bulk action) leaves its fan-out to the drain task, so
+# the request that made it does not wait for hundreds of pushes.
+OUTBOX_PUBLISH_HERE_MAX = env.int("OUTBOX_PUBLISH_HERE_MAX", default=50)
 
 # Classification
 # At or above this probability the suggested sub category is set at intake; below it the

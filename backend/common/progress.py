@@ -38,13 +38,16 @@ def progress_bar(
     )
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(description, total=total)
-        yield lambda n=1: progress.advance(task, n)
+
+        def advance(steps: int = 1) -> None:
+            progress.advance(task, steps)
+
+        yield advance
 
 
-def summary_print(
-    title: str, rows: Sequence[tuple[str, Any]], *, stream: IO[str] | None = None
-) -> None:
-    """The closing summary: one row per figure."""
+def summary_print(title: str, rows: Sequence[tuple[str, Any]], *, stream: Any = None) -> None:
+    """The closing summary: one row per figure, on `stream` (a file, or a command's stdout
+    wrapper), stdout by default."""
     table = Table(show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")

@@ -1,7 +1,8 @@
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,7 @@ class AddressLoadResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    bad: list[BadRecord] = field(default_factory=list)
+    bad: list[BadRecord] = dataclass_field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -220,3 +220,22 @@ def previous_public_seqs(events: list[ReportEvent]) -> dict[int, int]:
     with connection.cursor() as cursor:
         cursor.execute(_PREVIOUS_PUBLIC_SQL, [ids])
         return dict(cursor.fetchall())
+
+
+# The SLA job's batch: open reports with a deadline whose next SLA event is due, earliest
+# deadline first. The partial index report_sla_pending holds exactly the reports that may still
+# get one; the warning's instant is the same arithmetic as services/sla.sla_warning_at.
+_SLA_DUE_SQL = """
+    SELECT id FROM reports_report
+    WHERE deadline IS NOT NULL AND closed_at IS NULL AND sla_stage < 2
+      AND (deadline <= %(now)s
+           OR (sla_stage < 1 AND created_at + (deadline - created_at) * %(share)s <= %(now)s))
+    ORDER BY deadline
+    LIMIT %(limit)s
+"""
+
+
+def sla_due_report_ids(*, now: datetime, share: float, limit: int) -> list[uuid.UUID]:
+    with connection.cursor() as cursor:
+        cursor.execute(_SLA_DUE_SQL, {"now": now, "share": share, "limit": limit})
+        return [row[0] for row in cursor.fetchall()]

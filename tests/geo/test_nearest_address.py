@@ -13,6 +13,14 @@ from tests.contractors.conftest import client_for, offered
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/public/reports/"
 STAFF = "/api/v1/staff/reports/"
+
+
+@pytest.fixture(autouse=True)
+def _no_demo_addresses():
+    # The reference data holds the demo extract; each test places the addresses it needs.
+    Address.objects.all().delete()
+
+
 # About 0.00009 degrees of latitude per 10 m.
 METRE = 0.000009
 

@@ -206,7 +206,9 @@ def test_mails_carry_the_short_id_and_the_nearest_address(dispatcher):
     report_transition(report_id=near.id, actor=ActorRef.staff(dispatcher), to="in_progress")
     deliver()
     progress = mail.outbox[1].body
-    assert f"Melding {near.short_id}, bij Dam 1, 1012 JS Amsterdam.\n\nBekijk de melding" in progress
+    assert (
+        f"Melding {near.short_id}, bij Dam 1, 1012 JS Amsterdam.\n\nBekijk de melding" in progress
+    )
 
     Address.objects.all().delete()  # and without an address: the number alone
     far = make_report(email="s@example.nl", allow_contact=True, language="en")

@@ -58,6 +58,7 @@ from bench.intake import (  # noqa: E402
     wait_healthy,
 )
 from bench.push import Subscribers, percentile  # noqa: E402
+from bench.smtp_sink import SmtpSink  # noqa: E402
 
 TARGET_SOCKET_P95_MS = 500.0
 TARGET_WEBHOOK_P95_S = 5.0
@@ -190,6 +191,8 @@ def close_loop(report_ids: list[str], rate: float, start_at: float, out: Any) ->
     _django()
     import uuid
 
+    from django.db import transaction
+
     from backend.accounts.models import User
     from backend.reports.actors import ActorRef
     from backend.reports.services import report_transition
@@ -201,14 +204,20 @@ def close_loop(report_ids: list[str], rate: float, start_at: float, out: Any) ->
         delay = start_at + index / rate - time.time()
         if delay > 0:
             time.sleep(delay)
-        report = report_transition(
-            report_id=uuid.UUID(report_id),
-            actor=staff,
-            to="closed",
-            resolution="fixed",
-            public_text="Opgelost.",
-        )
-        out.put((report_id, report.last_event_seq, time.time()))
+        committed: list[float] = []
+        # The service publishes its change right after commit, before it returns: the commit's
+        # moment is taken by a callback registered ahead of that publication (callbacks run in
+        # the order they were registered), not when the call returns.
+        with transaction.atomic():
+            transaction.on_commit(lambda stamp=committed: stamp.append(time.time()))
+            report = report_transition(
+                report_id=uuid.UUID(report_id),
+                actor=staff,
+                to="closed",
+                resolution="fixed",
+                public_text="Opgelost.",
+            )
+        out.put((report_id, report.last_event_seq, committed[0]))
     out.put(None)
 
 
@@ -564,6 +573,10 @@ def main(argv: list[str] | None = None) -> int:
 
         uvloop.install()
     receiver = WebhookReceiver()
+    # Mails go to a local SMTP server, as they would to a municipality's relay (the default
+    # console backend would spend the worker on printing them).
+    sink = SmtpSink().__enter__()
+    os.environ.setdefault("EMAIL_URL", sink.url)
     backlog = Backlog()
     count = int(args.changes * args.duration)
     log(f"preparing {count} reports with an assignment to a contractor with a webhook ...")
@@ -596,6 +609,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"server stopped; its log: {server.log_path}")
         backlog.close()
         receiver.close()
+        log(f"{sink.messages} mails reached the bench's SMTP server")
+        sink.__exit__(None, None, None)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

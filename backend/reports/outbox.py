@@ -9,6 +9,7 @@ the others.
 
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -163,17 +164,66 @@ def outbox_kick(*, pending: int) -> None:
             client.delete(_KICK_KEY)
 
 
+def outbox_publish_after_commit(*, entry_ids: list[int]) -> None:
+    """Publish a change's own entries in the process that committed it, then and there.
+
+    Under an intake burst the drain task works through thousands of entries in order, and a
+    dispatcher's close would wait behind all of them for its push, mail and webhook; a
+    person's change is published at once instead. Only the fast path: whatever is not
+    published here (a subscriber failed, the database or Redis away) is still due, for the
+    drain this kicks or else the sweep.
+    """
+    try:
+        published = outbox_entries_publish(entry_ids=entry_ids)
+    except Exception:  # after commit nothing may fail the change that is already stored
+        logger.exception("publishing %d outbox entries after commit failed", len(entry_ids))
+        published = 0
+    if published < len(entry_ids):
+        outbox_kick(pending=len(entry_ids) - published)
+
+
+# Held by the one drain that runs: the kick flag lapses when a batch outlasts its TTL (a loaded
+# machine), and a second drain would then take the worker's other slot too, leaving none for
+# the mails, pushes and webhooks the drain itself queues.
+_DRAINING_KEY = "meldpunt:outbox:draining"
+# Refreshed after every batch; a drain killed mid-batch holds the others off this long at most.
+_DRAINING_TTL_MS = 30_000
+_RELEASE_IF_OURS = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+)
+
+
 def outbox_drain() -> int:
     """Publish every entry never tried yet, batch after batch, until none is left.
 
-    The kick flag stays set while draining, so commits meanwhile queue no further tasks; it is
-    cleared before one last pass, so a commit after that queues a task of its own.
+    One drain runs at a time: a drain task that finds another running returns at once, and
+    the running one looks at the kick flag after it lets go, so a commit that came in between
+    is not left to the sweep. The kick flag stays set while draining, so commits meanwhile
+    queue no further tasks; it is cleared before one last pass, so a commit after that queues
+    a task of its own.
     """
     client = _kick_client()
-    total = _drain_pass(client)
-    with contextlib.suppress(Exception):
-        client.delete(_KICK_KEY)
-    return total + _drain_pass(None)
+    total = 0
+    while True:
+        mine = uuid.uuid4().hex
+        try:
+            if not client.set(_DRAINING_KEY, mine, nx=True, px=_DRAINING_TTL_MS):
+                return total
+        except Exception:  # Redis away: draining twice is safe (locked rows), only wasteful
+            logger.warning("outbox drain lock unavailable; draining without it")
+        try:
+            total += _drain_pass(client)
+            with contextlib.suppress(Exception):
+                client.delete(_KICK_KEY)
+            total += _drain_pass(None)
+        finally:
+            with contextlib.suppress(Exception):
+                client.eval(_RELEASE_IF_OURS, 1, _DRAINING_KEY, mine)
+        try:
+            if not client.exists(_KICK_KEY):
+                return total
+        except Exception:
+            return total
 
 
 def _drain_pass(client: redis.Redis | None) -> int:
@@ -191,7 +241,9 @@ def _drain_pass(client: redis.Redis | None) -> int:
             return total
         if client is not None:
             with contextlib.suppress(Exception):
-                client.pexpire(_KICK_KEY, _KICK_TTL_MS)  # still draining: keep others away
+                # Still draining: keep the commits from queueing more drains meanwhile.
+                client.pexpire(_KICK_KEY, _KICK_TTL_MS)
+                client.pexpire(_DRAINING_KEY, _DRAINING_TTL_MS)
         if window and len(ids) < _DRAIN_BATCH:
             sleep(window)  # events are still arriving: let the next batch fill up
 

@@ -78,13 +78,19 @@ def test_events_committed_while_redis_is_down_arrive_in_order_once_after_it_is_b
     for target in ("assigned", "in_progress", "scheduled"):
         report_transition(report_id=report.id, actor=staff, to=target)  # commits despite Redis
 
-    # While Redis is down the sweep fails for the realtime subscriber and keeps the entries;
-    # a subscriber that does not need Redis gets them now, and only once.
-    outbox_sweep()
+    # The committing process published each change at once: the realtime subscriber failed
+    # and the entries stay; a subscriber that does not need Redis got them, once.
     pending = OutboxEntry.objects.filter(published_at__isnull=True).order_by("pk")
     assert [e.event.seq for e in pending] == [3, 4, 5]
     assert all("realtime" in e.last_error and e.attempts == 1 for e in pending)
     assert all("test-recorder" in e.delivered_to for e in pending)
+    assert [seq for _, seq in recorder] == [1, 2, 3, 4, 5]
+
+    # While Redis is down the sweep fails for the realtime subscriber again and keeps them.
+    outbox_sweep()
+    pending = OutboxEntry.objects.filter(published_at__isnull=True).order_by("pk")
+    assert [e.event.seq for e in pending] == [3, 4, 5]
+    assert all("realtime" in e.last_error and e.attempts == 2 for e in pending)
     assert not any("realtime" in e.delivered_to for e in pending)
     assert [seq for _, seq in recorder] == [1, 2, 3, 4, 5]
 
@@ -238,3 +244,112 @@ def test_without_a_window_the_drain_never_waits(private_redis, recorder, setting
     monkeypatch.setattr(outbox, "sleep", lambda seconds: pytest.fail("waited"))
     make_report()
     assert outbox.outbox_drain() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_persons_change_is_published_by_the_process_that_committed_it(private_redis, recorder):
+    """No drain task runs: the dispatcher's close reaches every subscriber as the service
+    returns, and nothing is queued for a worker (under an intake burst it would wait behind
+    thousands of entries)."""
+    from backend.reports import outbox
+
+    report = make_report()  # intake: left to the drain task, queued on commit
+    assert outbox._kick_client().llen("celery") == 1
+    outbox._kick_client().delete("celery", outbox._KICK_KEY)
+
+    report_transition(report_id=report.id, actor=ActorRef.staff(None), to="assigned")
+
+    assert (str(report.id), 3) in recorder
+    assert not OutboxEntry.objects.filter(event__seq=3, published_at__isnull=True).exists()
+    assert outbox._kick_client().llen("celery") == 0
+    assert not outbox._kick_client().exists(outbox._KICK_KEY)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_the_committing_process_could_not_publish_stays_due_and_a_drain_is_kicked(
+    private_redis, recorder, monkeypatch
+):
+    from backend.reports import outbox
+
+    report = make_report()
+    outbox._kick_client().delete("celery", outbox._KICK_KEY)
+
+    def broken(*, entry_ids):
+        raise RuntimeError("database went away after commit")
+
+    monkeypatch.setattr(outbox, "outbox_entries_publish", broken)
+    changed = report_transition(report_id=report.id, actor=ActorRef.staff(None), to="assigned")
+
+    assert changed.status == "assigned"  # the change itself stands
+    entry = OutboxEntry.objects.get(event__report=report, event__seq=3)
+    assert entry.published_at is None and entry.attempts == 0
+    assert outbox._kick_client().exists(outbox._KICK_KEY)
+    assert outbox._kick_client().llen("celery") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_change_leaves_its_fan_out_to_the_drain(private_redis, recorder, settings):
+    from backend.reports import outbox
+    from backend.reports.change import report_changes
+    from backend.reports.workflow import Status
+
+    settings.OUTBOX_PUBLISH_HERE_MAX = 2
+    reports = [make_report() for _ in range(3)]
+    outbox._kick_client().delete("celery", outbox._KICK_KEY)
+    recorder.clear()
+
+    with report_changes(report_ids=[r.id for r in reports], actor=ActorRef.staff(None)) as changes:
+        for change in changes.values():
+            change.transition(Status.ASSIGNED)
+
+    assert recorder == []
+    assert outbox._kick_client().llen("celery") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_drain_at_a_time_and_the_running_one_serves_what_came_in_meanwhile(
+    private_redis, recorder
+):
+    from backend.reports import outbox
+
+    client = outbox._kick_client()
+    client.set(outbox._DRAINING_KEY, "another worker's drain")
+    make_report()
+    # Queued on commit, it finds a drain running and gives the worker's slot back at once.
+    assert outbox.outbox_drain() == 0
+    assert OutboxEntry.objects.filter(published_at__isnull=True).count() == 2
+
+    # That other drain ends: the kick flag it finds set sends it round once more.
+    client.delete(outbox._DRAINING_KEY)
+    assert client.exists(outbox._KICK_KEY)
+    assert outbox.outbox_drain() == 2
+    assert not client.exists(outbox._DRAINING_KEY)
+    assert not OutboxEntry.objects.filter(published_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kick_during_the_last_pass_is_not_left_to_the_sweep(private_redis, recorder, monkeypatch):
+    """A commit after the drain's last look, while it still holds the lock: its task gives up
+    (a drain is running), and the running drain goes round again for it."""
+    from backend.reports import outbox
+
+    first = make_report()
+    passes = 0
+    late: list = []
+    real_pass = outbox._drain_pass
+
+    def drain_pass(client):
+        nonlocal passes
+        passes += 1
+        published = real_pass(client)
+        if client is None and not late:
+            late.append(make_report())  # its kick sets the flag; its task would give up
+            assert outbox.outbox_drain() == 0
+        return published
+
+    monkeypatch.setattr(outbox, "_drain_pass", drain_pass)
+    assert outbox.outbox_drain() == 4
+    assert passes == 4
+    assert sorted(recorder) == sorted(
+        [(str(r.id), seq) for r in (first, late[0]) for seq in (1, 2)]
+    )

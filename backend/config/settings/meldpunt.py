@@ -31,6 +31,16 @@ PHOTO_THUMBNAIL_SIDE = env.int("PHOTO_THUMBNAIL_SIDE", default=320)
 REPORT_TEXT_MAX_LENGTH = 4000
 DUPLICATE_RADIUS_METRES = env.float("DUPLICATE_RADIUS_METRES", default=50.0)
 DUPLICATE_WINDOW_DAYS = env.int("DUPLICATE_WINDOW_DAYS", default=30)
+# A report's human id, for phone calls and mails: PREFIX-YEAR-NUMBER (M-2026-000123), the year
+# of its creation in TIME_ZONE, numbered per year.
+SHORT_ID_PREFIX = env.str("SHORT_ID_PREFIX", default="M")
+# A report is tied to the nearest loaded address within this distance (none when farther).
+ADDRESS_NEAREST_MAX_METRES = env.float("ADDRESS_NEAREST_MAX_METRES", default=100.0)
+# Service levels: a report gets `deadline_warning` once this share of the time from its
+# creation to its deadline has passed, and `overdue` after; beat looks every
+# SLA_CHECK_SECONDS, at most SLA_BATCH_SIZE reports a run (the rest the next run).
+SLA_WARNING_SHARE = env.float("SLA_WARNING_SHARE", default=0.8)
+SLA_BATCH_SIZE = env.int("SLA_BATCH_SIZE", default=500)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # Category that takes a report nobody could place (the triage queue).
 TRIAGE_DEPARTMENT_CODE = env.str("TRIAGE_DEPARTMENT_CODE", default="KCC")
@@ -49,6 +59,9 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=50)
 # per report or two would spend the worker on overhead. An event on a quiet system is
 # published at once; one arriving mid-stream waits at most this long. 0 disables.
 OUTBOX_BATCH_WINDOW_MS = env.int("OUTBOX_BATCH_WINDOW_MS", default=25)
+# A change of more events than this (a bulk action) leaves its fan-out to the drain task, so
+# the request that made it does not wait for hundreds of pushes.
+OUTBOX_PUBLISH_HERE_MAX = env.int("OUTBOX_PUBLISH_HERE_MAX", default=50)
 
 # Classification
 # At or above this probability the suggested sub category is set at intake; below it the

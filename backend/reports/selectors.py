@@ -5,7 +5,7 @@ from math import cos, radians
 from typing import Any
 
 from django.conf import settings
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -207,6 +207,9 @@ def reports_for_standards(
     created_to: datetime | None = None,
     departments: list[str] | None = None,
     contractor_id: int | None = None,
+    within: Polygon | None = None,
+    main_slugs: list[str] | None = None,
+    sub_slugs: list[str] | None = None,
 ) -> QuerySet[Report]:
     """Reports as the standards' APIs (Open311, Signalen) list them: newest first, with their
     category, department and processed photos at hand."""
@@ -233,6 +236,12 @@ def reports_for_standards(
         qs = qs.filter(department__code__in=departments)
     if contractor_id is not None:
         qs = qs.filter(contractor_id=contractor_id)
+    if within is not None:
+        qs = qs.filter(location__within=within)
+    if main_slugs:
+        qs = qs.filter(category__parent__slug__in=main_slugs)
+    if sub_slugs:
+        qs = qs.filter(category__slug__in=sub_slugs)
     return qs.order_by("-created_at", "id")
 
 

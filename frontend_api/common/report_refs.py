@@ -14,7 +14,7 @@ def report_short_id(report: Report) -> str:
 
 def report_ids_for_short_ids(values: list[str]) -> QuerySet[Report]:
     if any(f.name == "short_id" for f in Report._meta.get_fields()):
-        return Report.objects.filter(short_id__in=values)
+        return Report.objects.filter(short_id__in=values)  # type: ignore[misc]
     ids = []
     for value in values:
         try:

@@ -53,7 +53,7 @@ def open311_exception_handler(exc, context) -> Response | None:
     elif isinstance(exc, Http404 | exceptions.NotFound):
         code, texts = 404, ["Not found."]
     elif isinstance(exc, exceptions.Throttled):
-        wait = max(1, int(exc.wait or 1))
+        wait = max(1, int(getattr(exc, "wait", None) or 1))
         code, texts = 429, [too_many_requests(wait)]
         headers["Retry-After"] = str(wait)
     elif isinstance(exc, LimitReached):

@@ -79,7 +79,7 @@ class AttributeSerializer(serializers.Serializer):
     variable = serializers.BooleanField()
     code = serializers.CharField()
     datatype = serializers.CharField()
-    required = serializers.BooleanField()
+    required = serializers.BooleanField()  # type: ignore[assignment]
     datatype_description = serializers.CharField()
     order = serializers.IntegerField()
     description = serializers.CharField()

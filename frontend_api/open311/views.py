@@ -88,9 +88,8 @@ class Open311View(APIView):
 def _window(data: dict[str, Any]) -> tuple[Any, Any]:
     """start_date..end_date, at most 90 days apart; the last 90 days when neither is given."""
     start, end = data.get("start_date"), data.get("end_date")
-    if start is None and end is None:
-        end = timezone.now()
     if start is None:
+        end = end or timezone.now()
         start = end - MAX_WINDOW
     if end is None:
         end = start + MAX_WINDOW

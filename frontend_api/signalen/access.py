@@ -1,0 +1,38 @@
+"""Who may call the Signalen-compatible API: anyone for the public part (throttled per client
+as Signalen throttles anonymous reports), our API tokens for the private part that trade
+systems poll (staff, or a contractor's organisation for its own reports)."""
+
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from ..common.authentication import ApiTokenAuthentication
+from ..common.throttling import ScopeThrottle
+
+
+class StaffOrContractor(BasePermission):
+    message = "This needs a municipal staff token or a contractor's token."
+
+    def has_permission(self, request: Request, view) -> bool:
+        user = request.user
+        return bool(
+            user
+            and (
+                getattr(user, "is_municipal_staff", False)
+                or getattr(user, "is_contractor_user", False)
+            )
+        )
+
+
+class SignalenTokenAuthentication(ApiTokenAuthentication):
+    """Our API tokens, sent as `Token <key>` or as Signalen's clients send theirs,
+    `Bearer <key>`."""
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if header[:7].lower() == "bearer ":
+            request.META["HTTP_AUTHORIZATION"] = f"Token {header[7:]}"
+        return super().authenticate(request)
+
+
+class SignalenIntakeThrottle(ScopeThrottle):
+    scope = "signalen_intake"

@@ -27,11 +27,7 @@ class SignalenTokenAuthentication(ApiTokenAuthentication):
     """Our API tokens, sent as `Token <key>` or as Signalen's clients send theirs,
     `Bearer <key>`."""
 
-    def authenticate(self, request):
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        if header[:7].lower() == "bearer ":
-            request.META["HTTP_AUTHORIZATION"] = f"Token {header[7:]}"
-        return super().authenticate(request)
+    keywords = ("Token", "Bearer")
 
 
 class SignalenIntakeThrottle(ScopeThrottle):

@@ -418,8 +418,8 @@ def test_jurisdiction_is_required_and_matched_when_configured(public_client, set
 
 
 @pytest.mark.django_db
-def test_posts_are_throttled_per_key(public_client, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "open311_key": "2/hour"}
+def test_posts_are_throttled_per_key(public_client, rate_limits):
+    rate_limits(open311_key="2/hour")
     _, busy = open311_key_create(name="busy")
     _, other = open311_key_create(name="other")
     new_request(public_client, busy)
@@ -435,8 +435,8 @@ def test_posts_are_throttled_per_key(public_client, settings):
 
 
 @pytest.mark.django_db
-def test_guessing_keys_is_throttled(public_client, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "open311_key_failure": "2/hour"}
+def test_guessing_keys_is_throttled(public_client, rate_limits):
+    rate_limits(open311_key_failure="2/hour")
     body = {"service_code": "afval.grofvuil", "lat": DAM[0], "long": DAM[1]}
     for guess in ("a", "b"):
         errors_of(post_form(public_client, "requests.json", {**body, "api_key": guess}), 403)

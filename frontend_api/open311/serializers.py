@@ -150,12 +150,10 @@ class RequestSerializer(serializers.Serializer):
         return report_address_text(report)
 
     def get_address_id(self, report: Report) -> str:
-        address_id = getattr(report, "address_id", None)
-        return str(address_id) if address_id is not None else ""
+        return str(report.address_id) if report.address_id is not None else ""
 
     def get_zipcode(self, report: Report) -> str:
-        address = getattr(report, "address", None)
-        return getattr(address, "postcode", "") if address is not None else ""
+        return report.address.postcode if report.address is not None else ""
 
     def get_media_url(self, report: Report) -> str:
         photos = getattr(report, "ready_photos", None)

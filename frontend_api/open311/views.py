@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.common.errors import ConflictError
+from backend.geo.selectors import address_geocode, address_get
 from backend.reports.actors import ActorRef
 from backend.reports.catalogue import public_part
 from backend.reports.models import Report
@@ -174,11 +175,20 @@ class ServiceDefinitionView(Open311View):
 
 
 def _location(data: dict[str, Any]) -> Point:
+    """lat and long, else the point of the loaded address the client names (intake then ties
+    the report to the address nearest its point: that one)."""
     if "lat" in data:
         return Point(data["long"], data["lat"], srid=4326)
-    # Geocoding against the loaded addresses arrives with geo.Address.
-    field = "address_string" if data.get("address_string", "").strip() else "address_id"
-    raise Open311Error(400, f"{field}: no such address.")
+    if data.get("address_string", "").strip():
+        address = address_geocode(data["address_string"])
+        if address is None:
+            raise Open311Error(400, "address_string: no loaded address matches it.")
+        return address.point
+    address_id = data.get("address_id", "")
+    address = address_get(int(address_id)) if address_id.isdigit() else None
+    if address is None:
+        raise Open311Error(400, "address_id: no such address.")
+    return address.point
 
 
 class RequestsView(Open311View):

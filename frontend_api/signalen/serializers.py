@@ -184,8 +184,26 @@ class GeometrySerializer(serializers.Serializer):
         return [point.x, point.y]
 
 
+class SignalenAddressSerializer(serializers.Serializer):
+    openbare_ruimte = serializers.CharField(source="street")
+    huisnummer = serializers.IntegerField(source="number")
+    huisletter = serializers.SerializerMethodField()
+    huisnummer_toevoeging = serializers.SerializerMethodField()
+    postcode = serializers.CharField()
+    woonplaats = serializers.CharField(source="city")
+
+    def get_huisletter(self, address: Any) -> str:
+        suffix = address.number_suffix
+        return suffix if len(suffix) == 1 and suffix.isalpha() else ""
+
+    def get_huisnummer_toevoeging(self, address: Any) -> str:
+        suffix = address.number_suffix
+        return "" if len(suffix) == 1 and suffix.isalpha() else suffix
+
+
 class PrivateLocationSerializer(serializers.Serializer):
     geometrie = GeometrySerializer(source="location")
+    address = SignalenAddressSerializer(allow_null=True)
     address_text = serializers.SerializerMethodField()
 
     def get_address_text(self, report: Report) -> str:

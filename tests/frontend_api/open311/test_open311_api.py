@@ -43,6 +43,7 @@ def new_request(client, key: str, **overrides) -> dict:
         "device_id": "dev-1",
     }
     body.update(overrides)
+    body = {k: v for k, v in body.items() if v is not None}
     response = post_form(client, "requests.json", body)
     assert response.status_code == 201, response.content
     return response.json()[0]
@@ -172,6 +173,25 @@ class TestPostRequest:
         # Without a description the service's name says what it is.
         assert Report.objects.get(id=created["token"]).text == "Grofvuil"
 
+    def test_address_string_and_address_id_are_geocoded_from_the_loaded_addresses(
+        self, public_client, open311_key
+    ):
+        by_text = new_request(
+            public_client, open311_key, lat=None, long=None, address_string="Dam 2, Amsterdam"
+        )
+        report = Report.objects.get(id=by_text["token"])
+        assert report.address is not None
+        assert (report.address.street, report.address.number) == ("Dam", 2)
+        assert report.location.equals_exact(report.address.point, tolerance=1e-9)
+        by_id = new_request(
+            public_client, open311_key, lat=None, long=None, address_id=str(report.address_id)
+        )
+        assert Report.objects.get(id=by_id["token"]).address_id == report.address_id
+        [shown] = public_client.get(f"{BASE}/requests/{by_text['service_request_id']}.json").json()
+        assert shown["address"] == "Dam 2, 1012 JS Amsterdam"
+        assert shown["zipcode"] == "1012JS"
+        assert shown["address_id"] == str(report.address_id)
+
     def test_media_url_is_kept_for_the_dispatcher_never_fetched(self, public_client, open311_key):
         created = new_request(public_client, open311_key, media_url="https://example.org/p.jpg")
         report = Report.objects.get(id=created["token"])
@@ -262,6 +282,8 @@ class TestGetRequests:
         jsonschema.validate(body, schemas.REQUESTS)
         [found] = [r for r in body if r["service_request_id"] == created["service_request_id"]]
         assert found["status"] == "open"
+        assert found["service_request_id"].startswith("M-")
+        assert found["address"]  # the nearest loaded address, as intake tied it
         assert found["service_code"] == "afval.container-is-vol"
         assert found["lat"] == pytest.approx(DAM[0]) and found["long"] == pytest.approx(DAM[1])
         assert found["agency_responsible"]

@@ -349,6 +349,12 @@ class ContactErased(Event):
     subscriptions: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class PhotosAdded(Event):
+    type = EventType.PHOTOS_ADDED
+    attachments: list[str]
+
+
 CATALOGUE: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -380,6 +386,7 @@ CATALOGUE: dict[str, type[Event]] = {
         MailFailed,
         PushFailed,
         ContactErased,
+        PhotosAdded,
     )
 }
 

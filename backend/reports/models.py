@@ -207,6 +207,8 @@ class ReportEvent(models.Model):
         MAIL_FAILED = "mail_failed"
         PUSH_FAILED = "push_failed"
         CONTACT_ERASED = "contact_erased"
+        # Photos the resident sent after filing (Signalen's apps upload them one by one).
+        PHOTOS_ADDED = "photos_added"
 
     # No index of its own: the unique (report, seq) constraint's index leads with report_id and
     # serves every lookup by report; a second one only costs each of the events a report gets.

@@ -402,6 +402,10 @@ class GeographyInputSerializer(serializers.Serializer):
         return attrs
 
 
+class AttachmentInputSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
 class AttachmentSerializer(serializers.Serializer):
     _display = serializers.SerializerMethodField()
     _links = serializers.SerializerMethodField()

@@ -13,6 +13,11 @@ urlpatterns = [
         name="signalen-geography",
     ),
     re_path(
+        rf"^public/signals/(?P<signal_id>[\w-]+)/attachments{_SLASH}",
+        views.AttachmentCreateView.as_view(),
+        name="signalen-attachments",
+    ),
+    re_path(
         rf"^public/signals/(?P<signal_id>[\w-]+){_SLASH}",
         views.PublicSignalView.as_view(),
         name="signalen-public",

@@ -9,7 +9,7 @@ from django.contrib.gis.geos import Point, Polygon
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,12 +21,13 @@ from backend.notifications.services import feedback_give
 from backend.reports.actors import ActorRef
 from backend.reports.models import Report
 from backend.reports.selectors import report_by_tracking_token, report_get, reports_for_standards
-from backend.reports.services import report_create, report_transition
+from backend.reports.services import report_create, report_photos_add, report_transition
 from backend.reports.workflow import OPEN_STATUSES, Status
 from backend.taxonomy.models import Category
 from backend.taxonomy.selectors import category_tree
 
 from ..common.permissions import Anyone
+from ..common.photos import photos_identify
 from ..common.report_refs import report_ids_for_short_ids
 from ..common.status_table import (
     SIGNALEN_INBOUND,
@@ -38,6 +39,8 @@ from .access import SignalenIntakeThrottle, SignalenTokenAuthentication, StaffOr
 from .errors import signalen_exception_handler
 from .representations import STANDARD_ANSWERS, FeatureCollection, HalLinks, HalPage, Href
 from .serializers import (
+    AttachmentInputSerializer,
+    AttachmentSerializer,
     CategoryPageSerializer,
     FeatureCollectionSerializer,
     FeedbackFormSerializer,
@@ -195,6 +198,27 @@ class SubCategoryDetailView(SignalenView):
             if sub.slug == sub_slug:
                 return Response(SubCategorySerializer(sub).data)
         raise Http404
+
+
+class AttachmentCreateView(SignalenView, TokenLookupView):
+    # The upload counts against the anonymous intake rate too: each photo is work for the
+    # photo worker.
+    throttle_classes = [*TokenLookupView.throttle_classes, SignalenIntakeThrottle]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="signalen_public_attachment_create",
+        request={"multipart/form-data": AttachmentInputSerializer},
+        responses={201: AttachmentSerializer},
+        tags=["signalen"],
+    )
+    def post(self, request: Request, signal_id: str) -> Response:
+        report = _report_by_uuid(signal_id)
+        serializer = AttachmentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        photos = photos_identify([serializer.validated_data["file"]], field="file")
+        [attachment] = report_photos_add(report_id=report.id, photos=[p.upload for p in photos])
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
 class GeographyView(SignalenView):

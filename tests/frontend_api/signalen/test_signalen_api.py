@@ -1,20 +1,23 @@
 """The Signalen-compatible API with the bodies Signalen's public documentation gives, its
 answers checked against JSON Schemas written from that documentation."""
 
+import uuid
 from datetime import timedelta
 
 import jsonschema
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from backend.accounts.services import contractor_token_create
 from backend.reports.actors import ActorRef
-from backend.reports.models import Report, ReportEvent
+from backend.reports.models import Attachment, Report, ReportEvent
 from backend.reports.services import report_assign, report_transition
 from backend.reports.tracking import tracking_token_of
 from backend.reports.workflow import Resolution, Status
 from tests.conftest import DAM, NOORD, stored_state
+from tests.support.images import jpeg_bytes
 
 BASE = "/signals/v1"
 SUB = "http://testserver/signals/v1/public/terms/categories/afval/sub_categories/container-is-vol"
@@ -516,3 +519,45 @@ class TestPrivateSignals:
             format="json",
         )
         assert refused.status_code == 400
+
+
+@pytest.mark.django_db
+class TestAttachments:
+    def url(self, signal_id: str) -> str:
+        return f"{BASE}/public/signals/{signal_id}/attachments/"
+
+    def test_a_photo_after_filing_goes_the_usual_photo_way(self, public_client):
+        body = create(public_client)
+        photo = SimpleUploadedFile("foto.jpg", jpeg_bytes(), content_type="image/jpeg")
+        response = public_client.post(self.url(body["signal_id"]), {"file": photo})
+        assert response.status_code == 201, response.content
+        answer = response.json()
+        assert answer["is_image"] is True and "_links" in answer and "created_at" in answer
+        report = Report.objects.get(id=body["signal_id"])
+        [attachment] = report.attachments.all()
+        assert attachment.state == Attachment.State.PENDING and attachment.original_path
+        event = ReportEvent.objects.filter(report=report).last()
+        assert event.type == "photos_added"
+        assert event.internal_payload == {"attachments": [str(attachment.id)]}
+
+    def test_not_an_image_and_closed_reports_are_refused(self, public_client, dispatcher):
+        body = create(public_client)
+        text = SimpleUploadedFile("notes.txt", b"hello", content_type="text/plain")
+        before = stored_state()
+        refused = public_client.post(self.url(body["signal_id"]), {"file": text})
+        assert refused.status_code == 400 and "file" in str(refused.json())
+        assert public_client.post(self.url(body["signal_id"]), {}).status_code == 400
+        assert stored_state() == before
+        report_transition(
+            report_id=body["signal_id"],
+            actor=ActorRef.staff(dispatcher),
+            to=Status.CLOSED,
+            resolution=Resolution.FIXED,
+        )
+        before = stored_state()
+        photo = SimpleUploadedFile("foto.jpg", jpeg_bytes(), content_type="image/jpeg")
+        closed = public_client.post(self.url(body["signal_id"]), {"file": photo})
+        assert closed.status_code == 400 and "status" in closed.json()
+        assert stored_state() == before
+        unknown = public_client.post(self.url(str(uuid.uuid4())), {"file": photo})
+        assert unknown.status_code == 404

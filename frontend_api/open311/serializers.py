@@ -17,7 +17,7 @@ from ..common.status_table import OPEN311_EXTENDED, open311_extended_status, ope
 from .codes import service_code_of
 
 
-class EndpointSerializer(serializers.Serializer):
+class Open311EndpointSerializer(serializers.Serializer):
     specification = serializers.CharField()
     url = serializers.CharField()
     changeset = serializers.CharField()
@@ -25,14 +25,14 @@ class EndpointSerializer(serializers.Serializer):
     formats = serializers.ListField(child=serializers.CharField())
 
 
-class DiscoverySerializer(serializers.Serializer):
+class Open311DiscoverySerializer(serializers.Serializer):
     changeset = serializers.CharField()
     contact = serializers.CharField()
     key_service = serializers.CharField()
-    endpoints = EndpointSerializer(many=True)
+    endpoints = Open311EndpointSerializer(many=True)
 
 
-class ServiceSerializer(serializers.Serializer):
+class Open311ServiceSerializer(serializers.Serializer):
     service_code = serializers.SerializerMethodField()
     service_name = serializers.SerializerMethodField()
     description = serializers.SerializerMethodField()
@@ -70,12 +70,12 @@ class ServiceSerializer(serializers.Serializer):
         return category.parent.name(self._language()) if category.parent else ""
 
 
-class AttributeValueSerializer(serializers.Serializer):
+class Open311AttributeValueSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
 
 
-class AttributeSerializer(serializers.Serializer):
+class Open311AttributeSerializer(serializers.Serializer):
     variable = serializers.BooleanField()
     code = serializers.CharField()
     datatype = serializers.CharField()
@@ -83,10 +83,10 @@ class AttributeSerializer(serializers.Serializer):
     datatype_description = serializers.CharField()
     order = serializers.IntegerField()
     description = serializers.CharField()
-    values = AttributeValueSerializer(many=True)
+    values = Open311AttributeValueSerializer(many=True)
 
 
-class ServiceDefinitionSerializer(serializers.Serializer):
+class Open311ServiceDefinitionSerializer(serializers.Serializer):
     service_code = serializers.SerializerMethodField()
     attributes = serializers.SerializerMethodField()
 
@@ -97,7 +97,7 @@ class ServiceDefinitionSerializer(serializers.Serializer):
         return []
 
 
-class RequestSerializer(serializers.Serializer):
+class Open311RequestSerializer(serializers.Serializer):
     service_request_id = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField()
     status_notes = serializers.SerializerMethodField()
@@ -162,7 +162,7 @@ class RequestSerializer(serializers.Serializer):
         return storage.media_url(photos[0].file) if photos else ""
 
 
-class RequestCreatedSerializer(serializers.Serializer):
+class Open311RequestCreatedSerializer(serializers.Serializer):
     service_request_id = serializers.SerializerMethodField()
     token = serializers.CharField(source="id")
     service_notice = serializers.SerializerMethodField()
@@ -178,7 +178,7 @@ class RequestCreatedSerializer(serializers.Serializer):
         return self.context.get("account_id", "")
 
 
-class TokenSerializer(serializers.Serializer):
+class Open311TokenSerializer(serializers.Serializer):
     service_request_id = serializers.SerializerMethodField()
     token = serializers.CharField(source="id")
 
@@ -186,7 +186,7 @@ class TokenSerializer(serializers.Serializer):
         return report_short_id(report)
 
 
-class RequestCreateInputSerializer(serializers.Serializer):
+class Open311RequestCreateInputSerializer(serializers.Serializer):
     jurisdiction_id = serializers.CharField(required=False, allow_blank=True)
     api_key = serializers.CharField(required=False, allow_blank=True)
     service_code = serializers.CharField(max_length=201)
@@ -219,12 +219,12 @@ class RequestCreateInputSerializer(serializers.Serializer):
         return attrs
 
 
-class RequestListInputSerializer(serializers.Serializer):
+class Open311RequestListInputSerializer(serializers.Serializer):
     jurisdiction_id = serializers.CharField(required=False, allow_blank=True)
     service_request_id = serializers.CharField(required=False, allow_blank=True)
     service_code = serializers.CharField(required=False, allow_blank=True)
-    start_date = serializers.DateTimeField(required=False)
-    end_date = serializers.DateTimeField(required=False)
+    start_date = TimestampField(required=False)
+    end_date = TimestampField(required=False)
     status = serializers.CharField(required=False, allow_blank=True)
     page = serializers.IntegerField(required=False, min_value=1, default=1)
     page_size = serializers.IntegerField(
@@ -240,23 +240,23 @@ class RequestListInputSerializer(serializers.Serializer):
         return values
 
 
-class UpdateListInputSerializer(serializers.Serializer):
+class Open311UpdateListInputSerializer(serializers.Serializer):
     jurisdiction_id = serializers.CharField(required=False, allow_blank=True)
-    start_date = serializers.DateTimeField(required=False)
-    end_date = serializers.DateTimeField(required=False)
+    start_date = TimestampField(required=False)
+    end_date = TimestampField(required=False)
     page = serializers.IntegerField(required=False, min_value=1, default=1)
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=settings.OPEN311_PAGE_SIZE
     )
 
 
-class UpdateCreateInputSerializer(serializers.Serializer):
+class Open311UpdateCreateInputSerializer(serializers.Serializer):
     jurisdiction_id = serializers.CharField(required=False, allow_blank=True)
     api_key = serializers.CharField(required=False, allow_blank=True)
     service_request_id = serializers.CharField(max_length=100)
     update_id = serializers.CharField(max_length=100)
     status = serializers.CharField(max_length=40)
-    updated_datetime = serializers.DateTimeField()
+    updated_datetime = TimestampField()
     description = serializers.CharField(max_length=settings.REPORT_TEXT_MAX_LENGTH)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
@@ -273,7 +273,7 @@ class UpdateCreateInputSerializer(serializers.Serializer):
         return value.upper()
 
 
-class UpdateSerializer(serializers.Serializer):
+class Open311UpdateSerializer(serializers.Serializer):
     update_id = serializers.CharField()
     service_request_id = serializers.CharField()
     status = serializers.CharField()
@@ -282,5 +282,10 @@ class UpdateSerializer(serializers.Serializer):
     media_url = serializers.CharField()
 
 
-class UpdateCreatedSerializer(serializers.Serializer):
+class Open311UpdateCreatedSerializer(serializers.Serializer):
     update_id = serializers.CharField()
+
+
+class Open311ErrorSerializer(serializers.Serializer):
+    code = serializers.IntegerField()
+    description = serializers.CharField()

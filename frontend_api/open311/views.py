@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -41,18 +41,19 @@ from .errors import Open311Error, open311_exception_handler
 from .renderers import RENDERERS
 from .representations import Discovery, Endpoint, RequestUpdate, UpdateCreated
 from .serializers import (
-    DiscoverySerializer,
-    RequestCreatedSerializer,
-    RequestCreateInputSerializer,
-    RequestListInputSerializer,
-    RequestSerializer,
-    ServiceDefinitionSerializer,
-    ServiceSerializer,
-    TokenSerializer,
-    UpdateCreatedSerializer,
-    UpdateCreateInputSerializer,
-    UpdateListInputSerializer,
-    UpdateSerializer,
+    Open311DiscoverySerializer,
+    Open311ErrorSerializer,
+    Open311RequestCreatedSerializer,
+    Open311RequestCreateInputSerializer,
+    Open311RequestListInputSerializer,
+    Open311RequestSerializer,
+    Open311ServiceDefinitionSerializer,
+    Open311ServiceSerializer,
+    Open311TokenSerializer,
+    Open311UpdateCreatedSerializer,
+    Open311UpdateCreateInputSerializer,
+    Open311UpdateListInputSerializer,
+    Open311UpdateSerializer,
 )
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -62,6 +63,16 @@ MAX_WINDOW = timedelta(days=90)
 
 FORMAT = OpenApiParameter("format", str, OpenApiParameter.PATH, enum=["json", "xml"])
 JURISDICTION = OpenApiParameter("jurisdiction_id", str, required=False)
+# A POST's own refusals, besides the 400 and 404 every call can give.
+POST_ERRORS = {
+    403: OpenApiResponse(
+        Open311ErrorSerializer(many=True), description="api_key missing, wrong or revoked."
+    ),
+    429: OpenApiResponse(
+        Open311ErrorSerializer(many=True),
+        description="Over the key's rate (or too many wrong keys from this client).",
+    ),
+}
 
 
 class Open311View(APIView):
@@ -120,7 +131,7 @@ class DiscoveryView(Open311View):
     @extend_schema(
         operation_id="open311_discovery",
         parameters=[FORMAT],
-        responses={200: DiscoverySerializer},
+        responses={200: Open311DiscoverySerializer},
         tags=["open311"],
     )
     def get(self, request: Request, format: str) -> Response:
@@ -138,7 +149,7 @@ class DiscoveryView(Open311View):
                 )
             ],
         )
-        return Response(DiscoverySerializer(discovery).data)
+        return Response(Open311DiscoverySerializer(discovery).data)
 
 
 class ServiceListView(Open311View):
@@ -148,13 +159,13 @@ class ServiceListView(Open311View):
     @extend_schema(
         operation_id="open311_services",
         parameters=[FORMAT, JURISDICTION],
-        responses={200: ServiceSerializer(many=True)},
+        responses={200: Open311ServiceSerializer(many=True)},
         tags=["open311"],
     )
     def get(self, request: Request, format: str) -> Response:
         subs = [sub for main in category_tree() for sub in main.children.all()]
         context = {"language": self.language(request)}
-        return Response(ServiceSerializer(subs, many=True, context=context).data)
+        return Response(Open311ServiceSerializer(subs, many=True, context=context).data)
 
 
 class ServiceDefinitionView(Open311View):
@@ -164,14 +175,14 @@ class ServiceDefinitionView(Open311View):
     @extend_schema(
         operation_id="open311_service_definition",
         parameters=[FORMAT, JURISDICTION],
-        responses={200: ServiceDefinitionSerializer},
+        responses={200: Open311ServiceDefinitionSerializer},
         tags=["open311"],
     )
     def get(self, request: Request, service_code: str, format: str) -> Response:
         category = category_by_path(path_of_service_code(service_code))
         if category is None:
             raise Open311Error(404, f"service_code {service_code!r} not found.")
-        return Response(ServiceDefinitionSerializer(category).data)
+        return Response(Open311ServiceDefinitionSerializer(category).data)
 
 
 def _location(data: dict[str, Any]) -> Point:
@@ -194,12 +205,12 @@ def _location(data: dict[str, Any]) -> Point:
 class RequestsView(Open311View):
     @extend_schema(
         operation_id="open311_requests",
-        parameters=[FORMAT, RequestListInputSerializer],
-        responses={200: RequestSerializer(many=True)},
+        parameters=[FORMAT, Open311RequestListInputSerializer],
+        responses={200: Open311RequestSerializer(many=True)},
         tags=["open311"],
     )
     def get(self, request: Request, format: str) -> Response:
-        data = _query(RequestListInputSerializer, request)
+        data = _query(Open311RequestListInputSerializer, request)
         if data.get("service_request_id", "").strip():
             wanted = [v.strip() for v in data["service_request_id"].split(",") if v.strip()]
             ids = list(report_ids_for_short_ids(wanted).values_list("id", flat=True))
@@ -214,17 +225,19 @@ class RequestsView(Open311View):
                 created_to=end,
             )
         context = {"extended_statuses": data["extended_statuses"]}
-        return Response(RequestSerializer(_page(reports, data), many=True, context=context).data)
+        return Response(
+            Open311RequestSerializer(_page(reports, data), many=True, context=context).data
+        )
 
     @extend_schema(
         operation_id="open311_request_create",
         parameters=[FORMAT],
-        request={"application/x-www-form-urlencoded": RequestCreateInputSerializer},
-        responses={201: RequestCreatedSerializer(many=True)},
+        request={"application/x-www-form-urlencoded": Open311RequestCreateInputSerializer},
+        responses={201: Open311RequestCreatedSerializer(many=True), **POST_ERRORS},
         tags=["open311"],
     )
     def post(self, request: Request, format: str) -> Response:
-        serializer = RequestCreateInputSerializer(data=request.data)
+        serializer = Open311RequestCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         category = category_by_path(path_of_service_code(data["service_code"]))
@@ -246,7 +259,7 @@ class RequestsView(Open311View):
         )
         context = {"account_id": data.get("account_id", "")}
         return Response(
-            RequestCreatedSerializer([result.report], many=True, context=context).data,
+            Open311RequestCreatedSerializer([result.report], many=True, context=context).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -255,7 +268,7 @@ class RequestDetailView(Open311View):
     @extend_schema(
         operation_id="open311_request",
         parameters=[FORMAT, JURISDICTION],
-        responses={200: RequestSerializer(many=True)},
+        responses={200: Open311RequestSerializer(many=True)},
         tags=["open311"],
     )
     def get(self, request: Request, service_request_id: str, format: str) -> Response:
@@ -265,7 +278,7 @@ class RequestDetailView(Open311View):
             raise Open311Error(404, f"service_request_id {service_request_id!r} not found.")
         extended = request.query_params.get("extended_statuses", "") in ("true", "1")
         context = {"extended_statuses": extended}
-        return Response(RequestSerializer(reports, many=True, context=context).data)
+        return Response(Open311RequestSerializer(reports, many=True, context=context).data)
 
 
 class TokenView(Open311View, TokenLookupView):
@@ -274,7 +287,7 @@ class TokenView(Open311View, TokenLookupView):
     @extend_schema(
         operation_id="open311_token",
         parameters=[FORMAT, JURISDICTION],
-        responses={200: TokenSerializer(many=True)},
+        responses={200: Open311TokenSerializer(many=True)},
         tags=["open311"],
     )
     def get(self, request: Request, token: str, format: str) -> Response:
@@ -285,7 +298,7 @@ class TokenView(Open311View, TokenLookupView):
         report = report_get(report_id) if report_id else None
         if report is None:
             raise Open311Error(404, "token not found.")
-        return Response(TokenSerializer([report], many=True).data)
+        return Response(Open311TokenSerializer([report], many=True).data)
 
 
 class UpdatesView(Open311View):
@@ -294,12 +307,12 @@ class UpdatesView(Open311View):
 
     @extend_schema(
         operation_id="open311_updates",
-        parameters=[FORMAT, UpdateListInputSerializer],
-        responses={200: UpdateSerializer(many=True)},
+        parameters=[FORMAT, Open311UpdateListInputSerializer],
+        responses={200: Open311UpdateSerializer(many=True)},
         tags=["open311"],
     )
     def get(self, request: Request, format: str) -> Response:
-        data = _query(UpdateListInputSerializer, request)
+        data = _query(Open311UpdateListInputSerializer, request)
         start, end = _window(data)
         updates = []
         for event in _page(report_public_status_events(created_from=start, created_to=end), data):
@@ -315,17 +328,17 @@ class UpdatesView(Open311View):
                     or status_text(part.status, event.report.language, part.resolution or None),
                 )
             )
-        return Response(UpdateSerializer(updates, many=True).data)
+        return Response(Open311UpdateSerializer(updates, many=True).data)
 
     @extend_schema(
         operation_id="open311_update_create",
         parameters=[FORMAT],
-        request={"application/x-www-form-urlencoded": UpdateCreateInputSerializer},
-        responses={201: UpdateCreatedSerializer(many=True)},
+        request={"application/x-www-form-urlencoded": Open311UpdateCreateInputSerializer},
+        responses={201: Open311UpdateCreatedSerializer(many=True), **POST_ERRORS},
         tags=["open311"],
     )
     def post(self, request: Request, format: str) -> Response:
-        serializer = UpdateCreateInputSerializer(data=request.data)
+        serializer = Open311UpdateCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         found = list(report_ids_for_short_ids([data["service_request_id"]]).values_list("id"))
@@ -351,7 +364,7 @@ class UpdatesView(Open311View):
                 f"status {data['status']} now."
             )
         created = UpdateCreated(update_id=f"{report_short_id(report)}-{report.last_event_seq}")
-        return Response(UpdateCreatedSerializer([created], many=True).data, status=201)
+        return Response(Open311UpdateCreatedSerializer([created], many=True).data, status=201)
 
 
 class NotFoundView(Open311View):

@@ -2,6 +2,7 @@
 as Signalen throttles anonymous reports), our API tokens for the private part that trade
 systems poll (staff, or a contractor's organisation for its own reports)."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -28,6 +29,20 @@ class SignalenTokenAuthentication(ApiTokenAuthentication):
     `Bearer <key>`."""
 
     keywords = ("Token", "Bearer")
+
+
+class SignalenTokenScheme(OpenApiAuthenticationExtension):
+    target_class = SignalenTokenAuthentication
+    name = "signalenToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "Our API tokens: `Token <key>` or, as Signalen's clients send, "
+            "`Bearer <key>`.",
+        }
 
 
 class SignalenIntakeThrottle(ScopeThrottle):

@@ -1,22 +1,21 @@
 """Signalen's request and response shapes, written from its public documentation. (No
 docstrings on serializers: drf-spectacular publishes them.)"""
 
-import re
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.reports.models import Report
 from backend.taxonomy.models import Category
-from backend.taxonomy.selectors import category_by_path
 
 from ..common.report_refs import report_address_text, report_short_id
 from ..common.serializers import TimestampField
 from ..common.status_table import SIGNALEN_DISPLAY, signalen_state
 
 API = "/signals/v1"
-_SUB_URL = re.compile(r"/terms/categories/(?P<main>[\w-]+)/sub_categories/(?P<sub>[\w-]+)/?$")
 
 
 def absolute(path: str) -> str:
@@ -33,95 +32,15 @@ def sub_category_url(category: Category) -> str:
     return absolute(f"/public/terms/categories/{main}/sub_categories/{category.slug}")
 
 
-class StrictSerializer(serializers.Serializer):
-    """Refuses keys it does not know, in Signalen's words."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            extra = sorted(set(data) - set(self.fields))
-            if extra:
-                raise serializers.ValidationError(
-                    {"non_field_errors": [f"Extra properties present: {', '.join(extra)}"]}
-                )
-        return super().to_internal_value(data)
-
-
-class PointInputSerializer(StrictSerializer):
-    type = serializers.ChoiceField(choices=["Point"])
-    coordinates = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)
-
-    def validate_coordinates(self, value: list[float]) -> list[float]:
-        lon, lat = value
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise serializers.ValidationError("Coordinates are [longitude, latitude] in WGS84.")
-        return value
-
-
-class AddressInputSerializer(StrictSerializer):
-    openbare_ruimte = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    huisnummer = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    huisletter = serializers.CharField(required=False, allow_blank=True, max_length=5)
-    huisnummer_toevoeging = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    postcode = serializers.CharField(required=False, allow_blank=True, max_length=10)
-    woonplaats = serializers.CharField(required=False, allow_blank=True, max_length=100)
-
-
-class LocationInputSerializer(StrictSerializer):
-    geometrie = PointInputSerializer()
-    address = AddressInputSerializer(required=False)
-    stadsdeel = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    buurt_code = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-
-
-class CategoryInputSerializer(StrictSerializer):
-    sub_category = serializers.CharField(max_length=500)
-
-    def validate_sub_category(self, value: str) -> Category:
-        match = _SUB_URL.search(value.split("?")[0])
-        category = category_by_path(f"{match['main']}/{match['sub']}") if match else None
-        if category is None:
-            raise serializers.ValidationError("Not a public sub category of this API.")
-        return category
-
-
-class ReporterInputSerializer(StrictSerializer):
-    email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
-    phone = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=32)
-    sharing_allowed = serializers.BooleanField(required=False, default=False)
-
-
-class ExtraPropertySerializer(serializers.Serializer):
-    id = serializers.CharField(max_length=200)
-    label = serializers.CharField(  # type: ignore[assignment]
-        required=False, allow_blank=True, max_length=500
-    )
-    answer = serializers.JSONField()
-    category_url = serializers.CharField(required=False, allow_blank=True, max_length=500)
-
-
-class SignalCreateInputSerializer(StrictSerializer):
-    text = serializers.CharField(max_length=3000)
-    text_extra = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    location = LocationInputSerializer()
-    category = CategoryInputSerializer(required=False)
-    reporter = ReporterInputSerializer(required=False)
-    incident_date_start = serializers.DateTimeField()
-    incident_date_end = serializers.DateTimeField(required=False, allow_null=True)
-    source = serializers.CharField(  # type: ignore[assignment]
-        required=False, max_length=128, default="online"
-    )
-    extra_properties = ExtraPropertySerializer(many=True, required=False, allow_null=True)
-
-
-class HrefSerializer(serializers.Serializer):
+class SignalenHrefSerializer(serializers.Serializer):
     href = serializers.CharField()
 
 
-class SelfLinksSerializer(serializers.Serializer):
-    self = HrefSerializer()
+class SignalenSelfLinksSerializer(serializers.Serializer):
+    self = SignalenHrefSerializer()
 
 
-class StatusSerializer(serializers.Serializer):
+class SignalenStatusSerializer(serializers.Serializer):
     state = serializers.SerializerMethodField()
     state_display = serializers.SerializerMethodField()
 
@@ -132,7 +51,7 @@ class StatusSerializer(serializers.Serializer):
         return SIGNALEN_DISPLAY[signalen_state(report.status, report.resolution)]
 
 
-class PublicStatusSerializer(serializers.Serializer):
+class SignalenPublicStatusSerializer(serializers.Serializer):
     # The public detail says only whether it is open: OPEN or CLOSED, as Signalen's does.
     state = serializers.SerializerMethodField()
     state_display = serializers.SerializerMethodField()
@@ -144,13 +63,13 @@ class PublicStatusSerializer(serializers.Serializer):
         return SIGNALEN_DISPLAY[signalen_state(report.status, report.resolution)]
 
 
-class PublicSignalSerializer(serializers.Serializer):
+class SignalenPublicSignalSerializer(serializers.Serializer):
     _links = serializers.SerializerMethodField()
     _display = serializers.SerializerMethodField()
     id = serializers.SerializerMethodField()
     id_display = serializers.SerializerMethodField()
     signal_id = serializers.UUIDField(source="id")
-    status = PublicStatusSerializer(source="*")
+    status = SignalenPublicStatusSerializer(source="*")
     created_at = TimestampField()
     updated_at = TimestampField()
     # We keep no incident period apart from the report: it began when it was reported.
@@ -169,11 +88,12 @@ class PublicSignalSerializer(serializers.Serializer):
     def get_id_display(self, report: Report) -> str:
         return report_short_id(report)
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_incident_date_end(self, report: Report) -> None:
         return None
 
 
-class GeometrySerializer(serializers.Serializer):
+class SignalenGeometrySerializer(serializers.Serializer):
     type = serializers.SerializerMethodField()
     coordinates = serializers.SerializerMethodField()
 
@@ -201,8 +121,8 @@ class SignalenAddressSerializer(serializers.Serializer):
         return "" if len(suffix) == 1 and suffix.isalpha() else suffix
 
 
-class PrivateLocationSerializer(serializers.Serializer):
-    geometrie = GeometrySerializer(source="location")
+class SignalenPrivateLocationSerializer(serializers.Serializer):
+    geometrie = SignalenGeometrySerializer(source="location")
     address = SignalenAddressSerializer(allow_null=True)
     address_text = serializers.SerializerMethodField()
 
@@ -210,12 +130,12 @@ class PrivateLocationSerializer(serializers.Serializer):
         return report_address_text(report)
 
 
-class DepartmentRefSerializer(serializers.Serializer):
+class SignalenDepartmentRefSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField(source="name_nl")
 
 
-class PrivateCategorySerializer(serializers.Serializer):
+class SignalenPrivateCategorySerializer(serializers.Serializer):
     sub = serializers.CharField(source="name_nl")
     sub_slug = serializers.CharField(source="slug")
     main = serializers.CharField(source="parent.name_nl")
@@ -226,17 +146,17 @@ class PrivateCategorySerializer(serializers.Serializer):
         return sub_category_url(category)
 
 
-class PrivateSignalSerializer(serializers.Serializer):
+class SignalenPrivateSignalSerializer(serializers.Serializer):
     _links = serializers.SerializerMethodField()
     _display = serializers.SerializerMethodField()
     id = serializers.SerializerMethodField()
     id_display = serializers.SerializerMethodField()
     signal_id = serializers.UUIDField(source="id")
     text = serializers.CharField()
-    status = StatusSerializer(source="*")
-    category = PrivateCategorySerializer(allow_null=True)
-    location = PrivateLocationSerializer(source="*")
-    routing_department = DepartmentRefSerializer(source="department", allow_null=True)
+    status = SignalenStatusSerializer(source="*")
+    category = SignalenPrivateCategorySerializer(allow_null=True)
+    location = SignalenPrivateLocationSerializer(source="*")
+    routing_department = SignalenDepartmentRefSerializer(source="department", allow_null=True)
     priority = serializers.CharField()
     source = serializers.CharField()  # type: ignore[assignment]
     created_at = TimestampField()
@@ -256,35 +176,19 @@ class PrivateSignalSerializer(serializers.Serializer):
         return report_short_id(report)
 
 
-class HalLinksSerializer(serializers.Serializer):
-    self = HrefSerializer()
-    next = HrefSerializer(allow_null=True)
-    previous = HrefSerializer(allow_null=True)
+class SignalenHalLinksSerializer(serializers.Serializer):
+    self = SignalenHrefSerializer()
+    next = SignalenHrefSerializer(allow_null=True)
+    previous = SignalenHrefSerializer(allow_null=True)
 
 
-class PrivateSignalPageSerializer(serializers.Serializer):
-    _links = HalLinksSerializer(source="links")
+class SignalenPrivateSignalPageSerializer(serializers.Serializer):
+    _links = SignalenHalLinksSerializer(source="links")
     count = serializers.IntegerField()
-    results = PrivateSignalSerializer(many=True)
+    results = SignalenPrivateSignalSerializer(many=True)
 
 
-class StatusInputSerializer(StrictSerializer):
-    state = serializers.CharField(max_length=40)
-    text = serializers.CharField(required=False, allow_blank=True, max_length=3000, default="")
-
-
-class SignalUpdateInputSerializer(StrictSerializer):
-    status = StatusInputSerializer()
-
-
-class PrivateListInputSerializer(serializers.Serializer):
-    status = serializers.ListField(child=serializers.CharField(), required=False)
-    routing_department_code = serializers.ListField(child=serializers.CharField(), required=False)
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100, default=100)
-
-
-class DepartmentSerializer(serializers.Serializer):
+class SignalenDepartmentSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField(source="name_nl")
     is_intern = serializers.SerializerMethodField()
@@ -293,7 +197,7 @@ class DepartmentSerializer(serializers.Serializer):
         return True
 
 
-class SubCategorySerializer(serializers.Serializer):
+class SignalenSubCategorySerializer(serializers.Serializer):
     _links = serializers.SerializerMethodField()
     _display = serializers.CharField(source="name_nl")
     name = serializers.CharField(source="name_nl")
@@ -314,7 +218,9 @@ class SubCategorySerializer(serializers.Serializer):
 
     def get_departments(self, category: Category) -> list[dict[str, Any]]:
         department = category.department
-        return list(DepartmentSerializer([department] if department else [], many=True).data)
+        return list(
+            SignalenDepartmentSerializer([department] if department else [], many=True).data
+        )
 
     def get_handling_message(self, category: Category) -> str:
         if category.sla_hours:
@@ -327,14 +233,14 @@ class SubCategorySerializer(serializers.Serializer):
         return True
 
 
-class MainCategorySerializer(serializers.Serializer):
+class SignalenMainCategorySerializer(serializers.Serializer):
     _links = serializers.SerializerMethodField()
     _display = serializers.CharField(source="name_nl")
     name = serializers.CharField(source="name_nl")
     slug = serializers.CharField()
     public_name = serializers.CharField(source="name_nl")
     is_public_accessible = serializers.SerializerMethodField()
-    sub_categories = SubCategorySerializer(source="children.all", many=True)
+    sub_categories = SignalenSubCategorySerializer(source="children.all", many=True)
 
     def get__links(self, category: Category) -> dict[str, Any]:
         return {"self": {"href": main_category_url(category)}}
@@ -343,70 +249,43 @@ class MainCategorySerializer(serializers.Serializer):
         return True
 
 
-class CategoryPageSerializer(serializers.Serializer):
-    _links = HalLinksSerializer(source="links")
+class SignalenCategoryPageSerializer(serializers.Serializer):
+    _links = SignalenHalLinksSerializer(source="links")
     count = serializers.IntegerField()
-    results = MainCategorySerializer(many=True)
+    results = SignalenMainCategorySerializer(many=True)
 
 
-class GeoCategoryParentSerializer(serializers.Serializer):
+class SignalenGeoCategoryParentSerializer(serializers.Serializer):
     name = serializers.CharField(source="name_nl")
     slug = serializers.CharField()
 
 
-class GeoCategorySerializer(serializers.Serializer):
+class SignalenGeoCategorySerializer(serializers.Serializer):
     name = serializers.CharField(source="name_nl")
     slug = serializers.CharField()
-    parent = GeoCategoryParentSerializer()
+    parent = SignalenGeoCategoryParentSerializer()
 
 
-class GeoPropertiesSerializer(serializers.Serializer):
-    category = GeoCategorySerializer(allow_null=True)
+class SignalenGeoPropertiesSerializer(serializers.Serializer):
+    category = SignalenGeoCategorySerializer(allow_null=True)
     created_at = TimestampField()
 
 
-class FeatureSerializer(serializers.Serializer):
+class SignalenFeatureSerializer(serializers.Serializer):
     type = serializers.SerializerMethodField()
-    geometry = GeometrySerializer(source="location")
-    properties = GeoPropertiesSerializer(source="*")
+    geometry = SignalenGeometrySerializer(source="location")
+    properties = SignalenGeoPropertiesSerializer(source="*")
 
     def get_type(self, report: Report) -> str:
         return "Feature"
 
 
-class FeatureCollectionSerializer(serializers.Serializer):
+class SignalenFeatureCollectionSerializer(serializers.Serializer):
     type = serializers.CharField()
-    features = FeatureSerializer(many=True)
+    features = SignalenFeatureSerializer(many=True)
 
 
-class GeographyInputSerializer(serializers.Serializer):
-    bbox = serializers.CharField(required=False)
-    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
-    lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
-    maincategory_slug = serializers.ListField(child=serializers.CharField(), required=False)
-    category_slug = serializers.ListField(child=serializers.CharField(), required=False)
-    group_by = serializers.ChoiceField(choices=["", "category"], required=False)
-
-    def validate_bbox(self, value: str) -> tuple[float, float, float, float]:
-        try:
-            parts = tuple(float(p) for p in value.split(","))
-        except ValueError:
-            parts = ()
-        if len(parts) != 4:
-            raise serializers.ValidationError("bbox is min_lon,min_lat,max_lon,max_lat.")
-        return parts  # type: ignore[return-value]
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "bbox" not in attrs and not ("lat" in attrs and "lon" in attrs):
-            raise serializers.ValidationError({"bbox": ["Give bbox, or lat and lon."]})
-        return attrs
-
-
-class AttachmentInputSerializer(serializers.Serializer):
-    file = serializers.FileField()
-
-
-class AttachmentSerializer(serializers.Serializer):
+class SignalenAttachmentSerializer(serializers.Serializer):
     _display = serializers.SerializerMethodField()
     _links = serializers.SerializerMethodField()
     location = serializers.SerializerMethodField()
@@ -426,24 +305,16 @@ class AttachmentSerializer(serializers.Serializer):
         return True
 
 
-class FeedbackInputSerializer(StrictSerializer):
-    is_satisfied = serializers.BooleanField()
-    allows_contact = serializers.BooleanField(required=False, default=False)
-    text = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=2000)
-    text_list = serializers.ListField(
-        child=serializers.CharField(max_length=2000), required=False, allow_null=True
-    )
-    text_extra = serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, max_length=2000
-    )
-
-
-class FeedbackFormSerializer(serializers.Serializer):
+class SignalenFeedbackFormSerializer(serializers.Serializer):
     signal_id = serializers.UUIDField(source="id")
 
 
-class StandardAnswerSerializer(serializers.Serializer):
+class SignalenStandardAnswerSerializer(serializers.Serializer):
     is_satisfied = serializers.BooleanField()
     text = serializers.CharField()
     topic = serializers.CharField(allow_null=True)
     open_answer = serializers.BooleanField()
+
+
+class SignalenDetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib.gis.geos import Point, Polygon
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -37,25 +37,35 @@ from ..common.status_table import (
 from ..common.throttling import TokenLookupView
 from .access import SignalenIntakeThrottle, SignalenTokenAuthentication, StaffOrContractor
 from .errors import signalen_exception_handler
+from .inputs import (
+    SignalenAttachmentInputSerializer,
+    SignalenFeedbackInputSerializer,
+    SignalenGeographyInputSerializer,
+    SignalenPrivateListInputSerializer,
+    SignalenSignalCreateInputSerializer,
+    SignalenSignalUpdateInputSerializer,
+)
 from .representations import STANDARD_ANSWERS, FeatureCollection, HalLinks, HalPage, Href
 from .serializers import (
-    AttachmentInputSerializer,
-    AttachmentSerializer,
-    CategoryPageSerializer,
-    FeatureCollectionSerializer,
-    FeedbackFormSerializer,
-    FeedbackInputSerializer,
-    GeographyInputSerializer,
-    MainCategorySerializer,
-    PrivateListInputSerializer,
-    PrivateSignalPageSerializer,
-    PrivateSignalSerializer,
-    PublicSignalSerializer,
-    SignalCreateInputSerializer,
-    SignalUpdateInputSerializer,
-    StandardAnswerSerializer,
-    SubCategorySerializer,
+    SignalenAttachmentSerializer,
+    SignalenCategoryPageSerializer,
+    SignalenDetailSerializer,
+    SignalenFeatureCollectionSerializer,
+    SignalenFeedbackFormSerializer,
+    SignalenMainCategorySerializer,
+    SignalenPrivateSignalPageSerializer,
+    SignalenPrivateSignalSerializer,
+    SignalenPublicSignalSerializer,
+    SignalenStandardAnswerSerializer,
+    SignalenSubCategorySerializer,
 )
+
+THROTTLED = {
+    429: OpenApiResponse(
+        SignalenDetailSerializer, description="Over the anonymous rate; see Retry-After."
+    )
+}
+GONE = {410: OpenApiResponse(SignalenDetailSerializer, description='"too late" or "filled out".')}
 
 # Reports on the public map at most; a bbox over the whole city gets the newest.
 GEOGRAPHY_LIMIT = 4000
@@ -92,12 +102,12 @@ class PublicSignalCreateView(SignalenView):
 
     @extend_schema(
         operation_id="signalen_public_signal_create",
-        request=SignalCreateInputSerializer,
-        responses={201: PublicSignalSerializer},
+        request=SignalenSignalCreateInputSerializer,
+        responses={201: SignalenPublicSignalSerializer, **THROTTLED},
         tags=["signalen"],
     )
     def post(self, request: Request) -> Response:
-        serializer = SignalCreateInputSerializer(data=request.data)
+        serializer = SignalenSignalCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         lon, lat = data["location"]["geometrie"]["coordinates"]
@@ -114,7 +124,9 @@ class PublicSignalCreateView(SignalenView):
             allow_contact=bool(reporter.get("sharing_allowed")),
             language_hint=request.LANGUAGE_CODE if "Accept-Language" in request.headers else None,
         )
-        return Response(PublicSignalSerializer(result.report).data, status=status.HTTP_201_CREATED)
+        return Response(
+            SignalenPublicSignalSerializer(result.report).data, status=status.HTTP_201_CREATED
+        )
 
 
 def _report_by_uuid(signal_id: str) -> Report:
@@ -134,11 +146,11 @@ class PublicSignalView(SignalenView, TokenLookupView):
 
     @extend_schema(
         operation_id="signalen_public_signal",
-        responses={200: PublicSignalSerializer},
+        responses={200: SignalenPublicSignalSerializer},
         tags=["signalen"],
     )
     def get(self, request: Request, signal_id: str) -> Response:
-        return Response(PublicSignalSerializer(_report_by_uuid(signal_id)).data)
+        return Response(SignalenPublicSignalSerializer(_report_by_uuid(signal_id)).data)
 
 
 def _hal_links(request: Request, page: int, size: int, count: int) -> HalLinks:
@@ -157,7 +169,7 @@ def _hal_links(request: Request, page: int, size: int, count: int) -> HalLinks:
 class CategoryListView(SignalenView):
     @extend_schema(
         operation_id="signalen_categories",
-        responses={200: CategoryPageSerializer},
+        responses={200: SignalenCategoryPageSerializer},
         tags=["signalen"],
     )
     def get(self, request: Request) -> Response:
@@ -167,7 +179,7 @@ class CategoryListView(SignalenView):
             count=len(mains),
             results=mains,
         )
-        return Response(CategoryPageSerializer(page).data)
+        return Response(SignalenCategoryPageSerializer(page).data)
 
 
 def _main(slug: str) -> Category:
@@ -180,23 +192,23 @@ def _main(slug: str) -> Category:
 class CategoryDetailView(SignalenView):
     @extend_schema(
         operation_id="signalen_category",
-        responses={200: MainCategorySerializer},
+        responses={200: SignalenMainCategorySerializer},
         tags=["signalen"],
     )
     def get(self, request: Request, slug: str) -> Response:
-        return Response(MainCategorySerializer(_main(slug)).data)
+        return Response(SignalenMainCategorySerializer(_main(slug)).data)
 
 
 class SubCategoryDetailView(SignalenView):
     @extend_schema(
         operation_id="signalen_sub_category",
-        responses={200: SubCategorySerializer},
+        responses={200: SignalenSubCategorySerializer},
         tags=["signalen"],
     )
     def get(self, request: Request, slug: str, sub_slug: str) -> Response:
         for sub in _main(slug).children.all():
             if sub.slug == sub_slug:
-                return Response(SubCategorySerializer(sub).data)
+                return Response(SignalenSubCategorySerializer(sub).data)
         raise Http404
 
 
@@ -208,24 +220,26 @@ class AttachmentCreateView(SignalenView, TokenLookupView):
 
     @extend_schema(
         operation_id="signalen_public_attachment_create",
-        request={"multipart/form-data": AttachmentInputSerializer},
-        responses={201: AttachmentSerializer},
+        request={"multipart/form-data": SignalenAttachmentInputSerializer},
+        responses={201: SignalenAttachmentSerializer, **THROTTLED},
         tags=["signalen"],
     )
     def post(self, request: Request, signal_id: str) -> Response:
         report = _report_by_uuid(signal_id)
-        serializer = AttachmentInputSerializer(data=request.data)
+        serializer = SignalenAttachmentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         photos = photos_identify([serializer.validated_data["file"]], field="file")
         [attachment] = report_photos_add(report_id=report.id, photos=[p.upload for p in photos])
-        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        return Response(
+            SignalenAttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED
+        )
 
 
 class GeographyView(SignalenView):
     @extend_schema(
         operation_id="signalen_geography",
-        parameters=[GeographyInputSerializer],
-        responses={200: FeatureCollectionSerializer},
+        parameters=[SignalenGeographyInputSerializer],
+        responses={200: SignalenFeatureCollectionSerializer},
         tags=["signalen"],
     )
     def get(self, request: Request) -> Response:
@@ -233,7 +247,7 @@ class GeographyView(SignalenView):
             k: v if k in ("maincategory_slug", "category_slug") else v[-1]
             for k, v in request.query_params.lists()
         }
-        serializer = GeographyInputSerializer(data=query)
+        serializer = SignalenGeographyInputSerializer(data=query)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if "bbox" in data:
@@ -251,7 +265,9 @@ class GeographyView(SignalenView):
             main_slugs=data.get("maincategory_slug"),
             sub_slugs=data.get("category_slug"),
         ).filter(category__isnull=False)[:GEOGRAPHY_LIMIT]
-        return Response(FeatureCollectionSerializer(FeatureCollection(features=list(reports))).data)
+        return Response(
+            SignalenFeatureCollectionSerializer(FeatureCollection(features=list(reports))).data
+        )
 
 
 class PrivateSignalListView(SignalenView):
@@ -266,7 +282,7 @@ class PrivateSignalListView(SignalenView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses={200: PrivateSignalPageSerializer},
+        responses={200: SignalenPrivateSignalPageSerializer},
         tags=["signalen"],
     )
     def get(self, request: Request) -> Response:
@@ -277,7 +293,7 @@ class PrivateSignalListView(SignalenView):
                 query[name] = [v.strip() for value in values for v in value.split(",") if v.strip()]
             else:
                 query[name] = values[-1]
-        serializer = PrivateListInputSerializer(data=query)
+        serializer = SignalenPrivateListInputSerializer(data=query)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         user = cast(User, request.user)
@@ -292,7 +308,7 @@ class PrivateSignalListView(SignalenView):
         count = reports.count()
         results = list(reports[(page - 1) * size : page * size])
         hal = HalPage(links=_hal_links(request, page, size, count), count=count, results=results)
-        return Response(PrivateSignalPageSerializer(hal).data)
+        return Response(SignalenPrivateSignalPageSerializer(hal).data)
 
 
 def _private_report(request: Request, signal_id: str) -> Report:
@@ -317,21 +333,21 @@ class PrivateSignalView(SignalenView):
 
     @extend_schema(
         operation_id="signalen_private_signal",
-        responses={200: PrivateSignalSerializer},
+        responses={200: SignalenPrivateSignalSerializer},
         tags=["signalen"],
     )
     def get(self, request: Request, signal_id: str) -> Response:
-        return Response(PrivateSignalSerializer(_private_report(request, signal_id)).data)
+        return Response(SignalenPrivateSignalSerializer(_private_report(request, signal_id)).data)
 
     @extend_schema(
         operation_id="signalen_private_signal_update",
-        request=SignalUpdateInputSerializer,
-        responses={200: PrivateSignalSerializer},
+        request=SignalenSignalUpdateInputSerializer,
+        responses={200: SignalenPrivateSignalSerializer},
         tags=["signalen"],
     )
     def patch(self, request: Request, signal_id: str) -> Response:
         report = _private_report(request, signal_id)
-        serializer = SignalUpdateInputSerializer(data=request.data)
+        serializer = SignalenSignalUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         state = serializer.validated_data["status"]["state"]
         text = serializer.validated_data["status"]["text"]
@@ -350,7 +366,7 @@ class PrivateSignalView(SignalenView):
             resolution=resolution if to == Status.CLOSED else "",
             public_text=text,
         )
-        return Response(PrivateSignalSerializer(report_get(report.id)).data)
+        return Response(SignalenPrivateSignalSerializer(report_get(report.id)).data)
 
 
 def _report_for_form(token: str) -> Report:
@@ -366,21 +382,21 @@ class FeedbackFormView(SignalenView, TokenLookupView):
 
     @extend_schema(
         operation_id="signalen_feedback_form",
-        responses={200: FeedbackFormSerializer},
+        responses={200: SignalenFeedbackFormSerializer},
         tags=["signalen"],
     )
     def get(self, request: Request, token: str) -> Response:
-        return Response(FeedbackFormSerializer(_report_for_form(token)).data)
+        return Response(SignalenFeedbackFormSerializer(_report_for_form(token)).data)
 
     @extend_schema(
         operation_id="signalen_feedback_form_fill",
-        request=FeedbackInputSerializer,
-        responses={200: FeedbackFormSerializer},
+        request=SignalenFeedbackInputSerializer,
+        responses={200: SignalenFeedbackFormSerializer, **GONE},
         tags=["signalen"],
     )
     def put(self, request: Request, token: str) -> Response:
         report = _report_for_form(token)
-        serializer = FeedbackInputSerializer(data=request.data)
+        serializer = SignalenFeedbackInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         words = [
@@ -398,14 +414,14 @@ class FeedbackFormView(SignalenView, TokenLookupView):
             # Given already for this closing (or the report is not closed): Signalen's form
             # is gone once filled out.
             return Response({"detail": "filled out"}, status=status.HTTP_410_GONE)
-        return Response(FeedbackFormSerializer(report).data)
+        return Response(SignalenFeedbackFormSerializer(report).data)
 
 
 class StandardAnswersView(SignalenView):
     @extend_schema(
         operation_id="signalen_feedback_standard_answers",
-        responses={200: StandardAnswerSerializer(many=True)},
+        responses={200: SignalenStandardAnswerSerializer(many=True)},
         tags=["signalen"],
     )
     def get(self, request: Request) -> Response:
-        return Response(StandardAnswerSerializer(STANDARD_ANSWERS, many=True).data)
+        return Response(SignalenStandardAnswerSerializer(STANDARD_ANSWERS, many=True).data)

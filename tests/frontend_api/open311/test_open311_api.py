@@ -410,6 +410,32 @@ class TestServiceRequestUpdates:
         jsonschema.validate(response.json(), schemas.POST_UPDATE)
         report.refresh_from_db()
         assert report.status == Status.REOPEN_REQUESTED
+        # In XML: a resident's answer to an information request.
+        report_transition(report_id=report.id, actor=ActorRef.staff(dispatcher), to=Status.REOPENED)
+        report_transition(
+            report_id=report.id,
+            actor=ActorRef.staff(dispatcher),
+            to=Status.INFO_REQUESTED,
+            public_text="Welke container?",
+        )
+        answered = post_form(
+            public_client,
+            "servicerequestupdates.xml",
+            {**update, "status": "IN_PROGRESS", "description": "De papiercontainer."},
+        )
+        assert answered.status_code == 201, answered.content
+        root = xml_of(answered)
+        assert root.tag == "service_request_updates"
+        assert xml_items(root, "request_update")[0]["update_id"].startswith("M-")
+        report.refresh_from_db()
+        assert report.status == Status.REOPENED
+        report_transition(
+            report_id=report.id,
+            actor=ActorRef.staff(dispatcher),
+            to=Status.CLOSED,
+            resolution=Resolution.FIXED,
+        )
+        post_form(public_client, "servicerequestupdates.json", update)
         # The same update again has nothing left to reopen.
         errors_of(post_form(public_client, "servicerequestupdates.json", update), 400)
         errors_of(

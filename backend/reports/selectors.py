@@ -238,7 +238,7 @@ def reports_for_standards(
     """Reports as the standards' APIs (Open311, Signalen) list them: newest first, with their
     category, department and processed photos at hand."""
     qs = Report.objects.select_related(
-        "category", "category__parent", "department"
+        "category", "category__parent", "department", "address"
     ).prefetch_related(
         Prefetch(
             "attachments",

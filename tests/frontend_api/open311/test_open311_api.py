@@ -489,3 +489,27 @@ def test_guessing_keys_is_throttled(public_client, rate_limits):
     for guess in ("a", "b"):
         errors_of(post_form(public_client, "requests.json", {**body, "api_key": guess}), 403)
     errors_of(post_form(public_client, "requests.json", {**body, "api_key": "c"}), 429)
+
+
+@pytest.mark.django_db
+def test_a_list_costs_the_same_queries_however_long(public_client, open311_key, staff_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url: str, client) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    urls = [
+        (f"{BASE}/requests.json", public_client),
+        (f"{BASE}/requests.xml", public_client),
+        ("/signals/v1/private/signals/", staff_client),
+    ]
+    new_request(public_client, open311_key)
+    # Once first: the staff token's first use stamps last_used_at (a write every 5 minutes).
+    [queries(url, client) for url, client in urls]
+    few = [queries(url, client) for url, client in urls]
+    for _ in range(4):
+        new_request(public_client, open311_key, lat=DAM[0] + 0.002)
+    assert [queries(url, client) for url, client in urls] == few

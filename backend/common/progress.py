@@ -22,13 +22,20 @@ from rich.text import Text
 Advance = Callable[[int], None]
 
 
+def _file(stream: Any, default: IO[str]) -> IO[str]:
+    # A management command's self.stdout/self.stderr wraps the stream and ends every write
+    # with a newline; rich writes pieces of lines, so it gets the stream itself.
+    if stream is None:
+        return default
+    return getattr(stream, "_out", stream)
+
+
 @contextmanager
-def progress_bar(
-    description: str, *, total: int | None, stream: IO[str] | None = None
-) -> Iterator[Advance]:
-    """A bar for `total` steps (None: unknown, it counts); yields how to advance it. Drawn
-    live on a terminal; elsewhere (a log, a pipe) rich prints its last state once."""
-    console = Console(file=stream or sys.stderr)
+def progress_bar(description: str, *, total: int | None, stream: Any = None) -> Iterator[Advance]:
+    """A bar for `total` steps (None: unknown, it counts) on `stream` (stderr by default);
+    yields how to advance it. Drawn live on a terminal; elsewhere (a log, a pipe) rich prints
+    its last state once."""
+    console = Console(file=_file(stream, sys.stderr))
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -53,7 +60,7 @@ def summary_print(title: str, rows: Sequence[tuple[str, Any]], *, stream: Any = 
     table.add_column(justify="right")
     for label, value in rows:
         table.add_row(Text(label), Text(str(value)))
-    console = Console(file=stream or sys.stdout, width=120)
+    console = Console(file=_file(stream, sys.stdout), width=120)
     # Text, not markup: a path may hold square brackets.
     console.print(Text(title, style="bold"))
     console.print(table)

@@ -6,9 +6,9 @@ from math import cos, radians
 from typing import Any
 
 from django.conf import settings
-from django.contrib.gis.geos import Point, Polygon
+from django.contrib.gis.geos import Point
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from backend.common.tokens import token_hash
@@ -222,63 +222,76 @@ def previous_public_seqs(events: list[ReportEvent]) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
-def reports_for_standards(
-    *,
-    ids: list[uuid.UUID] | None = None,
-    category_paths: list[str] | None = None,
-    statuses: list[str] | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
-    departments: list[str] | None = None,
-    contractor_id: int | None = None,
-    within: Polygon | None = None,
-    main_slugs: list[str] | None = None,
-    sub_slugs: list[str] | None = None,
-) -> QuerySet[Report]:
-    """Reports as the standards' APIs (Open311, Signalen) list them: newest first, with their
-    category, department and processed photos at hand."""
-    qs = Report.objects.select_related(
-        "category", "category__parent", "department", "address"
-    ).prefetch_related(
-        Prefetch(
-            "attachments",
-            queryset=Attachment.objects.filter(state=Attachment.State.READY).order_by("position"),
-            to_attr="ready_photos",
-        )
-    )
-    if ids is not None:
-        qs = qs.filter(id__in=ids)
-    if category_paths:
-        qs = qs.filter(category__path__in=category_paths)
-    if statuses:
-        qs = qs.filter(status__in=statuses)
-    if created_from is not None:
-        qs = qs.filter(created_at__gte=created_from)
-    if created_to is not None:
-        qs = qs.filter(created_at__lte=created_to)
-    if departments:
-        qs = qs.filter(department__code__in=departments)
-    if contractor_id is not None:
-        qs = qs.filter(contractor_id=contractor_id)
-    if within is not None:
-        qs = qs.filter(location__within=within)
-    if main_slugs:
-        qs = qs.filter(category__parent__slug__in=main_slugs)
-    if sub_slugs:
-        qs = qs.filter(category__slug__in=sub_slugs)
-    return qs.order_by("-created_at", "id")
+# The SLA job's batch: open reports with a deadline whose next SLA event is due, earliest
+# deadline first. The partial index report_sla_pending holds exactly the reports that may still
+# get one; the warning's instant is the same arithmetic as services/sla.sla_warning_at.
+_SLA_DUE_SQL = """
+    SELECT id FROM reports_report
+    WHERE deadline IS NOT NULL AND closed_at IS NULL AND sla_stage < 2
+      AND (deadline <= %(now)s
+           OR (sla_stage < 1 AND created_at + (deadline - created_at) * %(share)s <= %(now)s))
+    ORDER BY deadline
+    LIMIT %(limit)s
+"""
 
 
-def report_public_status_events(
-    *, created_from: datetime, created_to: datetime
-) -> QuerySet[ReportEvent]:
-    """Status changes in a period, oldest first: the updates Open311 clients poll for."""
-    return (
-        ReportEvent.objects.filter(
-            type=ReportEvent.Type.STATUS_CHANGED,
-            created_at__gte=created_from,
-            created_at__lte=created_to,
-        )
-        .select_related("report")
-        .order_by("created_at", "id")
+def sla_due_report_ids(*, now: datetime, share: float, limit: int) -> list[uuid.UUID]:
+    with connection.cursor() as cursor:
+        cursor.execute(_SLA_DUE_SQL, {"now": now, "share": share, "limit": limit})
+        return [row[0] for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    report: Report
+    distance_m: float
+
+
+# The same cut as intake's possible duplicates (_SURROUNDINGS_SQL): the degree box for the
+# index, then metres on the sphere.
+_DUPLICATES_SQL = """
+    WITH here AS (SELECT location AS point, category_id FROM reports_report WHERE id = %(id)s),
+    near AS MATERIALIZED (
+        SELECT r.id, r.category_id, r.status, r.created_at, r.location
+        FROM reports_report r, here
+        WHERE ST_DWithin(r.location, here.point, %(box)s) AND r.id <> %(id)s
     )
+    SELECT n.id, ST_Distance(n.location::geography, here.point::geography, false) AS metres
+    FROM near n, here
+    WHERE n.category_id = here.category_id
+      AND n.status = ANY(%(statuses)s)
+      AND n.created_at >= %(since)s
+      AND ST_DWithin(n.location::geography, here.point::geography, %(radius)s, false)
+    ORDER BY metres, n.created_at DESC
+    LIMIT %(limit)s
+"""
+
+
+def report_duplicate_candidates(report: Report, *, limit: int = 20) -> list[DuplicateCandidate]:
+    """Reports that may be the same problem: the same category, open, made in the last
+    settings.DUPLICATE_WINDOW_DAYS, within settings.DUPLICATE_RADIUS_METRES; nearest first,
+    never the report itself. None for a report without a category."""
+    if report.category_id is None:
+        return []
+    radius = settings.DUPLICATE_RADIUS_METRES
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DUPLICATES_SQL,
+            {
+                "id": report.pk,
+                "box": radius / (111_320 * max(cos(radians(report.location.y)), 0.01)),
+                "radius": float(radius),
+                "statuses": list(OPEN_STATUSES),
+                "since": timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS),
+                "limit": limit,
+            },
+        )
+        metres = dict(cursor.fetchall())
+    found = Report.objects.select_related(
+        "category", "category__parent", "department", "contractor", "address"
+    ).in_bulk(list(metres))
+    return [
+        DuplicateCandidate(report=found[report_id], distance_m=distance)
+        for report_id, distance in metres.items()
+        if report_id in found
+    ]

@@ -23,11 +23,8 @@ from backend.geo.selectors import address_geocode, address_get
 from backend.reports.actors import ActorRef
 from backend.reports.catalogue import public_part
 from backend.reports.models import Report
-from backend.reports.selectors import (
-    report_get,
-    report_public_status_events,
-    reports_for_standards,
-)
+from backend.reports.selectors import report_get
+from backend.reports.selectors_standards import report_public_status_events, reports_for_standards
 from backend.reports.services import report_create, report_reply, report_transition
 from backend.reports.workflow import Status, status_text
 from backend.taxonomy.selectors import category_by_path, category_tree

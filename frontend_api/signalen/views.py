@@ -20,7 +20,8 @@ from backend.common.errors import ConflictError
 from backend.notifications.services import feedback_give
 from backend.reports.actors import ActorRef
 from backend.reports.models import Report
-from backend.reports.selectors import report_by_tracking_token, report_get, reports_for_standards
+from backend.reports.selectors import report_by_tracking_token, report_get
+from backend.reports.selectors_standards import reports_for_standards
 from backend.reports.services import report_create, report_photos_add, report_transition
 from backend.reports.workflow import OPEN_STATUSES, Status
 from backend.taxonomy.models import Category

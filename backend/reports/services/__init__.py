@@ -10,6 +10,7 @@ notes        staff's internal notes
 answers      the resident's answer to an information request
 additions    photos a resident adds after filing
 suggestions  the classifier's suggestion recorded off the request
+sla          deadline_warning and overdue, recorded by beat once per report
 """
 
 from .additions import report_photos_add
@@ -25,6 +26,7 @@ from .photos import (
     attachments_store,
     written_files_remove,
 )
+from .sla import SlaRun, sla_events_record
 from .suggestions import suggestions_record
 from .workflow import report_assign, report_transition
 
@@ -32,6 +34,7 @@ __all__ = [
     "IdempotencyKeyReused",
     "PhotoUpload",
     "ReportCreateResult",
+    "SlaRun",
     "attachment_mark_failed",
     "attachment_process",
     "attachments_store",
@@ -43,6 +46,7 @@ __all__ = [
     "report_reply",
     "report_transition",
     "report_update",
+    "sla_events_record",
     "suggestions_record",
     "written_files_remove",
 ]

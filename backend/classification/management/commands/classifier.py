@@ -49,7 +49,9 @@ class Command(BaseCommand):
         if if_none_active and ClassifierModel.objects.filter(is_active=True).exists():
             self.stdout.write("classifier: a version is active; not training")
             return
-        with progress_bar("training the classifier", total=len(TRAIN_STEPS)) as advance:
+        with progress_bar(
+            "training the classifier", total=len(TRAIN_STEPS), stream=self.stderr
+        ) as advance:
             result = classifier_train(force=force, on_step=lambda _: advance(1))
         model = result.model
         summary = {

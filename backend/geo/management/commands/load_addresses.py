@@ -25,7 +25,9 @@ class Command(BaseCommand):
             file = address_file_open(Path(path))
         except AddressFileError as exc:
             raise CommandError(str(exc)) from exc
-        with progress_bar(f"addresses from {Path(path).name}", total=file.total) as advance:
+        with progress_bar(
+            f"addresses from {Path(path).name}", total=file.total, stream=self.stderr
+        ) as advance:
             result = addresses_load(source=file, on_progress=advance)
         summary_print(
             f"load_addresses {path}",

@@ -19,7 +19,9 @@ class Command(BaseCommand):
     def handle(self, *args, path, type, code_field, name_field, layer, **options):
         try:
             total = area_feature_count(path=Path(path), layer=layer)
-            with progress_bar(f"areas ({type}) from {Path(path).name}", total=total) as advance:
+            with progress_bar(
+                f"areas ({type}) from {Path(path).name}", total=total, stream=self.stderr
+            ) as advance:
                 result = area_import(
                     path=Path(path),
                     type=type,

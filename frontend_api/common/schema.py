@@ -72,36 +72,15 @@ def _to(operations: list[str], parameter: str, value: str) -> dict[str, dict]:
     return {op: {"operationId": op, "parameters": {parameter: value}} for op in operations}
 
 
-def _standards(report: str) -> dict[str, dict]:
-    """The same report in the standards' APIs: Open311 by its short id and its uuid (the
-    token), Signalen's public detail by its uuid."""
-    return {
-        "open311_request": {
-            "operationId": "open311_request",
-            "parameters": {"service_request_id": f"{report}/short_id", "fmt": "json"},
-        },
-        "open311_token": {
-            "operationId": "open311_token",
-            "parameters": {"token": f"{report}/id", "fmt": "json"},
-        },
-        "signalen_public_signal": {
-            "operationId": "signalen_public_signal",
-            "parameters": {"signal_id": f"{report}/id"},
-        },
-    }
-
-
 # (operationId, status) -> the links of that answer.
 LINKS: dict[tuple[str, str], dict[str, dict]] = {
     ("public_report_create", "201"): {
         **_to(_TOKEN_OPERATIONS, "tracking_token", "$response.body#/tracking_token"),
         **_to(_REPORT_OPERATIONS, "report_id", "$response.body#/id"),
-        **_standards("$response.body#"),
     },
-    ("staff_reports_list", "200"): {
-        **_to(_REPORT_OPERATIONS, "report_id", "$response.body#/results/0/id"),
-        **_standards("$response.body#/results/0"),
-    },
+    ("staff_reports_list", "200"): _to(
+        _REPORT_OPERATIONS, "report_id", "$response.body#/results/0/id"
+    ),
     ("contractor_assignments_list", "200"): _to(
         _ASSIGNMENT_OPERATIONS, "assignment_id", "$response.body#/results/0/id"
     ),

@@ -2,7 +2,7 @@ from django.urls import re_path
 
 from . import views
 
-_FMT = r"\.(?P<fmt>json|xml)$"
+_FMT = r"\.(?P<format>json|xml)$"
 
 urlpatterns = [
     re_path(rf"^discovery{_FMT}", views.DiscoveryView.as_view(), name="open311-discovery"),
@@ -21,7 +21,7 @@ urlpatterns = [
     re_path(rf"^tokens/(?P<token>[\w-]+?){_FMT}", views.TokenView.as_view(), name="open311-token"),
     re_path(rf"^servicerequestupdates{_FMT}", views.UpdatesView.as_view(), name="open311-updates"),
     re_path(
-        r"^(?P<rest>.*?)(?:\.(?P<fmt>json|xml))?$",
+        r"^(?P<rest>.*?)(?:\.(?P<format>json|xml))?$",
         views.NotFoundView.as_view(),
         name="open311-not-found",
     ),

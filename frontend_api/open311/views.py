@@ -58,8 +58,7 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-04T00:00:00Z"
 MAX_WINDOW = timedelta(days=90)
 
-# The schema describes the JSON form; the same paths answer XML with the suffix `.xml`.
-FORMAT = OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["json"])
+FORMAT = OpenApiParameter("format", str, OpenApiParameter.PATH, enum=["json", "xml"])
 JURISDICTION = OpenApiParameter("jurisdiction_id", str, required=False)
 # A POST's own refusals, besides the 400 and 404 every call can give.
 POST_ERRORS = {
@@ -86,11 +85,6 @@ class Open311View(APIView):
 
     def get_exception_handler(self):
         return open311_exception_handler
-
-    def get_format_suffix(self, **kwargs: Any) -> str | None:
-        # Named `fmt`, not DRF's `format`: schema generators skip every `.{format}` path, and
-        # the JSON form of these belongs in the OpenAPI file.
-        return kwargs.get("fmt")
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -137,7 +131,7 @@ class DiscoveryView(Open311View):
         responses={200: Open311DiscoverySerializer},
         tags=["open311"],
     )
-    def get(self, request: Request, fmt: str) -> Response:
+    def get(self, request: Request, format: str) -> Response:
         discovery = Discovery(
             changeset=CHANGESET,
             contact=settings.OPEN311_CONTACT,
@@ -165,7 +159,7 @@ class ServiceListView(Open311View):
         responses={200: Open311ServiceSerializer(many=True)},
         tags=["open311"],
     )
-    def get(self, request: Request, fmt: str) -> Response:
+    def get(self, request: Request, format: str) -> Response:
         subs = [sub for main in category_tree() for sub in main.children.all()]
         context = {"language": self.language(request)}
         return Response(Open311ServiceSerializer(subs, many=True, context=context).data)
@@ -181,7 +175,7 @@ class ServiceDefinitionView(Open311View):
         responses={200: Open311ServiceDefinitionSerializer},
         tags=["open311"],
     )
-    def get(self, request: Request, service_code: str, fmt: str) -> Response:
+    def get(self, request: Request, service_code: str, format: str) -> Response:
         category = category_by_path(path_of_service_code(service_code))
         if category is None:
             raise Open311Error(404, f"service_code {service_code!r} not found.")
@@ -212,7 +206,7 @@ class RequestsView(Open311View):
         responses={200: Open311RequestSerializer(many=True)},
         tags=["open311"],
     )
-    def get(self, request: Request, fmt: str) -> Response:
+    def get(self, request: Request, format: str) -> Response:
         data = _query(Open311RequestListInputSerializer, request)
         if data.get("service_request_id", "").strip():
             wanted = [v.strip() for v in data["service_request_id"].split(",") if v.strip()]
@@ -239,7 +233,7 @@ class RequestsView(Open311View):
         responses={201: Open311RequestCreatedSerializer(many=True), **POST_ERRORS},
         tags=["open311"],
     )
-    def post(self, request: Request, fmt: str) -> Response:
+    def post(self, request: Request, format: str) -> Response:
         serializer = Open311RequestCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -274,7 +268,7 @@ class RequestDetailView(Open311View):
         responses={200: Open311RequestSerializer(many=True)},
         tags=["open311"],
     )
-    def get(self, request: Request, service_request_id: str, fmt: str) -> Response:
+    def get(self, request: Request, service_request_id: str, format: str) -> Response:
         ids = list(report_ids_for_short_ids([service_request_id]).values_list("id", flat=True))
         reports = list(reports_for_standards(ids=ids)) if ids else []
         if not reports:
@@ -293,7 +287,7 @@ class TokenView(Open311View, TokenLookupView):
         responses={200: Open311TokenSerializer(many=True)},
         tags=["open311"],
     )
-    def get(self, request: Request, token: str, fmt: str) -> Response:
+    def get(self, request: Request, token: str, format: str) -> Response:
         try:
             report_id = uuid.UUID(token)
         except ValueError:
@@ -314,7 +308,7 @@ class UpdatesView(Open311View):
         responses={200: Open311UpdateSerializer(many=True)},
         tags=["open311"],
     )
-    def get(self, request: Request, fmt: str) -> Response:
+    def get(self, request: Request, format: str) -> Response:
         data = _query(Open311UpdateListInputSerializer, request)
         start, end = _window(data)
         updates = []
@@ -340,7 +334,7 @@ class UpdatesView(Open311View):
         responses={201: Open311UpdateCreatedSerializer(many=True), **POST_ERRORS},
         tags=["open311"],
     )
-    def post(self, request: Request, fmt: str) -> Response:
+    def post(self, request: Request, format: str) -> Response:
         serializer = Open311UpdateCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -374,9 +368,9 @@ class NotFoundView(Open311View):
     permission_classes: list = [HasOpen311Key]
 
     @extend_schema(exclude=True)
-    def get(self, request: Request, rest: str = "", fmt: str | None = None) -> Response:
+    def get(self, request: Request, rest: str = "", format: str | None = None) -> Response:
         raise Open311Error(404, "No such Open311 resource.")
 
     @extend_schema(exclude=True)
-    def post(self, request: Request, rest: str = "", fmt: str | None = None) -> Response:
+    def post(self, request: Request, rest: str = "", format: str | None = None) -> Response:
         raise Open311Error(404, "No such Open311 resource.")

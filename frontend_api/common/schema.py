@@ -77,10 +77,13 @@ LINKS: dict[tuple[str, str], dict[str, dict]] = {
     ("public_report_create", "201"): {
         **_to(_TOKEN_OPERATIONS, "tracking_token", "$response.body#/tracking_token"),
         **_to(_REPORT_OPERATIONS, "report_id", "$response.body#/id"),
+        # The same report in the Signalen-compatible API, by its uuid.
+        **_to(["signalen_public_signal"], "signal_id", "$response.body#/id"),
     },
-    ("staff_reports_list", "200"): _to(
-        _REPORT_OPERATIONS, "report_id", "$response.body#/results/0/id"
-    ),
+    ("staff_reports_list", "200"): {
+        **_to(_REPORT_OPERATIONS, "report_id", "$response.body#/results/0/id"),
+        **_to(["signalen_public_signal"], "signal_id", "$response.body#/results/0/id"),
+    },
     ("contractor_assignments_list", "200"): _to(
         _ASSIGNMENT_OPERATIONS, "assignment_id", "$response.body#/results/0/id"
     ),

@@ -8,6 +8,8 @@ urlpatterns = [
     path("api/v1/public/", include("frontend_api.public.urls")),
     path("api/v1/staff/", include("frontend_api.staff.urls")),
     path("api/v1/contractor/", include("frontend_api.contractor.urls")),
+    path("open311/v2/", include("frontend_api.open311.urls")),
+    path("signals/v1/", include("frontend_api.signalen.urls")),
     path("contractor/link/", include("frontend_api.contractor.link_urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[Anyone]), name="schema"),
     path(

@@ -1,6 +1,6 @@
 from backend.common.tokens import token_hash
 
-from .models import ApiToken
+from .models import ApiToken, Open311Key
 
 
 def api_token_for_key(*, key: str) -> ApiToken | None:
@@ -10,3 +10,10 @@ def api_token_for_key(*, key: str) -> ApiToken | None:
         .filter(key_hash=token_hash(key), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
+
+
+def open311_key_for(*, key: str) -> Open311Key | None:
+    """The live Open311 client key with this value, or None."""
+    if not key or len(key) > 200:
+        return None
+    return Open311Key.objects.filter(key_hash=token_hash(key), revoked_at__isnull=True).first()

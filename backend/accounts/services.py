@@ -5,7 +5,7 @@ from django.utils import timezone
 from backend.common.tokens import token_generate, token_hash
 from backend.organisations.models import Contractor
 
-from .models import ApiToken, User
+from .models import ApiToken, Open311Key, User
 
 # Recording every use would turn each API read into a write; a coarse stamp is enough to
 # spot unused tokens.
@@ -59,3 +59,23 @@ def contractor_user_for(*, contractor: Contractor) -> User:
 
 def contractor_token_create(*, contractor: Contractor, name: str) -> tuple[ApiToken, str]:
     return api_token_create(user=contractor_user_for(contractor=contractor), name=name)
+
+
+def open311_key_create(*, name: str) -> tuple[Open311Key, str]:
+    """A new api_key for an Open311 client application, returned with the key in clear once."""
+    key = token_generate()
+    row = Open311Key.objects.create(name=name, prefix=key[:8], key_hash=token_hash(key))
+    return row, key
+
+
+def open311_key_revoke(*, key: Open311Key) -> Open311Key:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key
+
+
+def open311_key_touch(*, key: Open311Key) -> None:
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > _LAST_USED_RESOLUTION:
+        Open311Key.objects.filter(pk=key.pk).update(last_used_at=now)

@@ -6,7 +6,7 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 from django.db.models import QuerySet
 
-from .addresses import address_query_parse
+from .addresses import address_query_parse, fold
 from .models import Address
 
 
@@ -108,3 +108,33 @@ def address_search(q: str, *, limit: int = ADDRESS_SEARCH_LIMIT) -> list[Address
     if query.suffix:
         found = found.filter(number_suffix__istartswith=query.suffix)
     return list(found.order_by("street", "number", "number_suffix", "postcode")[:limit])
+
+
+def address_geocode(text: str) -> Address | None:
+    """The loaded address a free-text one names ("Kerkstraat 4A, 1234 AB Demostad"): by its
+    street and number (the whole street name and the named city preferred over a prefix), else
+    by its postcode and number; None when nothing matches."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        return None
+    first = address_query_parse(parts[0])
+    if first.number is None:
+        return None
+    rest = fold(" ".join(parts[1:]))
+    found = address_search(parts[0], limit=ADDRESS_SEARCH_LIMIT)
+    if found:
+        return min(
+            found,
+            key=lambda a: (fold(a.street) != first.street, bool(rest) and fold(a.city) not in rest),
+        )
+    for part in parts[1:]:
+        postcode = part.replace(" ", "")[:6]
+        if len(postcode) == 6 and postcode[:4].isdigit():
+            by_postcode = address_search(f"{postcode} {first.number}", limit=1)
+            if by_postcode:
+                return by_postcode[0]
+    return None
+
+
+def address_get(address_id: int) -> Address | None:
+    return Address.objects.filter(pk=address_id).first()

@@ -223,6 +223,8 @@ class ReportEvent(models.Model):
         MAIL_FAILED = "mail_failed"
         PUSH_FAILED = "push_failed"
         CONTACT_ERASED = "contact_erased"
+        # Photos the resident sent after filing (Signalen's apps upload them one by one).
+        PHOTOS_ADDED = "photos_added"
         # Service levels (services/sla.py); internal events.
         DEADLINE_WARNING = "deadline_warning"
         OVERDUE = "overdue"

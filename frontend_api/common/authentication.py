@@ -22,10 +22,12 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
     """``Authorization: Token <key>``; keys are looked up by their hash."""
 
     keyword = "Token"
+    # The words a client may put before the key (the first is the one we ask for).
+    keywords: tuple[str, ...] = ("Token",)
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
+        if not header or header[0].lower() not in {k.lower().encode() for k in self.keywords}:
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(

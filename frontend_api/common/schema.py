@@ -77,10 +77,13 @@ LINKS: dict[tuple[str, str], dict[str, dict]] = {
     ("public_report_create", "201"): {
         **_to(_TOKEN_OPERATIONS, "tracking_token", "$response.body#/tracking_token"),
         **_to(_REPORT_OPERATIONS, "report_id", "$response.body#/id"),
+        # The same report in the Signalen-compatible API, by its uuid.
+        **_to(["signalen_public_signal"], "signal_id", "$response.body#/id"),
     },
-    ("staff_reports_list", "200"): _to(
-        _REPORT_OPERATIONS, "report_id", "$response.body#/results/0/id"
-    ),
+    ("staff_reports_list", "200"): {
+        **_to(_REPORT_OPERATIONS, "report_id", "$response.body#/results/0/id"),
+        **_to(["signalen_public_signal"], "signal_id", "$response.body#/results/0/id"),
+    },
     ("contractor_assignments_list", "200"): _to(
         _ASSIGNMENT_OPERATIONS, "assignment_id", "$response.body#/results/0/id"
     ),
@@ -105,16 +108,53 @@ def expected_errors(operation: dict[str, Any], method: str) -> list[str]:
     return sorted(codes)
 
 
-def error_response(description: str) -> dict[str, Any]:
+# The standards' APIs answer errors in their own shapes, which their clients parse: Open311's
+# list of {code, description}, Signalen's Django REST framework defaults.
+STANDARD_ERRORS: dict[str, tuple[str, dict[str, Any]]] = {
+    "/open311/": (
+        "Open311Errors",
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+                "required": ["code", "description"],
+            },
+        },
+    ),
+    "/signals/": (
+        "SignalenError",
+        {
+            "type": "object",
+            "description": '`{"field": ["message"]}`, `{"non_field_errors": [...]}` or '
+            '`{"detail": "..."}`, as Django REST framework answers by default.',
+            "additionalProperties": True,
+        },
+    ),
+}
+
+
+def error_ref(path: str) -> str:
+    for prefix, (name, _) in STANDARD_ERRORS.items():
+        if path.startswith(prefix):
+            return f"#/components/schemas/{name}"
+    return ERROR_REF
+
+
+def error_response(description: str, ref: str = ERROR_REF) -> dict[str, Any]:
     return {
-        "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+        "content": {"application/json": {"schema": {"$ref": ref}}},
         "description": description,
     }
 
 
 def document_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict:
     """drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"])."""
-    for operations in result.get("paths", {}).values():
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for name, shape in STANDARD_ERRORS.values():
+        schemas.setdefault(name, shape)
+    for path, operations in result.get("paths", {}).items():
+        ref = error_ref(path)
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
@@ -123,7 +163,7 @@ def document_errors(result: dict[str, Any], generator: Any, request: Any, public
                     parameter["allowEmptyValue"] = True
             responses = operation["responses"]
             for code in expected_errors(operation, method):
-                responses.setdefault(code, error_response(DESCRIPTIONS[code]))
+                responses.setdefault(code, error_response(DESCRIPTIONS[code], ref))
             for code, response in responses.items():
                 if code in DESCRIPTIONS and not response.get("description"):
                     response["description"] = DESCRIPTIONS[code]

@@ -36,6 +36,12 @@ RATE_LIMITS = {
     "auth_failure": env.str("RATE_LIMIT_AUTH_FAILURE", default="20/10min"),
     # Per e-mail address, however many clients ask: a follower's confirmation mails.
     "confirm_mail": env.str("RATE_LIMIT_CONFIRM_MAIL", default="5/hour,20/day"),
+    # Per Open311 api_key: one client application files for many residents.
+    "open311_key": env.str("RATE_LIMIT_OPEN311_KEY", default="600/hour"),
+    # Open311 POSTs with a wrong or revoked api_key, per client address.
+    "open311_key_failure": env.str("RATE_LIMIT_OPEN311_KEY_FAILURE", default="20/10min"),
+    # Anonymous reports through the Signalen-compatible API, per client (Signalen's default).
+    "signalen_intake": env.str("RATE_LIMIT_SIGNALEN_INTAKE", default="60/hour"),
 }
 for _scope, _rate in RATE_LIMITS.items():
     try:

@@ -84,3 +84,12 @@ REPORT_FANOUT = env.str("REPORT_FANOUT", default="backend.config.fanout.FANOUT")
 # Where the classifier finds labelled examples beyond its seed corpus (see classification/
 # labels.py): reports whose category a dispatcher set or confirmed.
 CLASSIFIER_LABELS = env.str("CLASSIFIER_LABELS", default="backend.reports.selectors_classification")
+
+# The standards other apps speak (frontend_api/open311, frontend_api/signals)
+# Open311: set when clients must name the jurisdiction; a request naming another is refused.
+OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="")
+OPEN311_KEY_SERVICE = env.str("OPEN311_KEY_SERVICE", default="")
+# Reports listed per GET requests without page_size, and at most with it.
+OPEN311_PAGE_SIZE = env.int("OPEN311_PAGE_SIZE", default=1000)
+OPEN311_AGENCY = env.str("OPEN311_AGENCY", default="Gemeente")

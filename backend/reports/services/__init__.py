@@ -8,10 +8,12 @@ placing      the service-area check and routing's events
 photos       uploads kept raw, processed after commit
 notes        staff's internal notes
 answers      the resident's answer to an information request
+additions    photos a resident adds after filing
 suggestions  the classifier's suggestion recorded off the request
 sla          deadline_warning and overdue, recorded by beat once per report
 """
 
+from .additions import report_photos_add
 from .answers import report_reply
 from .corrections import report_update
 from .idempotency import IdempotencyKeyReused, idempotency_response_store
@@ -40,6 +42,7 @@ __all__ = [
     "report_assign",
     "report_create",
     "report_note_add",
+    "report_photos_add",
     "report_reply",
     "report_transition",
     "report_update",

@@ -1,3 +1,5 @@
+import json
+
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,3 +38,32 @@ def area_refs(rows: list[tuple[int, str, str]]) -> list[AreaRef]:
 def in_service_area(areas: list[AreaRef]) -> bool:
     """The service area is the union of the municipality areas."""
     return any(area.type == settings.SERVICE_AREA_TYPE for area in areas)
+
+
+# Simplified to about a metre: the outline is a map's background, and a phone loads it.
+_OUTLINES_SQL = """
+    SELECT type, code, name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geometry, 0.00001), 6)
+    FROM geo_area WHERE type = ANY(%(types)s) ORDER BY type, code
+"""
+
+
+def area_outlines(*, types: list[str]) -> dict:
+    """The areas of the given types as a GeoJSON FeatureCollection (type, code and name)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_OUTLINES_SQL, {"types": types})
+        rows = cursor.fetchall()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"type": type_, "code": code, "name": name},
+                "geometry": json.loads(geometry),
+            }
+            for type_, code, name, geometry in rows
+        ],
+    }
+
+
+def service_area_types() -> list[str]:
+    return [settings.SERVICE_AREA_TYPE]

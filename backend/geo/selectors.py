@@ -1,5 +1,4 @@
 import json
-
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -43,12 +42,14 @@ def in_service_area(areas: list[AreaRef]) -> bool:
 # Simplified to about a metre: the outline is a map's background, and a phone loads it.
 _OUTLINES_SQL = """
     SELECT type, code, name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geometry, 0.00001), 6)
-    FROM geo_area WHERE type = ANY(%(types)s) ORDER BY type, code
+    FROM geo_area WHERE %(types)s::text[] IS NULL OR type = ANY(%(types)s)
+    ORDER BY ST_Area(geometry) DESC, type, code
 """
 
 
-def area_outlines(*, types: list[str]) -> dict:
-    """The areas of the given types as a GeoJSON FeatureCollection (type, code and name)."""
+def area_outlines(*, types: list[str] | None = None) -> dict:
+    """The areas (of the given types; None: all) as a GeoJSON FeatureCollection with their
+    type, code and name, largest first (so a smaller one is drawn over it)."""
     with connection.cursor() as cursor:
         cursor.execute(_OUTLINES_SQL, {"types": types})
         rows = cursor.fetchall()
@@ -63,7 +64,3 @@ def area_outlines(*, types: list[str]) -> dict:
             for type_, code, name, geometry in rows
         ],
     }
-
-
-def service_area_types() -> list[str]:
-    return [settings.SERVICE_AREA_TYPE]

@@ -12,6 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.utils.datastructures import MultiValueDict
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -26,10 +28,10 @@ from backend.notifications.services import (
     push_enabled,
     subscription_remove,
 )
+from backend.reports import storage
 from backend.reports.models import Report
 from backend.reports.services import report_create, report_reply
 from backend.reports.tracking import tracking_token_of
-from backend.reports import storage
 from backend.reports.workflow import Status, status_text
 from backend.taxonomy.selectors import category_tree
 from frontend_api.common.clients import client_network
@@ -73,9 +75,9 @@ def _form_context(
     }
 
 
-def _form_data(request: HttpRequest, values: dict[str, str]) -> QueryDict:
-    """The post as the API's input serializer reads it: empty fields left out."""
-    data = QueryDict(mutable=True)
+def _form_data(request: HttpRequest, values: dict[str, str]) -> MultiValueDict[str, Any]:
+    """The post as the API's input serializer reads it (a form): empty fields left out."""
+    data: MultiValueDict[str, Any] = MultiValueDict()
     for name in ("text", "lat", "lon", "category", "email", "phone", "language"):
         if values.get(name):
             data[name] = values[name]
@@ -156,7 +158,9 @@ def _report_context(request: HttpRequest, report: Report, token: str) -> dict[st
             for p in public.photos
         ],
         "photos_processing": public.photos_processing,
-        "timeline": list(reversed(public.timeline)),
+        "timeline": [
+            {**event, "when": parse_datetime(event["at"])} for event in reversed(public.timeline)
+        ],
         "can_reply": report.status == Status.INFO_REQUESTED,
         "can_give_feedback": feedback_open(report),
         "mail_subscribed": subscription is not None,
@@ -207,8 +211,7 @@ def report_reply_post(request: HttpRequest, tracking_token: str) -> HttpResponse
     report = _report_or_page(request, tracking_token)
     if isinstance(report, HttpResponse):
         return report
-    data = QueryDict(mutable=True)
-    data["text"] = request.POST.get("text", "")
+    data: MultiValueDict[str, Any] = MultiValueDict({"text": [request.POST.get("text", "")]})
     data.setlist("photos", request.FILES.getlist("photos"))
     serializer = ReplyInputSerializer(data=data)
     if not serializer.is_valid():
@@ -229,9 +232,11 @@ def report_feedback_post(request: HttpRequest, tracking_token: str) -> HttpRespo
     report = _report_or_page(request, tracking_token)
     if isinstance(report, HttpResponse):
         return report
-    serializer = FeedbackInputSerializer(
-        data={"satisfied": request.POST.get("satisfied", ""), "text": request.POST.get("text", "")}
-    )
+    # The form's fields as posted (strings): the serializer reads them as a form, not JSON.
+    data = QueryDict(mutable=True)
+    data["satisfied"] = request.POST.get("satisfied", "")
+    data["text"] = request.POST.get("text", "")
+    serializer = FeedbackInputSerializer(data=data)
     if not serializer.is_valid():
         return _report_with_errors(request, report, tracking_token, serializer.errors)
     try:

@@ -22,7 +22,9 @@ def phone(browser) -> Iterator[Any]:
         "Emulation.setDeviceMetricsOverride",
         {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True},
     )
-    browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    browser.execute_cdp_cmd(
+        "Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5}
+    )
     browser.execute_cdp_cmd(
         "Emulation.setGeolocationOverride",
         {"latitude": DAM[0], "longitude": DAM[1], "accuracy": 10},
@@ -49,10 +51,16 @@ def axe_violations(browser: Any) -> list[dict]:
         "const done = arguments[arguments.length - 1];"
         "axe.run(document, {runOnly: {type: 'tag', values:"
         " ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
-        ".then(r => done(JSON.stringify(r.violations)), e => done(JSON.stringify([{id: 'axe-error', impact: 'critical', description: String(e)}])));"
+        ".then(r => done(JSON.stringify(r.violations)),"
+        " e => done(JSON.stringify([{id: 'axe-error', impact: 'critical', nodes: [],"
+        " description: String(e)}])));"
     )
     return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n.get("target") for n in v.get("nodes", [])]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "nodes": [n.get("target") for n in v.get("nodes", [])],
+        }
         for v in json.loads(result)
         if v.get("impact") in ("serious", "critical")
     ]

@@ -4,11 +4,10 @@ Redis. axe-core checks every page; screenshots go to var/screenshots/."""
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from backend.reports.actors import ActorRef
-from backend.reports.models import Attachment, Report
+from backend.reports.models import Attachment, IdempotencyKey, Report
 from backend.reports.services import report_transition
 from tests.conftest import DAM, screenshot
 from tests.notifications.conftest import publish
@@ -57,9 +56,10 @@ def test_report_with_a_photo_and_a_suggested_category_then_a_staff_transition_ar
     picked = suggested.get_attribute("value")
     assert picked == "wegen-verkeer-straatmeubilair/straatverlichting"
     suggested.click()
-    assert Select(phone.find_element(By.ID, "category")).first_selected_option.get_attribute(
-        "value"
-    ) == picked
+    assert (
+        Select(phone.find_element(By.ID, "category")).first_selected_option.get_attribute("value")
+        == picked
+    )
     phone.find_element(By.ID, "photos").send_keys(str(photo))
     _wait(phone, lambda d: d.find_elements(By.CSS_SELECTOR, "#photo-previews canvas"))
     # The photo's GPS position became the place, before the resident opened step 2.
@@ -73,7 +73,7 @@ def test_report_with_a_photo_and_a_suggested_category_then_a_staff_transition_ar
     _wait(phone, lambda d: _visible(d, "step-2"))
     _wait(phone, lambda d: d.find_elements(By.CSS_SELECTOR, "#place-check .ok"))
     assert phone.find_elements(By.CSS_SELECTOR, "#map .leaflet-marker-icon")
-    assert phone.find_elements(By.CSS_SELECTOR, "#map path.leaflet-interactive")  # the outline
+    assert phone.find_elements(By.CSS_SELECTOR, "#map .leaflet-overlay-pane path")  # the areas
     screenshot(phone, "resident-step-2-where")
     _clean(phone, "step 2")
 
@@ -103,8 +103,58 @@ def test_report_with_a_photo_and_a_suggested_category_then_a_staff_transition_ar
     marker = phone.execute_script("return window.performance.timeOrigin")
     report_transition(report_id=report.id, actor=ActorRef.staff(None), to="in_progress")
     publish()
-    _wait(phone, lambda d: d.find_element(By.ID, "status").get_attribute("data-status") == "in_progress")
+    _wait(
+        phone,
+        lambda d: d.find_element(By.ID, "status").get_attribute("data-status") == "in_progress",
+    )
     assert phone.execute_script("return window.performance.timeOrigin") == marker  # no reload
     assert phone.find_element(By.ID, "status").text == "Er wordt aan uw melding gewerkt."
     screenshot(phone, "resident-report-page")
     _clean(phone, "report page")
+
+
+def _fill_steps(phone, site, *, text=TEXT):
+    """Steps 1 and 2 filled in: the text, and the place from "use my location" (the Dam)."""
+    phone.get(site + "/")
+    phone.find_element(By.ID, "text").send_keys(text)
+    phone.find_element(By.CSS_SELECTOR, "#step-1 button.next").click()
+    _wait(phone, lambda d: _visible(d, "step-2"))
+    phone.find_element(By.ID, "locate").click()
+    _wait(phone, lambda d: d.find_element(By.ID, "lat").get_attribute("value") != "")
+    phone.find_element(By.CSS_SELECTOR, "#step-2 button.next").click()
+    _wait(phone, lambda d: _visible(d, "step-3"))
+
+
+def test_a_report_made_offline_is_sent_once_when_the_network_returns(phone, site):
+    _fill_steps(phone, site)
+    # The service worker is in charge before the network goes.
+    _wait(phone, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"))
+    phone.set_network_conditions(
+        offline=True, latency=0, download_throughput=0, upload_throughput=0
+    )
+    try:
+        phone.find_element(By.ID, "submit").click()
+        _wait(phone, lambda d: "verbinding" in d.find_element(By.ID, "outbox-status").text)
+        assert phone.execute_script("return navigator.onLine") is False
+        pending = phone.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "MeldpuntOutbox.all().then(e => done(e.map(x => [x.key, x.state])));"
+        )
+        assert len(pending) == 1 and pending[0][1] == "pending"
+        assert Report.objects.count() == 0
+        screenshot(phone, "resident-offline-pending")
+    finally:
+        phone.set_network_conditions(
+            offline=False, latency=0, download_throughput=-1, upload_throughput=-1
+        )
+    _wait(phone, lambda d: "/r/" in d.current_url, timeout=30)
+    assert Report.objects.count() == 1
+    assert IdempotencyKey.objects.get().key == pending[0][0]  # the key made on the phone
+    # The outbox is empty; nothing is sent again on the next visit.
+    phone.get(site + "/")
+    left = phone.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "MeldpuntOutbox.all().then(e => done(e.length));"
+    )
+    assert left == 0
+    assert Report.objects.count() == 1

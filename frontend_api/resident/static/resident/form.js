@@ -83,7 +83,7 @@
         pin = L.marker([lat, lon], { draggable: true, keyboard: true, title: lang === "en" ? "Place of the problem" : "Plek van het probleem", alt: lang === "en" ? "Pin" : "Pin" }).addTo(map);
         pin.on("dragend", function () { var p = pin.getLatLng(); setPlace(p.lat, p.lng, true); });
       } else pin.setLatLng([lat, lon]);
-      if (!fromMap) map.setView([lat, lon], Math.max(map.getZoom(), 16));
+      if (!fromMap) map.setView([lat, lon], Math.max(map.getZoom(), 15));
     }
     placeCheck("area");
   }
@@ -93,10 +93,10 @@
     map = L.map("map", { zoomControl: true, tap: true }).setView(DAM, 13);
     var tiles = form.dataset.tileUrl;
     if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: form.dataset.tileAttribution }).addTo(map);
-    fetch("/kaart/gebied.json").then(function (r) { return r.json(); }).then(function (geo) {
-      outline = L.geoJSON(geo, { style: { color: "#004f9f", weight: 2, fillOpacity: 0.05 } }).addTo(map);
-      if (!pin && outline.getBounds().isValid()) map.fitBounds(outline.getBounds());
-    }).catch(function () {});
+    meldpuntAreas(map, function (layer) {
+      outline = layer;
+      if (!pin && layer.getBounds().isValid()) map.fitBounds(layer.getBounds());
+    });
     map.on("click", function (event) { setPlace(event.latlng.lat, event.latlng.lng, true); });
     if ($("lat").value && $("lon").value) setPlace(Number($("lat").value), Number($("lon").value));
   }

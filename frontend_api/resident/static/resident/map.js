@@ -7,10 +7,7 @@
   L.Icon.Default.imagePath = document.querySelector("link[href*='leaflet.css']").href.replace(/leaflet\.css.*$/, "images/");
   var map = L.map(box).setView([52.3731, 4.8926], 12);
   if (box.dataset.tileUrl) L.tileLayer(box.dataset.tileUrl, { maxZoom: 19, attribution: box.dataset.tileAttribution }).addTo(map);
-  fetch("/kaart/gebied.json").then(function (r) { return r.json(); }).then(function (geo) {
-    var outline = L.geoJSON(geo, { style: { color: "#004f9f", weight: 2, fillOpacity: 0.05 } }).addTo(map);
-    if (outline.getBounds().isValid()) map.fitBounds(outline.getBounds());
-  }).catch(function () {});
+  meldpuntAreas(map, function (layer) { if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds()); });
   var cluster = L.markerClusterGroup();
   map.addLayer(cluster);
   var count = document.getElementById("map-count");

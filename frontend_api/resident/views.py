@@ -53,9 +53,10 @@ FORM_FIELDS = ("text", "lat", "lon", "address", "category", "email", "phone", "l
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
-    response = render(request, template, context, status=status)
-    response["Referrer-Policy"] = "no-referrer"  # the report page's URL is its key
-    return response
+    # Django's Referrer-Policy (same-origin) stays: the report page's URL is its key and never
+    # leaves for another origin, while "no-referrer" would send "Origin: null" with our own
+    # form posts, which the CSRF check rightly refuses.
+    return render(request, template, context, status=status)
 
 
 def _form_context(

@@ -90,7 +90,7 @@
   function initMap() {
     if (!window.L || !$("map")) return;
     L.Icon.Default.imagePath = document.querySelector("link[href*='leaflet.css']").href.replace(/leaflet\.css.*$/, "images/");
-    map = L.map("map", { zoomControl: true, tap: true }).setView(DAM, 13);
+    map = L.map("map", { zoomControl: true, maxZoom: 19 }).setView(DAM, 13);
     var tiles = form.dataset.tileUrl;
     if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: form.dataset.tileAttribution }).addTo(map);
     meldpuntAreas(map, function (layer) {

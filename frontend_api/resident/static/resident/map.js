@@ -5,7 +5,8 @@
   if (!box || !window.L) return;
   var en = box.dataset.lang === "en";
   L.Icon.Default.imagePath = document.querySelector("link[href*='leaflet.css']").href.replace(/leaflet\.css.*$/, "images/");
-  var map = L.map(box).setView([52.3731, 4.8926], 12);
+  // Without a tile layer nothing else says how far the map zooms (the clusters need it).
+  var map = L.map(box, { maxZoom: 19 }).setView([52.3731, 4.8926], 12);
   if (box.dataset.tileUrl) L.tileLayer(box.dataset.tileUrl, { maxZoom: 19, attribution: box.dataset.tileAttribution }).addTo(map);
   meldpuntAreas(map, function (layer) { if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds()); });
   var cluster = L.markerClusterGroup();

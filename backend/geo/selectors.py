@@ -1,9 +1,14 @@
 import json
 from dataclasses import dataclass
+from math import cos, radians
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection
+from django.db.models import QuerySet
+
+from .addresses import address_query_parse
+from .models import Address
 
 
 @dataclass(frozen=True)
@@ -64,3 +69,70 @@ def area_outlines(*, types: list[str] | None = None) -> dict:
             for type_, code, name, geometry in rows
         ],
     }
+
+
+# The nearest address within a distance, as one row of ADDRESS_COLUMNS. Named parameters
+# `lon`, `lat`, `address_box` (the distance in degrees of longitude, for the index's first cut)
+# and `address_radius` (metres), so intake sends it with its other reads. Materialised: the
+# candidates come from the point index alone; the distance on the sphere then decides.
+ADDRESS_COLUMNS = ("id", "street", "number", "number_suffix", "postcode", "city")
+NEAREST_ADDRESS_SQL = """
+    WITH here AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS point),
+    candidates AS MATERIALIZED (
+        SELECT ad.id, ad.street, ad.number, ad.number_suffix, ad.postcode, ad.city, ad.point
+        FROM geo_address ad, here
+        WHERE ST_DWithin(ad.point, here.point, %(address_box)s)
+    )
+    SELECT c.id, c.street, c.number, c.number_suffix, c.postcode, c.city
+    FROM candidates c, here
+    WHERE ST_DWithin(c.point::geography, here.point::geography, %(address_radius)s, false)
+    ORDER BY ST_Distance(c.point::geography, here.point::geography, false), c.id
+    LIMIT 1
+"""
+
+
+def nearest_address_params(point: Point) -> dict[str, float]:
+    radius = settings.ADDRESS_NEAREST_MAX_METRES
+    return {
+        "lon": point.x,
+        "lat": point.y,
+        # A longitude degree shrinks with cos(latitude).
+        "address_box": radius / (111_320 * max(cos(radians(point.y)), 0.01)),
+        "address_radius": float(radius),
+    }
+
+
+def address_from_row(row: tuple) -> Address:
+    """An Address as stored, from a row of ADDRESS_COLUMNS (without its point)."""
+    return Address.from_db(connection.alias, list(ADDRESS_COLUMNS), list(row))
+
+
+def address_nearest(point: Point) -> Address | None:
+    """The loaded address nearest to `point` within settings.ADDRESS_NEAREST_MAX_METRES."""
+    with connection.cursor() as cursor:
+        cursor.execute(NEAREST_ADDRESS_SQL, nearest_address_params(point))
+        row = cursor.fetchone()
+    return address_from_row(row) if row else None
+
+
+ADDRESS_SEARCH_LIMIT = 10
+
+
+def address_search(q: str, *, limit: int = ADDRESS_SEARCH_LIMIT) -> list[Address]:
+    """Addresses by prefix, in street and number order: "Kerkstr 4" (a street prefix, a house
+    number, its addition's first characters), "Kerkstr", or a postcode "1234AB 5" ("1234"
+    alone: every postcode of those digits). Each form is one indexed range scan: the street on
+    `search` (varchar_pattern_ops), the postcode on the unique constraint's index."""
+    query = address_query_parse(q)
+    found: QuerySet[Address] = Address.objects.all()
+    if query.postcode:
+        found = found.filter(postcode__startswith=query.postcode)
+    elif query.street:
+        found = found.filter(search__startswith=query.street)
+    else:
+        return []
+    if query.number is not None:
+        found = found.filter(number=query.number)
+    if query.suffix:
+        found = found.filter(number_suffix__istartswith=query.suffix)
+    return list(found.order_by("street", "number", "number_suffix", "postcode")[:limit])

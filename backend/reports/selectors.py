@@ -1,3 +1,4 @@
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,7 +12,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from backend.common.tokens import token_hash
-from backend.geo.selectors import CONTAINING_SQL, AreaRef, area_refs
+from backend.geo.models import Address
+from backend.geo.selectors import (
+    ADDRESS_COLUMNS,
+    CONTAINING_SQL,
+    NEAREST_ADDRESS_SQL,
+    AreaRef,
+    address_from_row,
+    area_refs,
+    nearest_address_params,
+)
 
 from .models import Attachment, Note, Report, ReportEvent
 from .sql import prepared_cursor
@@ -23,7 +33,7 @@ def report_by_tracking_token(token: str) -> Report | None:
     if not token or len(token) > 100:
         return None
     report = (
-        Report.objects.select_related("category", "category__parent")
+        Report.objects.select_related("category", "category__parent", "address")
         .filter(tracking_token_hash=token_hash(token))
         .first()
     )
@@ -66,7 +76,9 @@ def report_list(
     needs_triage: bool | None = None,
 ) -> QuerySet[Report]:
     """Reports for the dispatchers' list. ``category`` is "main/sub" or "main" (every sub)."""
-    qs = Report.objects.select_related("category", "category__parent", "department", "contractor")
+    qs = Report.objects.select_related(
+        "category", "category__parent", "department", "contractor", "address"
+    )
     if status:
         qs = qs.filter(status__in=status)
     if category:
@@ -83,7 +95,9 @@ def report_list(
 
 def report_get(report_id: uuid.UUID) -> Report | None:
     return (
-        Report.objects.select_related("category", "category__parent", "department", "contractor")
+        Report.objects.select_related(
+            "category", "category__parent", "department", "contractor", "address"
+        )
         .filter(pk=report_id)
         .first()
     )
@@ -107,10 +121,10 @@ class NearbyReport:
 
 # Hand-written SQL for the same reason as geo.selectors.areas_containing: every intake runs
 # it. One statement, prepared once per connection (a round trip and a planning cost the database
-# more than either query does): the areas the point lies in, then the possible duplicates, in
-# one result, told apart by which columns are set. The degree box lets the GIST index make the
-# first cut; the geography distance in metres then decides, on the sphere: within 50 m it
-# differs from the spheroid by millimetres, and costs less.
+# more than either query does): the areas the point lies in, the possible duplicates and the
+# nearest address, in one result, told apart by which columns are set. The degree box lets
+# the GIST index make the first cut; the geography distance in metres then decides, on the
+# sphere: within 50 m it differs from the spheroid by millimetres, and costs less.
 # (Composed of module constants only; every value is a parameter.)
 _SURROUNDINGS_SQL = f"""
     WITH here AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS point),
@@ -132,10 +146,14 @@ _SURROUNDINGS_SQL = f"""
         ORDER BY metres
         LIMIT 5
     )
-    SELECT a.id, a.type, a.code, NULL::uuid, NULL::varchar, NULL::timestamptz, NULL::float8
+    SELECT a.id, a.type, a.code, NULL::uuid, NULL::varchar, NULL::timestamptz, NULL::float8,
+           NULL::jsonb
     FROM ({CONTAINING_SQL}) AS a
     UNION ALL
-    SELECT NULL, NULL, NULL, n.id, n.status, n.created_at, n.metres FROM nearest n
+    SELECT NULL, NULL, NULL, n.id, n.status, n.created_at, n.metres, NULL FROM nearest n
+    UNION ALL
+    SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, to_jsonb(ad)
+    FROM ({NEAREST_ADDRESS_SQL}) AS ad
 """  # noqa: S608
 
 
@@ -143,12 +161,13 @@ _SURROUNDINGS_SQL = f"""
 class Surroundings:
     areas: list[AreaRef]  # every area the point lies in
     nearby: list[NearbyReport]  # possible duplicates, nearest first
+    address: Address | None = None  # the nearest loaded address, within reach
 
 
 def intake_surroundings(*, location: Point, category_id: int | None) -> Surroundings:
-    """What intake reads before it writes: the areas the point lies in and the open reports of
-    the same category near it, recent (the possible duplicates; none without a category). Read
-    before the new report exists, so it is never among them."""
+    """What intake reads before it writes: the areas the point lies in, the open reports of
+    the same category near it, recent (the possible duplicates; none without a category), and
+    the nearest address. Read before the new report exists, so it is never among them."""
     radius = settings.DUPLICATE_RADIUS_METRES
     params: dict[str, Any] = {
         "lon": location.x,
@@ -159,20 +178,25 @@ def intake_surroundings(*, location: Point, category_id: int | None) -> Surround
         # A longitude degree shrinks with cos(latitude).
         "box": radius / (111_320 * max(cos(radians(location.y)), 0.01)),
         "radius": float(radius),
+        **nearest_address_params(location),
     }
     with prepared_cursor() as cursor:
         cursor.execute(_SURROUNDINGS_SQL, params)
         rows = cursor.fetchall()
     areas = area_refs([row[:3] for row in rows if row[0] is not None])
+    # jsonb arrives as text: Django's connection leaves decoding JSON to its fields.
+    found = [json.loads(v) if isinstance(v := row[7], str) else v for row in rows if row[7]]
+    address = address_from_row(tuple(found[0][c] for c in ADDRESS_COLUMNS)) if found else None
     if category_id is None:
-        return Surroundings(areas=areas, nearby=[])
+        return Surroundings(areas=areas, nearby=[], address=address)
     return Surroundings(
         areas=areas,
         nearby=[
             NearbyReport(category_id, status, created_at, metres, report_id)
-            for _, _, _, report_id, status, created_at, metres in rows
+            for _, _, _, report_id, status, created_at, metres, _ in rows
             if report_id is not None
         ],
+        address=address,
     )
 
 
@@ -232,4 +256,79 @@ def open_reports_on_map(*, category: str | None = None, limit: int = 5000) -> li
             created_on=timezone.localdate(created_at).isoformat(),
         )
         for location, path, name_nl, name_en, created_at in rows
+    ]
+
+
+# The SLA job's batch: open reports with a deadline whose next SLA event is due, earliest
+# deadline first. The partial index report_sla_pending holds exactly the reports that may still
+# get one; the warning's instant is the same arithmetic as services/sla.sla_warning_at.
+_SLA_DUE_SQL = """
+    SELECT id FROM reports_report
+    WHERE deadline IS NOT NULL AND closed_at IS NULL AND sla_stage < 2
+      AND (deadline <= %(now)s
+           OR (sla_stage < 1 AND created_at + (deadline - created_at) * %(share)s <= %(now)s))
+    ORDER BY deadline
+    LIMIT %(limit)s
+"""
+
+
+def sla_due_report_ids(*, now: datetime, share: float, limit: int) -> list[uuid.UUID]:
+    with connection.cursor() as cursor:
+        cursor.execute(_SLA_DUE_SQL, {"now": now, "share": share, "limit": limit})
+        return [row[0] for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    report: Report
+    distance_m: float
+
+
+# The same cut as intake's possible duplicates (_SURROUNDINGS_SQL): the degree box for the
+# index, then metres on the sphere.
+_DUPLICATES_SQL = """
+    WITH here AS (SELECT location AS point, category_id FROM reports_report WHERE id = %(id)s),
+    near AS MATERIALIZED (
+        SELECT r.id, r.category_id, r.status, r.created_at, r.location
+        FROM reports_report r, here
+        WHERE ST_DWithin(r.location, here.point, %(box)s) AND r.id <> %(id)s
+    )
+    SELECT n.id, ST_Distance(n.location::geography, here.point::geography, false) AS metres
+    FROM near n, here
+    WHERE n.category_id = here.category_id
+      AND n.status = ANY(%(statuses)s)
+      AND n.created_at >= %(since)s
+      AND ST_DWithin(n.location::geography, here.point::geography, %(radius)s, false)
+    ORDER BY metres, n.created_at DESC
+    LIMIT %(limit)s
+"""
+
+
+def report_duplicate_candidates(report: Report, *, limit: int = 20) -> list[DuplicateCandidate]:
+    """Reports that may be the same problem: the same category, open, made in the last
+    settings.DUPLICATE_WINDOW_DAYS, within settings.DUPLICATE_RADIUS_METRES; nearest first,
+    never the report itself. None for a report without a category."""
+    if report.category_id is None:
+        return []
+    radius = settings.DUPLICATE_RADIUS_METRES
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DUPLICATES_SQL,
+            {
+                "id": report.pk,
+                "box": radius / (111_320 * max(cos(radians(report.location.y)), 0.01)),
+                "radius": float(radius),
+                "statuses": list(OPEN_STATUSES),
+                "since": timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS),
+                "limit": limit,
+            },
+        )
+        metres = dict(cursor.fetchall())
+    found = Report.objects.select_related(
+        "category", "category__parent", "department", "contractor", "address"
+    ).in_bulk(list(metres))
+    return [
+        DuplicateCandidate(report=found[report_id], distance_m=distance)
+        for report_id, distance in metres.items()
+        if report_id in found
     ]

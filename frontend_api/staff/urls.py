@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import classifier, contractors, merge, routing, views
+from . import classifier, contractors, duplicates, merge, routing, views
 
 urlpatterns = [
     path("reports/", views.ReportListView.as_view(), name="staff-reports"),
@@ -44,6 +44,11 @@ urlpatterns = [
         "webhook-deliveries/<uuid:message_id>/redeliver/",
         contractors.WebhookRedeliverView.as_view(),
         name="staff-webhook-redeliver",
+    ),
+    path(
+        "reports/<uuid:report_id>/duplicates/",
+        duplicates.ReportDuplicatesView.as_view(),
+        name="staff-report-duplicates",
     ),
     path(
         "reports/<uuid:report_id>/merge/",

@@ -9,6 +9,7 @@ photos       uploads kept raw, processed after commit
 notes        staff's internal notes
 answers      the resident's answer to an information request
 suggestions  the classifier's suggestion recorded off the request
+sla          deadline_warning and overdue, recorded by beat once per report
 """
 
 from .answers import report_reply
@@ -23,6 +24,7 @@ from .photos import (
     attachments_store,
     written_files_remove,
 )
+from .sla import SlaRun, sla_events_record
 from .suggestions import suggestions_record
 from .workflow import report_assign, report_transition
 
@@ -30,6 +32,7 @@ __all__ = [
     "IdempotencyKeyReused",
     "PhotoUpload",
     "ReportCreateResult",
+    "SlaRun",
     "attachment_mark_failed",
     "attachment_process",
     "attachments_store",
@@ -40,6 +43,7 @@ __all__ = [
     "report_reply",
     "report_transition",
     "report_update",
+    "sla_events_record",
     "suggestions_record",
     "written_files_remove",
 ]

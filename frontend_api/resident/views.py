@@ -46,7 +46,7 @@ from frontend_api.public.representations import public_report
 from frontend_api.public.serializers import ReportCreateInputSerializer
 from frontend_api.public.tracking import report_for_token
 
-from .addresses import address_locate
+from .addresses import address_locate, addresses_available
 
 # The form's fields, as the API has them (and `address`, the alternative to lat/lon).
 FORM_FIELDS = ("text", "lat", "lon", "address", "category", "email", "phone", "language")
@@ -73,6 +73,7 @@ def _form_context(
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "max_photos": settings.PHOTO_MAX_COUNT,
+        "addresses": addresses_available(),
     }
 
 

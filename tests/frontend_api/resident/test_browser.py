@@ -198,12 +198,50 @@ def test_without_javascript_the_form_is_a_plain_form_post(phone_without_javascri
     assert browser.find_element(By.ID, "status").get_attribute("data-status") == "received"
 
 
-def test_the_address_field_goes_when_no_address_search_is_installed(phone, site):
-    """The address alternative needs the address extract's search (issue #15); where it
-    answers 404, the field is hidden instead of offering a search that finds nothing."""
+def test_the_address_alternative_with_the_keyboard_alone(phone, site):
+    """A screen-reader user's way: no map, the address typed, picked with the arrow keys."""
     phone.get(site + "/")
-    _wait(phone, lambda d: not _visible(d, "address-field"))
-    assert phone.find_element(By.ID, "address").get_attribute("disabled") is not None
+    _tab_to(phone, "#text")
+    _press(phone, "De prullenbak op de Dam puilt uit")
+    _tab_to(phone, "#step-1 button.next")
+    _press(phone, Keys.ENTER)
+    _wait(phone, lambda d: _visible(d, "step-2"))
+    _tab_to(phone, "#address")
+    _press(phone, "Dam 1")
+    _wait(
+        phone, lambda d: d.find_element(By.ID, "address").get_attribute("aria-expanded") == "true"
+    )
+    options = phone.find_elements(By.CSS_SELECTOR, "#address-options [role=option]")
+    assert options[0].text.startswith("Dam 1, 1012")
+    _press(phone, Keys.ARROW_DOWN)
+    assert phone.find_element(By.ID, "address").get_attribute("aria-activedescendant") == (
+        "address-option-0"
+    )
+    _press(phone, Keys.ENTER)
+    assert phone.find_element(By.ID, "address").get_attribute("value").startswith("Dam 1, 1012")
+    assert phone.find_element(By.ID, "lat").get_attribute("value") == "52.372700"
+    _wait(phone, lambda d: d.find_elements(By.CSS_SELECTOR, "#place-check .ok"))
+    _clean(phone, "address alternative")
+    _tab_to(phone, "#step-2 button.next")
+    _press(phone, Keys.ENTER)
+    _wait(phone, lambda d: _visible(d, "step-3"))
+    _tab_to(phone, "#submit")
+    _press(phone, Keys.ENTER)
+    _wait(phone, lambda d: "/r/" in d.current_url)
+    report = Report.objects.get()
+    assert (round(report.location.y, 6), round(report.location.x, 6)) == (52.3727, 4.892256)
+
+
+def test_the_address_field_goes_where_no_address_search_is_installed(phone, site, settings):
+    """An installation without the address extract's search (it answers 404): the field is
+    hidden instead of offering a search that finds nothing; the place comes from the map."""
+    settings.ROOT_URLCONF = "tests.frontend_api.resident.urls_without_addresses"
+    phone.get(site + "/")
+    assert not _visible(phone, "address-field")  # the form says so itself
+    _fill_steps(phone, site)
+    phone.find_element(By.ID, "submit").click()
+    _wait(phone, lambda d: "/r/" in d.current_url)
+    assert Report.objects.count() == 1
 
 
 def test_the_keyboard_alone_reports_a_problem(phone, site):

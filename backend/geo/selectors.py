@@ -1,3 +1,4 @@
+import json
 from dataclasses import dataclass
 from math import cos, radians
 
@@ -41,6 +42,33 @@ def area_refs(rows: list[tuple[int, str, str]]) -> list[AreaRef]:
 def in_service_area(areas: list[AreaRef]) -> bool:
     """The service area is the union of the municipality areas."""
     return any(area.type == settings.SERVICE_AREA_TYPE for area in areas)
+
+
+# Simplified to about a metre: the outline is a map's background, and a phone loads it.
+_OUTLINES_SQL = """
+    SELECT type, code, name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geometry, 0.00001), 6)
+    FROM geo_area WHERE %(types)s::text[] IS NULL OR type = ANY(%(types)s)
+    ORDER BY ST_Area(geometry) DESC, type, code
+"""
+
+
+def area_outlines(*, types: list[str] | None = None) -> dict:
+    """The areas (of the given types; None: all) as a GeoJSON FeatureCollection with their
+    type, code and name, largest first (so a smaller one is drawn over it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_OUTLINES_SQL, {"types": types})
+        rows = cursor.fetchall()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"type": type_, "code": code, "name": name},
+                "geometry": json.loads(geometry),
+            }
+            for type_, code, name, geometry in rows
+        ],
+    }
 
 
 # The nearest address within a distance, as one row of ADDRESS_COLUMNS. Named parameters

@@ -226,6 +226,43 @@ def previous_public_seqs(events: list[ReportEvent]) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
+@dataclass(frozen=True)
+class MapReport:
+    """An open report on the public map: where, what kind, since when; nothing else (no text,
+    no photos, no contact, no token)."""
+
+    lat: float
+    lon: float
+    category_path: str
+    category_nl: str
+    category_en: str
+    created_on: str  # ISO date
+
+
+def open_reports_on_map(*, category: str | None = None, limit: int = 5000) -> list[MapReport]:
+    """Open reports with a category, newest first; ``category`` is "main/sub" or "main"."""
+    qs = Report.objects.filter(status__in=list(OPEN_STATUSES), category__isnull=False)
+    if category:
+        if "/" in category:
+            qs = qs.filter(category__path=category)
+        else:
+            qs = qs.filter(category__parent__path=category)
+    rows = qs.order_by("-created_at").values_list(
+        "location", "category__path", "category__name_nl", "category__name_en", "created_at"
+    )[:limit]
+    return [
+        MapReport(
+            lat=round(location.y, 5),
+            lon=round(location.x, 5),
+            category_path=path,
+            category_nl=name_nl,
+            category_en=name_en,
+            created_on=timezone.localdate(created_at).isoformat(),
+        )
+        for location, path, name_nl, name_en, created_at in rows
+    ]
+
+
 # The SLA job's batch: open reports with a deadline whose next SLA event is due, earliest
 # deadline first. The partial index report_sla_pending holds exactly the reports that may still
 # get one; the warning's instant is the same arithmetic as services/sla.sla_warning_at.

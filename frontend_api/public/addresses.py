@@ -25,9 +25,16 @@ class AddressQuerySerializer(KnownParameters, serializers.Serializer):
     )
 
 
+# Reads an Address: where it is too, so that the resident's app puts its pin there (the
+# address alternative to the map) without a second request.
+class AddressFoundSerializer(AddressSerializer):
+    lat = serializers.FloatField(source="point.y")
+    lon = serializers.FloatField(source="point.x")
+
+
 # Reads a list of Addresses.
 class AddressListSerializer(serializers.Serializer):
-    results = AddressSerializer(many=True)
+    results = AddressFoundSerializer(many=True)
 
 
 class AddressSearchView(APIView):

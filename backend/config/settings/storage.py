@@ -16,7 +16,9 @@ STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
 if STORAGE_BACKEND not in ("local", "s3"):
     raise ValueError(f"STORAGE_BACKEND must be 'local' or 's3', not {STORAGE_BACKEND!r}")
 
-_STATIC = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+# Compressed copies (gzip, and brotli where installed) made by collectstatic, which whitenoise
+# serves to a browser that accepts them: the phone loads a third of the bytes.
+_STATIC = {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}
 if STORAGE_BACKEND == "s3":
     _S3_COMMON = {
         # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (boto3 reads them from the

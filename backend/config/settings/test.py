@@ -63,3 +63,11 @@ DATABASES["replica"] = {
     },
 }
 DATABASE_REPLICA_READS = False
+
+# The pages' static files straight from their folders (no collectstatic before a test run).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

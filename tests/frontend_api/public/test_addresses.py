@@ -87,6 +87,9 @@ def test_at_most_ten_in_street_and_number_order_with_every_field():
         "postcode": "1093BS",
         "city": "Amsterdam",
         "display": "Dapperstraat 1, 1093 BS Amsterdam",
+        # Where it is: the resident's app puts its pin there.
+        "lat": 52.3645,
+        "lon": 4.889,
     }
 
 

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection
 
+from .models import Area
+
 
 @dataclass(frozen=True)
 class AreaRef:
@@ -36,3 +38,11 @@ def area_refs(rows: list[tuple[int, str, str]]) -> list[AreaRef]:
 def in_service_area(areas: list[AreaRef]) -> bool:
     """The service area is the union of the municipality areas."""
     return any(area.type == settings.SERVICE_AREA_TYPE for area in areas)
+
+
+def area_by_label(label: str) -> Area | None:
+    """An area by "type:code"."""
+    kind, _, code = label.partition(":")
+    if not kind or not code:
+        return None
+    return Area.objects.filter(type=kind, code=code).first()

@@ -9,7 +9,7 @@ from backend.reports.models import Report, ReportEvent
 from backend.reports.presentation import public_event
 from backend.reports.tracking import tracking_token_valid
 
-from .models import Subscription
+from .models import Feedback, Subscription
 from .tokens import confirm_token_valid, unsubscribe_token_valid
 
 
@@ -58,3 +58,8 @@ def subscription_by_confirm_token(token: str) -> Subscription | None:
         return None
     found = Subscription.objects.filter(confirm_token_hash=token_hash(token)).first()
     return found if found is not None and confirm_token_valid(token, found.id) else None
+
+
+def reports_with_unsatisfied_feedback() -> Any:
+    """The ids of reports a resident said they were not satisfied with (a subquery)."""
+    return Feedback.objects.filter(satisfied=False).values("report_id")

@@ -58,27 +58,9 @@ def report_notes(report: Report) -> QuerySet[Note]:
     return Note.objects.filter(report=report).select_related("author").order_by("created_at")
 
 
-def report_list(
-    *,
-    status: list[str] | None = None,
-    category: str | None = None,
-    department: str | None = None,
-    needs_triage: bool | None = None,
-) -> QuerySet[Report]:
-    """Reports for the dispatchers' list. ``category`` is "main/sub" or "main" (every sub)."""
-    qs = Report.objects.select_related("category", "category__parent", "department", "contractor")
-    if status:
-        qs = qs.filter(status__in=status)
-    if category:
-        if "/" in category:
-            qs = qs.filter(category__path=category)
-        else:
-            qs = qs.filter(category__parent__path=category)
-    if department:
-        qs = qs.filter(department__code=department)
-    if needs_triage is not None:
-        qs = qs.filter(needs_triage=needs_triage)
-    return qs.order_by("-created_at", "id")
+def report_list_related(qs: QuerySet[Report]) -> QuerySet[Report]:
+    """What a list row shows besides the report itself, fetched in the same query."""
+    return qs.select_related("category", "category__parent", "department", "contractor")
 
 
 def report_get(report_id: uuid.UUID) -> Report | None:

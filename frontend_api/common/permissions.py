@@ -1,4 +1,4 @@
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 
 class IsMunicipalStaff(BasePermission):
@@ -27,3 +27,17 @@ class IsMunicipalAdmin(BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and getattr(user, "is_municipal_admin", False))
+
+
+class IsStaffReader(BasePermission):
+    """Every staff role reads reports: dispatchers, administrators, department staff (their
+    department's; the views narrow what they see) and the read-only role; all but the
+    read-only role may change them."""
+
+    message = "This needs a staff token whose role may do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and getattr(user, "is_staff_reader", False)):
+            return False
+        return request.method in SAFE_METHODS or user.is_staff_actor

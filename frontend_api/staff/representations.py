@@ -18,7 +18,7 @@ from frontend_api.common.representations import ReadsThrough
 @dataclass(frozen=True)
 class ReportPage:
     count: int
-    page: int
+    count_is_estimate: bool
     page_size: int
     next: str | None
     previous: str | None
@@ -35,12 +35,17 @@ class StaffReportDetail(ReadsThrough):
     photos_failed: int
     photos_processing: int
     allowed_transitions: list[str]
+    # The resident's contact details, None for a user who may not see them.
+    reporter_email: str | None
+    reporter_phone: str | None
 
 
-def staff_report_detail(report: Report) -> StaffReportDetail:
+def staff_report_detail(report: Report, *, contact: bool) -> StaffReportDetail:
     photos = report_photo_counts(report)
     return StaffReportDetail(
         report=report,
+        reporter_email=report.reporter_email if contact else None,
+        reporter_phone=report.reporter_phone if contact else None,
         areas=report_area_labels(report),
         photos=list(report_ready_photos(report)),
         photos_failed=photos[Attachment.State.FAILED],

@@ -12,7 +12,7 @@ own table; a search asks both and takes the union of the ids, so each side uses 
 import json
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from math import cos, radians
@@ -20,7 +20,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
-from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -284,7 +283,7 @@ def reports_page(
         earlier = Q(_key__lt=position.value) | Q(_key=position.value, pk__lt=position.id)
         qs = qs.filter(later if ascending else earlier)
     order = ("_key", "pk") if ascending else ("-_key", "-pk")
-    rows = list(qs.order_by(*order)[: size + 1])
+    rows: list[Report] = list(qs.order_by(*order)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     if not forwards:
@@ -315,162 +314,3 @@ def reports_count(qs: QuerySet[Report]) -> ReportCount:
     plan = json.loads(qs.order_by().only("pk").explain(format="json"))
     rows = int(plan[0]["Plan"]["Plan Rows"])
     return ReportCount(max(rows, exact), estimate=True)
-
-
-# --- the map ---------------------------------------------------------------------------
-
-# From this zoom on every report is its own point; below it they are counted per grid cell.
-STREET_ZOOM = 16
-MAP_POINTS_MAX = 2000
-# A cell is about this many 256-pixel tiles' worth of pixels wide: 64 px.
-_CELL_TILES = 0.25
-
-
-@dataclass(frozen=True)
-class MapPoint:
-    lon: float
-    lat: float
-    count: int
-    id: uuid.UUID | None = None  # a single report's (street zoom)
-    status: str = ""
-    category: str = ""
-
-
-def reports_map(qs: QuerySet[Report], *, zoom: int) -> tuple[list[MapPoint], bool]:
-    """The reports of `qs` as points (street zoom) or grid clusters (below), and whether the
-    points were cut off at MAP_POINTS_MAX.
-
-    Clusters are a grid on the server (what ST_SnapToGrid does, written as integer cells so
-    no geometry is built per row): one hash aggregate over the index-selected rows, and a
-    cell stays where it is when the map pans, so the counts do not jump about.
-    ST_ClusterDBSCAN is a window function that sorts and links every point in view, and its
-    clusters move with the bbox.
-    """
-    if zoom >= STREET_ZOOM:
-        rows = list(
-            qs.order_by("-created_at").values_list("id", "location", "status", "category__path")[
-                : MAP_POINTS_MAX + 1
-            ]
-        )
-        points = [
-            MapPoint(lon=loc.x, lat=loc.y, count=1, id=rid, status=status, category=path or "")
-            for rid, loc, status, path in rows[:MAP_POINTS_MAX]
-        ]
-        return points, len(rows) > MAP_POINTS_MAX
-    cell = 360.0 / (2**zoom) * _CELL_TILES
-    inner, params = qs.order_by().values("location").query.sql_with_params()
-    sql = f"""
-        SELECT count(*), avg(ST_X(location)), avg(ST_Y(location))
-        FROM ({inner}) AS shown
-        GROUP BY floor(ST_X(location) / %s), floor(ST_Y(location) / %s)
-    """  # noqa: S608  (Django's own compiled SQL; every value a parameter)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, cell, cell])
-        return [MapPoint(lon=x, lat=y, count=n) for n, x, y in cursor.fetchall()], False
-
-
-# --- statistics ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReportStats:
-    total: int
-    by_status: dict[str, int]
-    by_category: dict[str, int]
-    by_department: dict[str, int]
-    by_area: dict[str, int]
-    by_week: dict[str, int]
-    median_handling_hours: float | None
-    on_time_share: float | None  # of the closed reports that had a deadline
-
-
-def reports_stats(qs: QuerySet[Report], *, area_type: str) -> ReportStats:
-    """Counts in one pass over the rows (GROUPING SETS), then the handling times."""
-    inner, params = (
-        qs.order_by()
-        .values("id", "status", "category_id", "department_id", "created_at", "closed_at")
-        .annotate(_deadline=F("deadline"))
-        .query.sql_with_params()
-    )
-    counts_sql = f"""
-        SELECT GROUPING(status, category_id, department_id, week) AS g,
-               status, category_id, department_id, week, count(*)
-        FROM (SELECT *, date_trunc('week', created_at AT TIME ZONE %s) AS week
-              FROM ({inner}) AS picked) AS shown
-        GROUP BY GROUPING SETS ((status), (category_id), (department_id), (week), ())
-    """  # noqa: S608
-    times_sql = f"""
-        SELECT percentile_cont(0.5) WITHIN GROUP (
-                   ORDER BY extract(epoch FROM closed_at - created_at)),
-               avg(CASE WHEN closed_at <= _deadline THEN 1.0 ELSE 0.0 END)
-                   FILTER (WHERE _deadline IS NOT NULL)
-        FROM ({inner}) AS shown WHERE closed_at IS NOT NULL
-    """  # noqa: S608
-    areas_sql = f"""
-        SELECT a.code, count(*)
-        FROM ({qs.order_by().values("id").query.sql_with_params()[0]}) AS shown
-        JOIN reports_report_areas ra ON ra.report_id = shown.id
-        JOIN geo_area a ON a.id = ra.area_id AND a.type = %s
-        GROUP BY a.code
-    """  # noqa: S608
-    area_params = [*qs.order_by().values("id").query.sql_with_params()[1], area_type]
-    by: dict[str, dict[str, int]] = {"status": {}, "category": {}, "department": {}, "week": {}}
-    total = 0
-    categories = dict(Category.objects.values_list("id", "path"))
-    departments = dict(Department.objects.values_list("id", "code"))
-    with connection.cursor() as cursor:
-        cursor.execute(counts_sql, [settings.TIME_ZONE, *params])
-        for g, status, category_id, department_id, week, n in cursor.fetchall():
-            # GROUPING's bits, left to right: status, category, department, week (1 = rolled up).
-            if g == 0b0111:
-                by["status"][status] = n
-            elif g == 0b1011:
-                by["category"][categories.get(category_id, "") if category_id else ""] = n
-            elif g == 0b1101:
-                key = departments.get(department_id, "") if department_id else ""
-                by["department"][key] = n
-            elif g == 0b1110:
-                by["week"][week.date().isoformat()] = n
-            else:
-                total = n
-        cursor.execute(times_sql, params)
-        median, on_time = cursor.fetchone()
-        cursor.execute(areas_sql, area_params)
-        by_area = dict(cursor.fetchall())
-    return ReportStats(
-        total=total,
-        by_status=by["status"],
-        by_category=by["category"],
-        by_department=by["department"],
-        by_area=by_area,
-        by_week=dict(sorted(by["week"].items())),
-        median_handling_hours=None if median is None else round(median / 3600, 2),
-        on_time_share=None if on_time is None else round(float(on_time), 4),
-    )
-
-
-# --- export ----------------------------------------------------------------------------
-
-EXPORT_COLUMNS = (
-    "id",
-    "created_at",
-    "status",
-    "category__path",
-    "priority",
-    "department__code",
-    "contractor__code",
-    "deadline",
-    "closed_at",
-    "source",
-    "location",
-    "text",
-)
-CONTACT_COLUMNS = ("reporter_email", "reporter_phone")
-
-
-def reports_export_rows(
-    qs: QuerySet[Report], *, columns: Sequence[str], chunk: int = 5000
-) -> Iterator[tuple[Any, ...]]:
-    """The rows of `qs` as tuples, oldest first, read through a server-side cursor in chunks
-    of `chunk`: memory stays flat however many there are."""
-    return qs.order_by("created_at", "pk").values_list(*columns).iterator(chunk_size=chunk)

@@ -7,13 +7,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from backend.common.tokens import token_hash
 from backend.geo.selectors import CONTAINING_SQL, AreaRef, area_refs
 
-from .models import Attachment, Note, Report, ReportEvent
+from .models import Attachment, Note, Report, ReportEvent, WorkQueue
 from .sql import prepared_cursor
 from .tracking import tracking_token_valid
 from .workflow import OPEN_STATUSES
@@ -178,3 +178,11 @@ def previous_public_seqs(events: list[ReportEvent]) -> dict[int, int]:
     with connection.cursor() as cursor:
         cursor.execute(_PREVIOUS_PUBLIC_SQL, [ids])
         return dict(cursor.fetchall())
+
+
+def work_queues_for(user: Any) -> QuerySet[WorkQueue]:
+    """A user's own queues and those shared with their department."""
+    mine = Q(owner=user)
+    if getattr(user, "department_id", None):
+        mine |= Q(shared_with_id=user.department_id)
+    return WorkQueue.objects.filter(mine).select_related("owner", "shared_with")

@@ -41,3 +41,14 @@ class IsStaffReader(BasePermission):
         if not (user and getattr(user, "is_staff_reader", False)):
             return False
         return request.method in SAFE_METHODS or user.is_staff_actor
+
+
+class IsStaffMember(BasePermission):
+    """Any staff role, whatever the method: for what is the user's own (saved queues), not a
+    report's."""
+
+    message = "This needs a staff token."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and getattr(user, "is_staff_reader", False))

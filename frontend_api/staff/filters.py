@@ -74,7 +74,9 @@ class ReportFilterSerializer(KnownParameters, serializers.Serializer):
     contractor = serializers.CharField(required=False, help_text="contractor code")
     area = serializers.CharField(required=False, help_text='"type:code", e.g. "district:centrum"')
     priority = serializers.CharField(required=False, help_text="low, normal, high; several: a,b")
-    source = serializers.CharField(required=False, help_text="app, web, phone, ...; several: a,b")
+    source = serializers.CharField(  # type: ignore[assignment]  # DRF moves it aside
+        required=False, help_text="app, web, phone, ...; several: a,b"
+    )
     needs_triage = serializers.BooleanField(required=False, allow_null=True, default=None)
     punctuality = serializers.ChoiceField(
         choices=Punctuality.CHOICES,

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from backend.reports.models import Attachment, Report
+from backend.reports.models import Attachment, Report, WorkQueue
 from backend.reports.selectors import report_area_labels, report_photo_counts, report_ready_photos
+from backend.reports.selectors_overview import MapPoint
+from backend.reports.services import BulkOutcome
 from backend.reports.workflow import Actor, allowed_targets
 from backend.routing.models import RuleSet
 from frontend_api.common.representations import ReadsThrough
@@ -66,3 +68,26 @@ class RuleSetLoaded(ReadsThrough):
 
     ruleset: RuleSet
     created: bool  # False: this content was loaded before; that version is active again
+
+
+@dataclass(frozen=True)
+class BulkResults:
+    results: list[BulkOutcome]
+
+
+@dataclass(frozen=True)
+class QueueWithCount(ReadsThrough):
+    reads_through = "queue"
+
+    queue: WorkQueue
+    count: int | None  # None: its saved filter no longer validates (a department removed)
+    count_is_estimate: bool
+    mine: bool
+
+
+@dataclass(frozen=True)
+class MapAnswer:
+    features: list[MapPoint]
+    clustered: bool
+    truncated: bool
+    type: str = "FeatureCollection"

@@ -1,4 +1,5 @@
 import uuid
+from typing import cast
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -7,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.models import User
 from backend.reports.actors import ActorRef
 from backend.reports.models import Report
 from backend.reports.search import ReportScope, reports_count, reports_filtered, reports_page
@@ -41,14 +43,19 @@ _ERRORS = {
 }
 
 
+def staff_user(request: Request) -> User:
+    # The permission classes let only staff users in.
+    return cast(User, request.user)
+
+
 def scope_of(request: Request) -> ReportScope:
     """The reports this user may see: all of them, or their department's."""
-    return ReportScope(department_id=request.user.report_department_scope)
+    return ReportScope(department_id=staff_user(request).report_department_scope)
 
 
 def _detail(request: Request, report_id: uuid.UUID) -> Response:
     report = _report_or_404(request, report_id)
-    body = staff_report_detail(report, contact=request.user.sees_contact_details)
+    body = staff_report_detail(report, contact=staff_user(request).sees_contact_details)
     return Response(StaffReportDetailSerializer(body).data)
 
 

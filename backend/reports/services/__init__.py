@@ -9,9 +9,12 @@ photos       uploads kept raw, processed after commit
 notes        staff's internal notes
 answers      the resident's answer to an information request
 suggestions  the classifier's suggestion recorded off the request
+bulk         one action on many reports, each its own change and outcome
+queues       dispatchers' saved filters (work queues)
 """
 
 from .answers import report_reply
+from .bulk import BulkAction, BulkChange, BulkOutcome, reports_bulk_change
 from .corrections import report_update
 from .idempotency import IdempotencyKeyReused, idempotency_response_store
 from .intake import ReportCreateResult, report_create
@@ -23,10 +26,14 @@ from .photos import (
     attachments_store,
     written_files_remove,
 )
+from .queues import work_queue_create, work_queue_delete, work_queue_update
 from .suggestions import suggestions_record
 from .workflow import report_assign, report_transition
 
 __all__ = [
+    "BulkAction",
+    "BulkChange",
+    "BulkOutcome",
     "IdempotencyKeyReused",
     "PhotoUpload",
     "ReportCreateResult",
@@ -40,6 +47,10 @@ __all__ = [
     "report_reply",
     "report_transition",
     "report_update",
+    "reports_bulk_change",
     "suggestions_record",
+    "work_queue_create",
+    "work_queue_delete",
+    "work_queue_update",
     "written_files_remove",
 ]

@@ -12,7 +12,7 @@ from .models import Assignment, AssignmentLink, WebhookMessage
 
 def _assignments() -> QuerySet[Assignment]:
     return Assignment.objects.select_related(
-        "contractor", "report", "report__category", "report__category__parent"
+        "contractor", "report", "report__category", "report__category__parent", "report__address"
     )
 
 
@@ -89,6 +89,7 @@ def link_by_token(token: str) -> AssignmentLink | None:
             "assignment__report",
             "assignment__report__category",
             "assignment__report__category__parent",
+            "assignment__report__address",
         )
         .filter(
             token_hash=token_hash(token),

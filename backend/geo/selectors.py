@@ -1,10 +1,11 @@
 from dataclasses import dataclass
+from math import cos, radians
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection
 
-from .models import Area
+from .models import Address, Area
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,50 @@ def area_refs(rows: list[tuple[int, str, str]]) -> list[AreaRef]:
 def in_service_area(areas: list[AreaRef]) -> bool:
     """The service area is the union of the municipality areas."""
     return any(area.type == settings.SERVICE_AREA_TYPE for area in areas)
+
+
+# The nearest address within a distance, as one row of ADDRESS_COLUMNS. Named parameters
+# `lon`, `lat`, `address_box` (the distance in degrees of longitude, for the index's first cut)
+# and `address_radius` (metres), so intake sends it with its other reads. Materialised: the
+# candidates come from the point index alone; the distance on the sphere then decides.
+ADDRESS_COLUMNS = ("id", "street", "number", "number_suffix", "postcode", "city")
+NEAREST_ADDRESS_SQL = """
+    WITH here AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS point),
+    candidates AS MATERIALIZED (
+        SELECT ad.id, ad.street, ad.number, ad.number_suffix, ad.postcode, ad.city, ad.point
+        FROM geo_address ad, here
+        WHERE ST_DWithin(ad.point, here.point, %(address_box)s)
+    )
+    SELECT c.id, c.street, c.number, c.number_suffix, c.postcode, c.city
+    FROM candidates c, here
+    WHERE ST_DWithin(c.point::geography, here.point::geography, %(address_radius)s, false)
+    ORDER BY ST_Distance(c.point::geography, here.point::geography, false), c.id
+    LIMIT 1
+"""
+
+
+def nearest_address_params(point: Point) -> dict[str, float]:
+    radius = settings.ADDRESS_NEAREST_MAX_METRES
+    return {
+        "lon": point.x,
+        "lat": point.y,
+        # A longitude degree shrinks with cos(latitude).
+        "address_box": radius / (111_320 * max(cos(radians(point.y)), 0.01)),
+        "address_radius": float(radius),
+    }
+
+
+def address_from_row(row: tuple) -> Address:
+    """An Address as stored, from a row of ADDRESS_COLUMNS (without its point)."""
+    return Address.from_db(connection.alias, list(ADDRESS_COLUMNS), list(row))
+
+
+def address_nearest(point: Point) -> Address | None:
+    """The loaded address nearest to `point` within settings.ADDRESS_NEAREST_MAX_METRES."""
+    with connection.cursor() as cursor:
+        cursor.execute(NEAREST_ADDRESS_SQL, nearest_address_params(point))
+        row = cursor.fetchone()
+    return address_from_row(row) if row else None
 
 
 def area_by_label(label: str) -> Area | None:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -29,7 +30,15 @@ from backend.common.text import text_clean
 from .actors import ActorRef
 from .catalogue import Event, StatusChanged
 from .models import Report
-from .sql import Statement, events_write, mark_stored, reports_update
+from .sql import (
+    ShortIdNext,
+    Statement,
+    events_write,
+    insert_statement,
+    mark_stored,
+    reports_update,
+    short_id_year,
+)
 from .workflow import Resolution, Status, allowed_targets, is_allowed
 
 _ENDED = (Status.CLOSED, Status.CANCELLED)
@@ -181,9 +190,20 @@ def report_start(
 ) -> None:
     """Store a new report and its first events. The row, its other rows (`alongside`, a
     callable returning INSERT statements built once the events are numbered) and the events
-    go in one statement, atomic without a transaction block of its own."""
-    events_write(
+    go in one statement, atomic without a transaction block of its own. The report's short id
+    is numbered in that statement and set on `report`."""
+    report.short_id = ShortIdNext(  # type: ignore[assignment]
+        prefix=settings.SHORT_ID_PREFIX, year=short_id_year(report.created_at)
+    )
+
+    def rows() -> list[Statement]:
+        # Built once the events are numbered: the row carries the new last_event_seq.
+        sql, params = insert_statement([report])
+        return [(f'{sql} RETURNING "short_id"', params), *alongside()]
+
+    _, report.short_id = events_write(
         batch=[(report, actor, event) for event in events],
-        alongside=alongside,
+        alongside=rows,
+        returning="SELECT short_id FROM w0",
     )
     mark_stored(report)

@@ -34,6 +34,9 @@ class Report(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # Only a hash: the token itself is re-derived from the id with a server secret.
     tracking_token_hash = models.CharField(max_length=64, unique=True)
+    # The human id (M-2026-000123), numbered by the database as the report is stored
+    # (reports_short_id(), migration 0010): unique under concurrent intake.
+    short_id = models.CharField(max_length=16, unique=True)
     location = models.PointField(srid=4326, spatial_index=True)
     location_source = models.CharField(
         max_length=20, choices=LocationSource.choices, default=LocationSource.RESIDENT
@@ -83,6 +86,11 @@ class Report(models.Model):
     needs_triage = models.BooleanField(default=False)
     deadline = models.DateTimeField(null=True, blank=True)
     areas = models.ManyToManyField("geo.Area", blank=True, related_name="+")
+    # The nearest loaded address (settings.ADDRESS_NEAREST_MAX_METRES), set at intake and when
+    # staff move the report; none without an address extract.
+    address = models.ForeignKey(
+        "geo.Address", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     last_event_seq = models.PositiveIntegerField(default=0)
     # Set by the service, so the deadline and the creation time are the same instant.
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -5,7 +5,7 @@ bulk actions and the saved work queues, so a queue shows in the map what it show
 list. Values arrive resolved (a Category, an Area, ...): the transport validated them.
 
 Full text is PostgreSQL's own: the report's text indexed under the Dutch and the English
-configuration (one expression GIN index, migration 0011), the staff's notes likewise on their
+configuration (one expression GIN index, migration 0012), the staff's notes likewise on their
 own table; a search asks both and takes the union of the ids, so each side uses its index.
 """
 
@@ -45,12 +45,12 @@ from backend.taxonomy.models import Category, Department
 
 from .models import Attachment, Report
 
-# The indexed expressions (migration 0011 creates the indexes on exactly these): a query
+# The indexed expressions (migration 0012 creates the indexes on exactly these): a query
 # must repeat them verbatim for PostgreSQL to use the index.
 REPORT_TEXT_VECTOR = (
     "(to_tsvector('dutch'::regconfig, {t}.text) || to_tsvector('english'::regconfig, {t}.text))"
 )
-# A human id as the data helper's short ids are written: M-2026-000123.
+# A human id as short ids are written (M-2026-000123): the unique index finds it.
 _SHORT_ID = re.compile(r"^[Mm]-\d{4}-\d{1,9}$")
 # Words only: what is left is safe inside a tsquery, and ":*" makes each a prefix.
 _WORD = re.compile(r"[^\W_]+")
@@ -131,7 +131,7 @@ def _text_search(q: str) -> Q | None:
             f"@@ ({query})"
         )
         params = params + params
-    if _SHORT_ID.match(q.strip()) and hasattr(Report, "short_id"):
+    if _SHORT_ID.match(q.strip()):
         parts.append("SELECT r.id FROM reports_report r WHERE r.short_id = %s")
         params.append(q.strip().upper())
     if not parts:

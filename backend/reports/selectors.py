@@ -1,3 +1,4 @@
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,7 +12,16 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from backend.common.tokens import token_hash
-from backend.geo.selectors import CONTAINING_SQL, AreaRef, area_refs
+from backend.geo.models import Address
+from backend.geo.selectors import (
+    ADDRESS_COLUMNS,
+    CONTAINING_SQL,
+    NEAREST_ADDRESS_SQL,
+    AreaRef,
+    address_from_row,
+    area_refs,
+    nearest_address_params,
+)
 
 from .models import Attachment, Note, Report, ReportEvent, WorkQueue
 from .sql import prepared_cursor
@@ -23,7 +33,7 @@ def report_by_tracking_token(token: str) -> Report | None:
     if not token or len(token) > 100:
         return None
     report = (
-        Report.objects.select_related("category", "category__parent")
+        Report.objects.select_related("category", "category__parent", "address")
         .filter(tracking_token_hash=token_hash(token))
         .first()
     )
@@ -60,12 +70,14 @@ def report_notes(report: Report) -> QuerySet[Note]:
 
 def report_list_related(qs: QuerySet[Report]) -> QuerySet[Report]:
     """What a list row shows besides the report itself, fetched in the same query."""
-    return qs.select_related("category", "category__parent", "department", "contractor")
+    return qs.select_related("category", "category__parent", "department", "contractor", "address")
 
 
 def report_get(report_id: uuid.UUID) -> Report | None:
     return (
-        Report.objects.select_related("category", "category__parent", "department", "contractor")
+        Report.objects.select_related(
+            "category", "category__parent", "department", "contractor", "address"
+        )
         .filter(pk=report_id)
         .first()
     )
@@ -89,10 +101,10 @@ class NearbyReport:
 
 # Hand-written SQL for the same reason as geo.selectors.areas_containing: every intake runs
 # it. One statement, prepared once per connection (a round trip and a planning cost the database
-# more than either query does): the areas the point lies in, then the possible duplicates, in
-# one result, told apart by which columns are set. The degree box lets the GIST index make the
-# first cut; the geography distance in metres then decides, on the sphere: within 50 m it
-# differs from the spheroid by millimetres, and costs less.
+# more than either query does): the areas the point lies in, the possible duplicates and the
+# nearest address, in one result, told apart by which columns are set. The degree box lets
+# the GIST index make the first cut; the geography distance in metres then decides, on the
+# sphere: within 50 m it differs from the spheroid by millimetres, and costs less.
 # (Composed of module constants only; every value is a parameter.)
 _SURROUNDINGS_SQL = f"""
     WITH here AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS point),
@@ -114,10 +126,14 @@ _SURROUNDINGS_SQL = f"""
         ORDER BY metres
         LIMIT 5
     )
-    SELECT a.id, a.type, a.code, NULL::uuid, NULL::varchar, NULL::timestamptz, NULL::float8
+    SELECT a.id, a.type, a.code, NULL::uuid, NULL::varchar, NULL::timestamptz, NULL::float8,
+           NULL::jsonb
     FROM ({CONTAINING_SQL}) AS a
     UNION ALL
-    SELECT NULL, NULL, NULL, n.id, n.status, n.created_at, n.metres FROM nearest n
+    SELECT NULL, NULL, NULL, n.id, n.status, n.created_at, n.metres, NULL FROM nearest n
+    UNION ALL
+    SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, to_jsonb(ad)
+    FROM ({NEAREST_ADDRESS_SQL}) AS ad
 """  # noqa: S608
 
 
@@ -125,12 +141,13 @@ _SURROUNDINGS_SQL = f"""
 class Surroundings:
     areas: list[AreaRef]  # every area the point lies in
     nearby: list[NearbyReport]  # possible duplicates, nearest first
+    address: Address | None = None  # the nearest loaded address, within reach
 
 
 def intake_surroundings(*, location: Point, category_id: int | None) -> Surroundings:
-    """What intake reads before it writes: the areas the point lies in and the open reports of
-    the same category near it, recent (the possible duplicates; none without a category). Read
-    before the new report exists, so it is never among them."""
+    """What intake reads before it writes: the areas the point lies in, the open reports of
+    the same category near it, recent (the possible duplicates; none without a category), and
+    the nearest address. Read before the new report exists, so it is never among them."""
     radius = settings.DUPLICATE_RADIUS_METRES
     params: dict[str, Any] = {
         "lon": location.x,
@@ -141,20 +158,25 @@ def intake_surroundings(*, location: Point, category_id: int | None) -> Surround
         # A longitude degree shrinks with cos(latitude).
         "box": radius / (111_320 * max(cos(radians(location.y)), 0.01)),
         "radius": float(radius),
+        **nearest_address_params(location),
     }
     with prepared_cursor() as cursor:
         cursor.execute(_SURROUNDINGS_SQL, params)
         rows = cursor.fetchall()
     areas = area_refs([row[:3] for row in rows if row[0] is not None])
+    # jsonb arrives as text: Django's connection leaves decoding JSON to its fields.
+    found = [json.loads(v) if isinstance(v := row[7], str) else v for row in rows if row[7]]
+    address = address_from_row(tuple(found[0][c] for c in ADDRESS_COLUMNS)) if found else None
     if category_id is None:
-        return Surroundings(areas=areas, nearby=[])
+        return Surroundings(areas=areas, nearby=[], address=address)
     return Surroundings(
         areas=areas,
         nearby=[
             NearbyReport(category_id, status, created_at, metres, report_id)
-            for _, _, _, report_id, status, created_at, metres in rows
+            for _, _, _, report_id, status, created_at, metres, _ in rows
             if report_id is not None
         ],
+        address=address,
     )
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import CharField, F, FloatField, Func, QuerySet
+from django.db.models import Case, CharField, F, FloatField, Func, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat
 
 from backend.taxonomy.models import Category, Department
 
@@ -166,6 +167,7 @@ def _utc_text(name: str) -> Func:
 # Column -> what it reads; in this order. A plain name is the report's own field.
 EXPORT_COLUMNS: dict[str, Any] = {
     "id": "id",
+    "short_id": "short_id",
     "created_at": _utc_text("created_at"),
     "status": "status",
     "category": "category__path",
@@ -177,6 +179,22 @@ EXPORT_COLUMNS: dict[str, Any] = {
     "closed_at": _utc_text("closed_at"),
     "lat": Func(F("location"), function="ST_Y", output_field=FloatField()),
     "lon": Func(F("location"), function="ST_X", output_field=FloatField()),
+    # Street, number and suffix, postcode and city, as on an envelope (empty without one).
+    "address": Case(
+        When(address__isnull=True, then=Value("")),
+        default=Concat(
+            F("address__street"),
+            Value(" "),
+            Cast(F("address__number"), output_field=CharField()),
+            F("address__number_suffix"),
+            Value(", "),
+            F("address__postcode"),
+            Value(" "),
+            F("address__city"),
+            output_field=CharField(),
+        ),
+        output_field=CharField(),
+    ),
     "text": "text",
 }
 CONTACT_COLUMNS: dict[str, Any] = {"email": "reporter_email", "phone": "reporter_phone"}

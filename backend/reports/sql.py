@@ -8,7 +8,7 @@ is written.
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Model
+from django.db.models import CharField, Func, Model, Value
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
@@ -92,7 +92,7 @@ _APPEND_SQL = """
     INSERT INTO reports_outboxentry
         (event_id, created_at, next_attempt_at, attempts, delivered_to, last_error)
     SELECT id, %s, %s, 0, '[]'::jsonb, '' FROM appended
-    RETURNING id
+    RETURNING id{returning}
 """
 _ROW = "(%s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s)"
 
@@ -101,15 +101,18 @@ def events_write(
     *,
     batch: Iterable[Appended],
     alongside: Callable[[], Sequence[Statement]] | None = None,
-) -> int:
+    returning: str = "",
+) -> tuple[int, Any]:
     """Store the events with their outbox entries, and with them the INSERTs `alongside`
     returns, as ONE statement; publication is scheduled after commit. `alongside` is called
     once the events are numbered, so the rows it builds carry each report's new
-    last_event_seq.
+    last_event_seq. `returning` is a scalar SQL expression over the alongside statements
+    (named w0, w1, ... in their order), e.g. a value the database made for the new row.
 
     A change made entirely of inserts (a new report: its row, area links, attachments) thus
     needs no transaction block: the statement is atomic on its own. Any other change runs in
-    its unit of work's transaction. Returns how many events were stored.
+    its unit of work's transaction. Returns how many events were stored, and the value of
+    `returning` (None without one).
     """
     now = timezone.now()
     params: list[Any] = []
@@ -132,7 +135,7 @@ def events_write(
     if not count:
         if alongside:
             raise ValueError("rows alongside no events")
-        return 0
+        return 0, None
     inserts = alongside() if alongside else ()
     params = [p for _, extra in inserts for p in extra] + params
     # The publish task normally runs within milliseconds; the sweep only picks an entry up
@@ -141,14 +144,33 @@ def events_write(
     sql = _APPEND_SQL.format(
         alongside="".join(f"w{i} AS ({statement}), " for i, (statement, _) in enumerate(inserts)),
         rows=", ".join([_ROW] * count),
+        returning=f", ({returning})" if returning else "",
     )
     with prepared_cursor() as cursor:
         cursor.execute(sql, [*params, now, retry_at])
-        entries = len(cursor.fetchall())
+        rows = cursor.fetchall()
+    entries = len(rows)
     # A broker outage is not an error here: the entries stay in the outbox and the sweep
     # delivers them when the broker is back.
     transaction.on_commit(lambda: outbox_kick(pending=entries))
-    return count
+    return count, rows[0][1] if returning else None
+
+
+class ShortIdNext(Func):
+    """The database's next human id of a year, computed inside the INSERT that stores the
+    report (reports_short_id(), migration 0010): numbered as it is stored, in the same
+    statement, so no intake pays a round trip for it and two never get the same one."""
+
+    function = "reports_short_id"
+    output_field = CharField()
+
+    def __init__(self, *, prefix: str, year: int) -> None:
+        super().__init__(Value(prefix), Value(year))
+
+
+def short_id_year(at: datetime) -> int:
+    """The year a report created at `at` is numbered in: the municipality's (TIME_ZONE)."""
+    return timezone.localtime(at).year
 
 
 def reports_update(*, reports: Sequence[Report], fields: Sequence[str]) -> None:

@@ -226,3 +226,15 @@ ErrorDetailSerializer = inline_serializer(
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer
+
+
+# Reads an Address.
+class AddressSerializer(serializers.Serializer):
+    street = serializers.CharField()
+    number = serializers.IntegerField()
+    suffix = serializers.CharField(source="number_suffix", allow_blank=True)
+    postcode = serializers.CharField()
+    city = serializers.CharField()
+    display = serializers.CharField(
+        help_text='as written on an envelope: "Kerkstraat 4A, 1234 AB Stad"'
+    )

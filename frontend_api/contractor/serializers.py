@@ -5,6 +5,7 @@ from rest_framework import serializers
 from backend.contractors.models import Assignment
 from backend.reports.workflow import Resolution
 from frontend_api.common.serializers import (
+    AddressSerializer,
     JSONTypes,
     KnownParameters,
     LocationSerializer,
@@ -49,6 +50,9 @@ class ContractorCategorySerializer(serializers.Serializer):
 # and phone are never among them.
 class ContractorReportSerializer(serializers.Serializer):
     id = serializers.UUIDField()
+    short_id = serializers.CharField(
+        help_text="the human id, for phone calls and mails (M-2026-000123)"
+    )
     text = serializers.CharField()
     category = ContractorCategorySerializer(allow_null=True)
     # The report's live state: null once the work is no longer the organisation's (see
@@ -56,6 +60,7 @@ class ContractorReportSerializer(serializers.Serializer):
     priority = serializers.CharField(allow_null=True)
     status = serializers.CharField(allow_null=True)
     location = LocationSerializer()
+    address = AddressSerializer(allow_null=True, help_text="the nearest known address, if any")
     deadline = TimestampField(allow_null=True)
     overdue = OverdueField(source="*", allow_null=True)
     created_at = TimestampField()

@@ -13,6 +13,7 @@ from backend.reports.workflow import status_text
 from backend.taxonomy.selectors import category_by_path
 from frontend_api.common.photos import IdentifiedPhoto, photos_field, photos_field_validate
 from frontend_api.common.serializers import (
+    AddressSerializer,
     CategoryRefSerializer,
     FiniteFloatField,
     JSONTypes,
@@ -123,6 +124,9 @@ class LinksSerializer(ShallowFields, serializers.Serializer):
 # Reads a CreatedReport.
 class ReportCreatedSerializer(ShallowFields, serializers.Serializer):
     id = serializers.UUIDField()
+    short_id = serializers.CharField(
+        help_text="the human id, for phone calls and mails (M-2026-000123)"
+    )
     tracking_token = serializers.CharField(help_text="Keep it: it is the only key to this report.")
     status = serializers.CharField()
     status_text = StatusTextField(source="*")
@@ -130,6 +134,7 @@ class ReportCreatedSerializer(ShallowFields, serializers.Serializer):
     needs_triage = serializers.BooleanField()
     deadline = TimestampField(allow_null=True)
     location = LocationSerializer()
+    address = AddressSerializer(allow_null=True, help_text="the nearest known address, if any")
     location_source = serializers.CharField()
     photos_received = serializers.IntegerField()
     possible_duplicates = DuplicateSummarySerializer(many=True)
@@ -148,12 +153,16 @@ class PublicEventSerializer(serializers.Serializer):
 
 # Reads a PublicReport.
 class PublicReportSerializer(serializers.Serializer):
+    short_id = serializers.CharField(
+        help_text="the human id, for phone calls and mails (M-2026-000123)"
+    )
     status = serializers.CharField()
     status_text = StatusTextField(source="*")
     resolution = serializers.CharField(allow_blank=True)
     category = CategoryRefSerializer(allow_null=True)
     text = serializers.CharField()
     location = LocationSerializer()
+    address = AddressSerializer(allow_null=True, help_text="the nearest known address, if any")
     created_at = TimestampField()
     deadline = TimestampField(allow_null=True)
     photos = PhotoSerializer(many=True)

@@ -35,6 +35,8 @@ def _headers() -> dict[str, str]:
     """Column -> its header in the request's language (Dutch unless English was asked)."""
     return {
         "id": _("id"),
+        "short_id": _("short id"),
+        "address": _("address"),
         "created_at": _("created at"),
         "status": _("status"),
         "category": _("category"),

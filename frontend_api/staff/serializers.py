@@ -7,6 +7,7 @@ from backend.reports.models import Report
 from backend.reports.workflow import Resolution, Status
 from backend.taxonomy.selectors import category_by_path, department_by_code
 from frontend_api.common.serializers import (
+    AddressSerializer,
     CategoryRefSerializer,
     FiniteFloatField,
     JSONTypes,
@@ -45,12 +46,16 @@ class ContractorRefSerializer(serializers.Serializer):
 # Reads a Report.
 class StaffReportSerializer(serializers.Serializer):
     id = serializers.UUIDField()
+    short_id = serializers.CharField(
+        help_text="the human id, for phone calls and mails (M-2026-000123)"
+    )
     status = serializers.CharField()
     resolution = serializers.CharField(allow_blank=True)
     category = CategoryRefSerializer(allow_null=True)
     priority = serializers.CharField()
     text = serializers.CharField()
     location = LocationSerializer()
+    address = AddressSerializer(allow_null=True, help_text="the nearest known address, if any")
     location_source = serializers.CharField()
     source = serializers.CharField()  # type: ignore[assignment]  # DRF moves it aside
     language = serializers.CharField()

@@ -31,6 +31,11 @@ PHOTO_THUMBNAIL_SIDE = env.int("PHOTO_THUMBNAIL_SIDE", default=320)
 REPORT_TEXT_MAX_LENGTH = 4000
 DUPLICATE_RADIUS_METRES = env.float("DUPLICATE_RADIUS_METRES", default=50.0)
 DUPLICATE_WINDOW_DAYS = env.int("DUPLICATE_WINDOW_DAYS", default=30)
+# A report's human id, for phone calls and mails: PREFIX-YEAR-NUMBER (M-2026-000123), the year
+# of its creation in TIME_ZONE, numbered per year.
+SHORT_ID_PREFIX = env.str("SHORT_ID_PREFIX", default="M")
+# A report is tied to the nearest loaded address within this distance (none when farther).
+ADDRESS_NEAREST_MAX_METRES = env.float("ADDRESS_NEAREST_MAX_METRES", default=100.0)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # Category that takes a report nobody could place (the triage queue).
 TRIAGE_DEPARTMENT_CODE = env.str("TRIAGE_DEPARTMENT_CODE", default="KCC")

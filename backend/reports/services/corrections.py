@@ -7,7 +7,7 @@ from django.contrib.gis.geos import Point
 from django.utils.translation import gettext as _
 
 from backend.common.errors import DomainValidationError
-from backend.geo.selectors import AreaRef, areas_containing
+from backend.geo.selectors import AreaRef, address_nearest, areas_containing
 from backend.taxonomy.models import Category
 from backend.taxonomy.sla import deadline_for
 
@@ -83,7 +83,11 @@ def report_update(
                     new=[location.y, location.x],
                 )
             )
-            change.set(location=location, location_source=Report.LocationSource.STAFF)
+            change.set(
+                location=location,
+                location_source=Report.LocationSource.STAFF,
+                address=address_nearest(location),
+            )
             report.areas.set([area.id for area in areas])
             reroute = True
 

@@ -213,6 +213,7 @@ def _create(
         priority=decision.priority or Report.Priority.NORMAL,
         needs_triage=decision.needs_triage,
         deadline=routed_deadline(decision, category, now),
+        address=surroundings.address,
     )
     events: list[Event] = [
         Created(
@@ -271,10 +272,10 @@ def _report_rows(
     attachments: list[Attachment],
     idempotency: IdempotencyRequest | None,
 ) -> list[Statement]:
-    """The INSERTs of a new report besides its events, to go in the events' statement. Its
-    events reference it before it exists within the statement: foreign keys are checked at
-    commit (PostgreSQL: DEFERRABLE INITIALLY DEFERRED)."""
-    rows = [insert_statement([report])]
+    """The INSERTs of a new report besides its own row and its events, to go in the events'
+    statement. They reference it before it exists within the statement: foreign keys are
+    checked at commit (PostgreSQL: DEFERRABLE INITIALLY DEFERRED)."""
+    rows: list[Statement] = []
     if areas:
         links = Report.areas.through._meta
         rows.append(

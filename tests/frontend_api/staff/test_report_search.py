@@ -291,3 +291,14 @@ def test_department_staff_see_their_department_only(dispatcher):
     assert client.get(f"{BASE}{theirs.id}/").status_code == 404
     assert client.get(f"{BASE}{mine.id}/").status_code == 200
     assert HAARLEM  # the demo points stay importable for the other tests
+
+
+def test_q_finds_a_short_id_and_rows_carry_short_id_and_address(staff_client):
+    wanted = make_report(text="Iets")
+    make_report(text="Iets anders")
+    assert wanted.short_id
+    for q in (wanted.short_id, wanted.short_id.lower()):
+        response = staff_client.get(BASE, {"q": q})
+        assert ids(response) == {str(wanted.id)}
+        row = response.json()["results"][0]
+        assert row["short_id"] == wanted.short_id and "address" in row

@@ -308,9 +308,17 @@ class ReportCount:
 
 
 def reports_count(qs: QuerySet[Report]) -> ReportCount:
+    """Exact when few match; the planner's estimate when many do. The estimate comes first
+    (planning only, no rows read): far above the limit it answers alone, since counting even
+    up to the limit reads that many rows; near it, the bounded count decides, since an
+    estimate can be off by a factor."""
+    if qs.query.is_empty():  # nothing to search for: there is no statement to plan
+        return ReportCount(0, estimate=False)
+    plan = json.loads(qs.order_by().only("pk").explain(format="json"))
+    estimated = int(plan[0]["Plan"]["Plan Rows"])
+    if estimated > EXACT_COUNT_LIMIT * 10:
+        return ReportCount(estimated, estimate=True)
     exact = qs.order_by()[: EXACT_COUNT_LIMIT + 1].count()
     if exact <= EXACT_COUNT_LIMIT:
         return ReportCount(exact, estimate=False)
-    plan = json.loads(qs.order_by().only("pk").explain(format="json"))
-    rows = int(plan[0]["Plan"]["Plan Rows"])
-    return ReportCount(max(rows, exact), estimate=True)
+    return ReportCount(max(estimated, exact), estimate=True)

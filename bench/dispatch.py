@@ -34,6 +34,7 @@ import logging
 import math
 import os
 import random
+import signal
 import sys
 import threading
 import time
@@ -463,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     base_url = loopback_only(args.url)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
+    # A TERM (timeout, Ctrl-C's cousin) still stops the server this script started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not os.environ.get("DATABASE_URL", "").endswith("_bench"):
         raise SystemExit("DATABASE_URL must name a database whose name ends in _bench")
     seed(args.reports, args.seed)

@@ -4,7 +4,9 @@ from math import cos, radians
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection
+from django.db.models import QuerySet
 
+from .addresses import address_query_parse
 from .models import Address, Area
 
 
@@ -83,6 +85,29 @@ def address_nearest(point: Point) -> Address | None:
         cursor.execute(NEAREST_ADDRESS_SQL, nearest_address_params(point))
         row = cursor.fetchone()
     return address_from_row(row) if row else None
+
+
+ADDRESS_SEARCH_LIMIT = 10
+
+
+def address_search(q: str, *, limit: int = ADDRESS_SEARCH_LIMIT) -> list[Address]:
+    """Addresses by prefix, in street and number order: "Kerkstr 4" (a street prefix, a house
+    number, its addition's first characters), "Kerkstr", or a postcode "1234AB 5" ("1234"
+    alone: every postcode of those digits). Each form is one indexed range scan: the street on
+    `search` (varchar_pattern_ops), the postcode on the unique constraint's index."""
+    query = address_query_parse(q)
+    found: QuerySet[Address] = Address.objects.all()
+    if query.postcode:
+        found = found.filter(postcode__startswith=query.postcode)
+    elif query.street:
+        found = found.filter(search__startswith=query.street)
+    else:
+        return []
+    if query.number is not None:
+        found = found.filter(number=query.number)
+    if query.suffix:
+        found = found.filter(number_suffix__istartswith=query.suffix)
+    return list(found.order_by("street", "number", "number_suffix", "postcode")[:limit])
 
 
 def area_by_label(label: str) -> Area | None:

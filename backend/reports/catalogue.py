@@ -349,6 +349,22 @@ class ContactErased(Event):
     subscriptions: int
 
 
+# --- service levels (services/sla.py): 80 % of the time to the deadline gone; past it --------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadlineWarning(Event):
+    type = EventType.DEADLINE_WARNING
+    deadline: str  # ISO 8601, UTC
+    warn_at: str  # when the share was reached
+
+
+@dataclass(frozen=True, kw_only=True)
+class Overdue(Event):
+    type = EventType.OVERDUE
+    deadline: str
+
+
 CATALOGUE: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -380,6 +396,8 @@ CATALOGUE: dict[str, type[Event]] = {
         MailFailed,
         PushFailed,
         ContactErased,
+        DeadlineWarning,
+        Overdue,
     )
 }
 

@@ -7,6 +7,10 @@ class User(AbstractUser):
         DISPATCHER = "dispatcher", "Dispatcher"
         ADMIN = "admin", "Administrator"
         CONTRACTOR = "contractor", "Contractor"
+        # Sees and acts on the reports of its own department only (`department`).
+        DEPARTMENT = "department", "Department staff"
+        # Sees every report, changes none.
+        READ_ONLY = "read_only", "Read-only"
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.DISPATCHER)
     # A contractor's user (and so its API tokens) belongs to exactly one organisation.
@@ -17,10 +21,45 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    # The department a department-staff user works for: all it sees and acts on.
+    department = models.ForeignKey(
+        "taxonomy.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    # May read residents' e-mail addresses and phone numbers. Dispatchers and administrators
+    # always may (as before); the other staff roles only with this.
+    may_see_contact = models.BooleanField(default=False)
 
     @property
     def is_municipal_staff(self) -> bool:
         return self.is_active and self.role in (self.Role.DISPATCHER, self.Role.ADMIN)
+
+    @property
+    def is_staff_reader(self) -> bool:
+        """Any staff role that reads reports: dispatchers, administrators, department staff
+        (their department's reports) and read-only users."""
+        if not self.is_active:
+            return False
+        if self.role == self.Role.DEPARTMENT:
+            return self.department_id is not None
+        return self.is_municipal_staff or self.role == self.Role.READ_ONLY
+
+    @property
+    def is_staff_actor(self) -> bool:
+        """A staff role that may change reports (within what it sees)."""
+        return self.is_staff_reader and self.role != self.Role.READ_ONLY
+
+    @property
+    def sees_contact_details(self) -> bool:
+        return self.is_municipal_staff or (self.is_staff_reader and self.may_see_contact)
+
+    @property
+    def report_department_scope(self) -> int | None:
+        """The only department whose reports this user sees, or None for all of them."""
+        return self.department_id if self.role == self.Role.DEPARTMENT else None
 
     @property
     def is_municipal_admin(self) -> bool:

@@ -1,9 +1,12 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from backend.common.errors import DomainValidationError
 from backend.common.tokens import token_generate, token_hash
 from backend.organisations.models import Contractor
+from backend.taxonomy.models import Department
 
 from .models import ApiToken, Open311Key, User
 
@@ -32,8 +35,27 @@ def api_token_touch(*, token: ApiToken) -> None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
 
 
-def user_create(*, username: str, role: str, email: str = "", password: str | None = None) -> User:
-    user = User(username=username, role=role, email=email, is_staff=role == User.Role.ADMIN)
+def user_create(
+    *,
+    username: str,
+    role: str,
+    email: str = "",
+    password: str | None = None,
+    department: Department | None = None,
+    may_see_contact: bool = False,
+) -> User:
+    if role == User.Role.DEPARTMENT and department is None:
+        raise DomainValidationError.single(
+            "department", _("Department staff need the department they work for.")
+        )
+    user = User(
+        username=username,
+        role=role,
+        email=email,
+        is_staff=role == User.Role.ADMIN,
+        department=department,
+        may_see_contact=may_see_contact,
+    )
     if password:
         user.set_password(password)
     else:

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from .addresses import address_query_parse, fold
-from .models import Address
+from .models import Address, Area
 
 
 @dataclass(frozen=True)
@@ -166,3 +166,11 @@ def address_geocode(text: str) -> Address | None:
 
 def address_get(address_id: int) -> Address | None:
     return Address.objects.filter(pk=address_id).first()
+
+
+def area_by_label(label: str) -> Area | None:
+    """An area by "type:code"."""
+    kind, _, code = label.partition(":")
+    if not kind or not code:
+        return None
+    return Area.objects.filter(type=kind, code=code).first()

@@ -97,3 +97,8 @@ def feedback_open(report: Report, *, now: datetime | None = None) -> bool:
         closing_seq is not None
         and not Feedback.objects.filter(report=report, closing_seq=closing_seq).exists()
     )
+
+
+def reports_with_unsatisfied_feedback() -> Any:
+    """The ids of reports a resident said they were not satisfied with (a subquery)."""
+    return Feedback.objects.filter(satisfied=False).values("report_id")

@@ -296,3 +296,28 @@ class IdempotencyKey(models.Model):
     # The 201 body minus the tracking token (which is re-derived, never stored).
     response = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
+class WorkQueue(models.Model):
+    """A dispatcher's saved filter: the list's query parameters, as the list validates them.
+    Its owner's alone, or shared with everyone of a department."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    # The list's query parameters ({"status": "received", "area": "district:centrum"}).
+    filters = models.JSONField(default=dict, blank=True)
+    shared_with = models.ForeignKey(
+        "taxonomy.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="work_queue_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

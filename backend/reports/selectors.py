@@ -8,10 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from backend.common.replica import replica_reads
 from backend.common.tokens import token_hash
 from backend.geo.models import Address
 from backend.geo.selectors import (
@@ -24,7 +23,7 @@ from backend.geo.selectors import (
     nearest_address_params,
 )
 
-from .models import Attachment, Note, Report, ReportEvent
+from .models import Attachment, Note, Report, ReportEvent, WorkQueue
 from .sql import prepared_cursor
 from .tracking import tracking_token_valid
 from .workflow import OPEN_STATUSES
@@ -69,32 +68,9 @@ def report_notes(report: Report) -> QuerySet[Note]:
     return Note.objects.filter(report=report).select_related("author").order_by("created_at")
 
 
-def report_list(
-    *,
-    status: list[str] | None = None,
-    category: str | None = None,
-    department: str | None = None,
-    needs_triage: bool | None = None,
-) -> QuerySet[Report]:
-    """Reports for the dispatchers' list. ``category`` is "main/sub" or "main" (every sub).
-
-    Read from the replica where one is configured: a list a second behind is fine, and it is
-    the read dispatchers repeat most."""
-    qs = Report.objects.select_related(
-        "category", "category__parent", "department", "contractor", "address"
-    )
-    if status:
-        qs = qs.filter(status__in=status)
-    if category:
-        if "/" in category:
-            qs = qs.filter(category__path=category)
-        else:
-            qs = qs.filter(category__parent__path=category)
-    if department:
-        qs = qs.filter(department__code=department)
-    if needs_triage is not None:
-        qs = qs.filter(needs_triage=needs_triage)
-    return replica_reads(qs.order_by("-created_at", "id"))
+def report_list_related(qs: QuerySet[Report]) -> QuerySet[Report]:
+    """What a list row shows besides the report itself, fetched in the same query."""
+    return qs.select_related("category", "category__parent", "department", "contractor", "address")
 
 
 def report_get(report_id: uuid.UUID) -> Report | None:
@@ -336,3 +312,11 @@ def report_duplicate_candidates(report: Report, *, limit: int = 20) -> list[Dupl
         for report_id, distance in metres.items()
         if report_id in found
     ]
+
+
+def work_queues_for(user: Any) -> QuerySet[WorkQueue]:
+    """A user's own queues and those shared with their department."""
+    mine = Q(owner=user)
+    if getattr(user, "department_id", None):
+        mine |= Q(shared_with_id=user.department_id)
+    return WorkQueue.objects.filter(mine).select_related("owner", "shared_with")

@@ -45,3 +45,13 @@ def category_by_path(path: str) -> Category | None:
 
 def department_by_code(code: str) -> Department | None:
     return Department.objects.filter(code=code, is_active=True).first()
+
+
+def category_by_any_path(path: str) -> Category | None:
+    """A category, main ("main") or sub ("main/sub"), active or not: a filter may ask for
+    reports of a category retired since."""
+    return Category.objects.filter(path=path).first()
+
+
+def department_by_any_code(code: str) -> Department | None:
+    return Department.objects.filter(code=code).first()

@@ -1,4 +1,4 @@
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 
 class IsMunicipalStaff(BasePermission):
@@ -27,3 +27,39 @@ class IsMunicipalAdmin(BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and getattr(user, "is_municipal_admin", False))
+
+
+class IsStaffReader(BasePermission):
+    """Every staff role reads reports: dispatchers, administrators, department staff (their
+    department's; the views narrow what they see) and the read-only role; all but the
+    read-only role may change them."""
+
+    message = "This needs a staff token whose role may do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and getattr(user, "is_staff_reader", False)):
+            return False
+        return request.method in SAFE_METHODS or user.is_staff_actor
+
+
+class IsStaffMember(BasePermission):
+    """Any staff role, whatever the method: for what is the user's own (saved queues), not a
+    report's."""
+
+    message = "This needs a staff token."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and getattr(user, "is_staff_reader", False))
+
+
+class IsWideStaff(IsStaffReader):
+    """Staff whose view is not one department's: dispatchers and administrators, and the
+    read-only role for reading. For what is not one report's (the webhook log) or reaches past
+    one (a merge, a contractor's assignment)."""
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and (
+            request.user.report_department_scope is None
+        )

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from backend.reports.models import Attachment, Report
+from backend.reports.models import Attachment, Report, WorkQueue
 from backend.reports.selectors import report_area_labels, report_photo_counts, report_ready_photos
+from backend.reports.selectors_overview import MapPoint
+from backend.reports.services import BulkOutcome
 from backend.reports.workflow import Actor, allowed_targets
 from backend.routing.models import RuleSet
 from frontend_api.common.representations import ReadsThrough
@@ -18,7 +20,7 @@ from frontend_api.common.representations import ReadsThrough
 @dataclass(frozen=True)
 class ReportPage:
     count: int
-    page: int
+    count_is_estimate: bool
     page_size: int
     next: str | None
     previous: str | None
@@ -35,12 +37,17 @@ class StaffReportDetail(ReadsThrough):
     photos_failed: int
     photos_processing: int
     allowed_transitions: list[str]
+    # The resident's contact details, None for a user who may not see them.
+    reporter_email: str | None
+    reporter_phone: str | None
 
 
-def staff_report_detail(report: Report) -> StaffReportDetail:
+def staff_report_detail(report: Report, *, contact: bool) -> StaffReportDetail:
     photos = report_photo_counts(report)
     return StaffReportDetail(
         report=report,
+        reporter_email=report.reporter_email if contact else None,
+        reporter_phone=report.reporter_phone if contact else None,
         areas=report_area_labels(report),
         photos=list(report_ready_photos(report)),
         photos_failed=photos[Attachment.State.FAILED],
@@ -71,3 +78,26 @@ class RuleSetLoaded(ReadsThrough):
 
     ruleset: RuleSet
     created: bool  # False: this content was loaded before; that version is active again
+
+
+@dataclass(frozen=True)
+class BulkResults:
+    results: list[BulkOutcome]
+
+
+@dataclass(frozen=True)
+class QueueWithCount(ReadsThrough):
+    reads_through = "queue"
+
+    queue: WorkQueue
+    count: int | None  # None: its saved filter no longer validates (a department removed)
+    count_is_estimate: bool
+    mine: bool
+
+
+@dataclass(frozen=True)
+class MapAnswer:
+    features: list[MapPoint]
+    clustered: bool
+    truncated: bool
+    type: str = "FeatureCollection"

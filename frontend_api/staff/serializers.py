@@ -11,32 +11,11 @@ from frontend_api.common.serializers import (
     CategoryRefSerializer,
     FiniteFloatField,
     JSONTypes,
-    KnownParameters,
     LocationSerializer,
     OverdueField,
     PhotoSerializer,
     TimestampField,
 )
-
-
-class ReportListQuerySerializer(KnownParameters, serializers.Serializer):
-    status = serializers.CharField(
-        required=False, help_text="one status, or several comma-separated"
-    )
-    category = serializers.CharField(required=False, help_text='"main/sub", or "main" for all subs')
-    department = serializers.CharField(required=False, help_text="department code")
-    needs_triage = serializers.BooleanField(required=False, allow_null=True, default=None)
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
-
-    def validate_status(self, value: str) -> list[str]:
-        statuses = [part.strip() for part in value.split(",") if part.strip()]
-        unknown = [s for s in statuses if s not in Status.values]
-        if unknown:
-            raise serializers.ValidationError(
-                _("Unknown status: %(values)s.") % {"values": ", ".join(unknown)}
-            )
-        return statuses
 
 
 # Reads a Department.
@@ -48,8 +27,13 @@ class DepartmentRefSerializer(serializers.Serializer):
 
 # Reads the report itself (source="*").
 class ReporterSerializer(serializers.Serializer):
-    email = serializers.CharField(source="reporter_email", allow_blank=True)
-    phone = serializers.CharField(source="reporter_phone", allow_blank=True)
+    email = serializers.CharField(
+        source="reporter_email",
+        allow_blank=True,
+        allow_null=True,
+        help_text="null for a role without the permission to see contact details",
+    )
+    phone = serializers.CharField(source="reporter_phone", allow_blank=True, allow_null=True)
     allow_contact = serializers.BooleanField()
 
 
@@ -103,7 +87,9 @@ class StaffReportDetailSerializer(StaffReportSerializer):
 # Reads a ReportPage.
 class StaffReportPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
-    page = serializers.IntegerField()
+    count_is_estimate = serializers.BooleanField(
+        help_text="true: `count` is the planner's estimate (many rows); false: exact"
+    )
     page_size = serializers.IntegerField()
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)

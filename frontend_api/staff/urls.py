@@ -1,9 +1,26 @@
 from django.urls import path
 
-from . import classifier, contractors, duplicates, merge, routing, views
+from . import (
+    bulk,
+    classifier,
+    contractors,
+    duplicates,
+    export,
+    merge,
+    overview,
+    queues,
+    routing,
+    views,
+)
 
 urlpatterns = [
     path("reports/", views.ReportListView.as_view(), name="staff-reports"),
+    path("reports/map/", overview.ReportMapView.as_view(), name="staff-reports-map"),
+    path("reports/bulk/", bulk.ReportBulkView.as_view(), name="staff-reports-bulk"),
+    path("reports/export.csv", export.ReportExportView.as_view(), name="staff-reports-export"),
+    path("stats/", overview.StatsView.as_view(), name="staff-stats"),
+    path("queues/", queues.QueueListView.as_view(), name="staff-queues"),
+    path("queues/<int:queue_id>/", queues.QueueDetailView.as_view(), name="staff-queue"),
     path("reports/<uuid:report_id>/", views.ReportDetailView.as_view(), name="staff-report"),
     path(
         "reports/<uuid:report_id>/transition/",

@@ -93,3 +93,19 @@ OPEN311_KEY_SERVICE = env.str("OPEN311_KEY_SERVICE", default="")
 # Reports listed per GET requests without page_size, and at most with it.
 OPEN311_PAGE_SIZE = env.int("OPEN311_PAGE_SIZE", default=1000)
 OPEN311_AGENCY = env.str("OPEN311_AGENCY", default="Gemeente")
+
+# Where the dispatchers' list finds the reports whose resident was not satisfied (feedback is
+# the notifications app's): a callable returning a subquery of report ids.
+REPORTS_WITH_UNSATISFIED_FEEDBACK = env.str(
+    "REPORTS_WITH_UNSATISFIED_FEEDBACK",
+    default="backend.notifications.selectors.reports_with_unsatisfied_feedback",
+)
+
+# The dispatchers' list, map and statistics
+# The area type the statistics count reports by.
+STATS_AREA_TYPE = env.str("STATS_AREA_TYPE", default="district")
+# The largest bbox the list and the map take, in degrees of either side: a country.
+SEARCH_BBOX_MAX_DEGREES = env.float("SEARCH_BBOX_MAX_DEGREES", default=5.0)
+SEARCH_NEAR_MAX_METRES = env.int("SEARCH_NEAR_MAX_METRES", default=10_000)
+# Bulk actions take up to this many reports at once (ids, or a filter's matches).
+BULK_MAX_REPORTS = env.int("BULK_MAX_REPORTS", default=500)

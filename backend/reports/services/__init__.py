@@ -10,11 +10,14 @@ notes        staff's internal notes
 answers      the resident's answer to an information request
 additions    photos a resident adds after filing
 suggestions  the classifier's suggestion recorded off the request
+bulk         one action on many reports, each its own change and outcome
+queues       dispatchers' saved filters (work queues)
 sla          deadline_warning and overdue, recorded by beat once per report
 """
 
 from .additions import report_photos_add
 from .answers import report_reply
+from .bulk import BulkAction, BulkChange, BulkOutcome, reports_bulk_change
 from .corrections import report_update
 from .idempotency import IdempotencyKeyReused, idempotency_response_store
 from .intake import ReportCreateResult, report_create
@@ -26,11 +29,15 @@ from .photos import (
     attachments_store,
     written_files_remove,
 )
+from .queues import work_queue_create, work_queue_delete, work_queue_update
 from .sla import SlaRun, sla_events_record
 from .suggestions import suggestions_record
 from .workflow import report_assign, report_transition
 
 __all__ = [
+    "BulkAction",
+    "BulkChange",
+    "BulkOutcome",
     "IdempotencyKeyReused",
     "PhotoUpload",
     "ReportCreateResult",
@@ -46,7 +53,11 @@ __all__ = [
     "report_reply",
     "report_transition",
     "report_update",
+    "reports_bulk_change",
     "sla_events_record",
     "suggestions_record",
+    "work_queue_create",
+    "work_queue_delete",
+    "work_queue_update",
     "written_files_remove",
 ]

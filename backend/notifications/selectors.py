@@ -2,12 +2,17 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
 
 from backend.common.tokens import token_hash
 from backend.reports.models import Report, ReportEvent
 from backend.reports.presentation import public_event
 from backend.reports.tracking import tracking_token_valid
+from backend.reports.workflow import Status
 
 from .models import Feedback, Subscription
 from .tokens import confirm_token_valid, unsubscribe_token_valid
@@ -63,3 +68,37 @@ def subscription_by_confirm_token(token: str) -> Subscription | None:
 def reports_with_unsatisfied_feedback() -> Any:
     """The ids of reports a resident said they were not satisfied with (a subquery)."""
     return Feedback.objects.filter(satisfied=False).values("report_id")
+
+
+def reporter_mail_subscription(report_id: uuid.UUID) -> Subscription | None:
+    """The mail subscription the resident who made the report has (None: no address given,
+    or unsubscribed)."""
+    return Subscription.objects.filter(
+        report_id=report_id,
+        channel=Subscription.Channel.EMAIL,
+        origin=Subscription.Origin.REPORTER,
+    ).first()
+
+
+def feedback_open(report: Report, *, now: datetime | None = None) -> bool:
+    """Whether the resident may still give feedback (feedback_give's conditions): the report
+    is closed, within FEEDBACK_WINDOW_DAYS of it, and none given on this closing yet."""
+    if report.status != Status.CLOSED:
+        return False
+    closed_at = report.closed_at or timezone.now()
+    if (now or timezone.now()) > closed_at + timedelta(days=settings.FEEDBACK_WINDOW_DAYS):
+        return False
+    closing_seq = (
+        ReportEvent.objects.filter(
+            report=report,
+            type=ReportEvent.Type.STATUS_CHANGED,
+            public_payload__status=Status.CLOSED,
+        )
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    return (
+        closing_seq is not None
+        and not Feedback.objects.filter(report=report, closing_seq=closing_seq).exists()
+    )

@@ -208,3 +208,40 @@ def work_queues_for(user: Any) -> QuerySet[WorkQueue]:
     if getattr(user, "department_id", None):
         mine |= Q(shared_with_id=user.department_id)
     return WorkQueue.objects.filter(mine).select_related("owner", "shared_with")
+
+
+@dataclass(frozen=True)
+class MapReport:
+    """An open report on the public map: where, what kind, since when; nothing else (no text,
+    no photos, no contact, no token)."""
+
+    lat: float
+    lon: float
+    category_path: str
+    category_nl: str
+    category_en: str
+    created_on: str  # ISO date
+
+
+def open_reports_on_map(*, category: str | None = None, limit: int = 5000) -> list[MapReport]:
+    """Open reports with a category, newest first; ``category`` is "main/sub" or "main"."""
+    qs = Report.objects.filter(status__in=list(OPEN_STATUSES), category__isnull=False)
+    if category:
+        if "/" in category:
+            qs = qs.filter(category__path=category)
+        else:
+            qs = qs.filter(category__parent__path=category)
+    rows = qs.order_by("-created_at").values_list(
+        "location", "category__path", "category__name_nl", "category__name_en", "created_at"
+    )[:limit]
+    return [
+        MapReport(
+            lat=round(location.y, 5),
+            lon=round(location.x, 5),
+            category_path=path,
+            category_nl=name_nl,
+            category_en=name_en,
+            created_on=timezone.localdate(created_at).isoformat(),
+        )
+        for location, path, name_nl, name_en, created_at in rows
+    ]

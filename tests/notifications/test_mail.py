@@ -81,7 +81,8 @@ def test_closing_mail_tells_the_resolution_and_links_to_feedback():
     assert "Dit valt niet onder de verantwoordelijkheid van de gemeente." in closing.body
     assert "Dit is een zaak van Rijkswaterstaat." in closing.body
     token = tracking_token_for(report.id)
-    assert f"/api/v1/public/reports/{token}/feedback/" in closing.body
+    # The link opens the report page with its feedback form (frontend_api/resident).
+    assert f"http://testserver/r/{token}/#feedback-title" in closing.body
     assert "14 dagen" in closing.body
 
 

@@ -4,6 +4,7 @@ from .api import *  # noqa: F403
 from .base import *  # noqa: F403
 from .contractors import *  # noqa: F403
 from .database import *  # noqa: F403
+from .frontend import *  # noqa: F403
 from .limits import *  # noqa: F403
 from .logging import *  # noqa: F403
 from .meldpunt import *  # noqa: F403

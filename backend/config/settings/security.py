@@ -3,7 +3,11 @@
 from csp.constants import NONCE, NONE, SELF
 
 from .env import env
+from .frontend import MAP_TILE_URL
 from .storage import MEDIA_URL
+
+# The origin of the map's tile server, when one is configured (scheme://host[:port]).
+_TILE_ORIGIN = "/".join(MAP_TILE_URL.split("/")[:3]) if "://" in MAP_TILE_URL else ""
 
 # Every HTML page here (the admin, the API docs, the contractors' link page, the pages mail
 # links open) runs only scripts and styles of our own: files from this origin, or an inline
@@ -14,8 +18,15 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
         # Swagger UI's icons are data: URIs in its stylesheet; photos may come from a CDN.
-        "img-src": [SELF, "data:", *([MEDIA_URL] if "://" in MEDIA_URL else [])],
+        "img-src": [
+            SELF,
+            "data:",
+            *([MEDIA_URL] if "://" in MEDIA_URL else []),
+            *([_TILE_ORIGIN] if _TILE_ORIGIN else []),
+        ],
         "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "worker-src": [SELF],
         "object-src": [NONE],
         "base-uri": [NONE],
         "form-action": [SELF],

@@ -48,3 +48,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # kept across tasks was broken by that (tests/common/test_dispatch.py), so it closes them
 # around each task as Celery does by default. Real workers are processes of their own.
 CELERY_DB_REUSE_MAX = None
+
+# The pages' static files straight from their folders (no collectstatic before a test run).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

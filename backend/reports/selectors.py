@@ -6,6 +6,7 @@ from math import cos, radians
 from typing import Any
 
 from django.conf import settings
+from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -245,3 +246,22 @@ def open_reports_on_map(*, category: str | None = None, limit: int = 5000) -> li
         )
         for location, path, name_nl, name_en, created_at in rows
     ]
+
+
+def report_duplicate_candidates(report: Report, *, limit: int = 5) -> list[Report]:
+    """Open reports of the same category near this one, nearest first: what a dispatcher may
+    merge it with. Within DUPLICATE_RADIUS_METRES (a degree box, for the index: a few per cent
+    wider east-west than north-south at Dutch latitudes, which a shortlist can bear)."""
+    if report.category_id is None:
+        return []
+    degrees = settings.DUPLICATE_RADIUS_METRES / 111_320
+    return list(
+        Report.objects.filter(
+            category_id=report.category_id,
+            status__in=list(OPEN_STATUSES),
+            location__dwithin=(report.location, degrees),
+        )
+        .exclude(pk=report.pk)
+        .annotate(distance=Distance("location", report.location))
+        .order_by("distance", "id")[:limit]
+    )

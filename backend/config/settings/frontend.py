@@ -8,6 +8,7 @@ from .env import BASE_DIR, env
 TEMPLATES[0]["DIRS"] = [
     *TEMPLATES[0]["DIRS"],
     BASE_DIR / "frontend_api" / "resident" / "templates",
+    BASE_DIR / "frontend_api" / "console" / "templates",
 ]
 TEMPLATES[0]["OPTIONS"]["context_processors"] = [
     *TEMPLATES[0]["OPTIONS"]["context_processors"],
@@ -20,6 +21,7 @@ TEMPLATES[0]["OPTIONS"]["context_processors"] = [
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "frontend_api" / "resident" / "static",
+    BASE_DIR / "frontend_api" / "console" / "static",
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
     ("vendor/markercluster", NODE_MODULES / "leaflet.markercluster" / "dist"),

@@ -50,7 +50,8 @@
     return all[current];
   }
   function open(row, anchor) {
-    if (row) location.href = "/console/r/" + row.dataset.id + "/" + (anchor ? "#" + anchor : "");
+    // A parameter, not a #fragment: Chrome's scroll to a fragment takes the focus away again.
+    if (row) location.href = "/console/r/" + row.dataset.id + "/" + (anchor ? "?focus=" + anchor : "");
   }
 
   // --- the report page: a/s focus the forms ---------------------------------------------------
@@ -67,7 +68,8 @@
     var back = document.getElementById("back-to-queue");
     var queue = sessionStorage.getItem(QUEUE_KEY);
     if (back && queue) back.href = queue;
-    if (location.hash === "#assign" || location.hash === "#status") focusForm(location.hash.slice(1));
+    var wanted = new URLSearchParams(location.search).get("focus");
+    if (wanted === "assign" || wanted === "status") focusForm(wanted);
     var to = document.getElementById("s-to");
     var text = document.getElementById("s-text");
     // The standard text of the chosen status, which the dispatcher may edit before sending.

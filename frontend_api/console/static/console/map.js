@@ -6,7 +6,8 @@
   if (!window.L) return;
   function base(box) {
     L.Icon.Default.imagePath = document.querySelector("link[href*='leaflet.css']").href.replace(/leaflet\.css.*$/, "images/");
-    var map = L.map(box, { keyboard: true });
+    // A maxZoom of its own: without a tile layer the map has none, and markercluster needs one.
+    var map = L.map(box, { maxZoom: 19 });
     if (box.dataset.tileUrl) L.tileLayer(box.dataset.tileUrl, { maxZoom: 19, attribution: box.dataset.tileAttribution }).addTo(map);
     return map;
   }

@@ -17,7 +17,6 @@ from backend.reports.models import Report
 from backend.reports.search import ORDERINGS, reports_count, reports_filtered, reports_page
 from backend.reports.selectors import report_list_related, work_queues_for
 from backend.reports.services import BulkChange, reports_bulk_change
-from backend.reports.workflow import Resolution, Status
 from backend.taxonomy.selectors import category_tree, departments_all
 from frontend_api.staff.bulk import BulkInputSerializer
 from frontend_api.staff.filters import (
@@ -27,8 +26,10 @@ from frontend_api.staff.filters import (
     report_filters,
 )
 
+from . import labels
 from .access import actor_of, console_action, console_page, console_user, scope_for
 from .filtering import FILTER_NAMES, LIST_NAMES, form_params, validated
+from .labels import choices
 
 
 def filter_choices() -> dict[str, Any]:
@@ -37,9 +38,9 @@ def filter_choices() -> dict[str, Any]:
         "categories": category_tree(),
         "departments": departments_all(),
         "contractors": contractors_active(),
-        "statuses": Status.choices,
-        "resolutions": Resolution.choices,
-        "priorities": Report.Priority.choices,
+        "statuses": choices(labels.STATUS),
+        "resolutions": choices(labels.RESOLUTION),
+        "priorities": choices(labels.PRIORITY),
         "sources": Report.Source.choices,
         "orderings": [f"{sign}{name}" for name in ORDERINGS for sign in ("-", "")],
     }

@@ -10,6 +10,7 @@ TEMPLATES[0]["DIRS"] = [
     BASE_DIR / "frontend_api" / "resident" / "templates",
     BASE_DIR / "frontend_api" / "console" / "templates",
 ]
+TEMPLATES[0]["OPTIONS"]["libraries"] = {"console": "frontend_api.console.labels"}
 TEMPLATES[0]["OPTIONS"]["context_processors"] = [
     *TEMPLATES[0]["OPTIONS"]["context_processors"],
     "django.template.context_processors.i18n",

@@ -52,3 +52,14 @@ class IsStaffMember(BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and getattr(user, "is_staff_reader", False))
+
+
+class IsWideStaff(IsStaffReader):
+    """Staff whose view is not one department's: dispatchers and administrators, and the
+    read-only role for reading. For what is not one report's (the webhook log) or reaches past
+    one (a merge, a contractor's assignment)."""
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and (
+            request.user.report_department_scope is None
+        )

@@ -108,14 +108,12 @@ BulkResultSerializer = inline_serializer(
         "ok": serializers.BooleanField(),
         "error": serializers.CharField(
             required=False,
-            allow_null=True,
-            help_text="not_found, conflict or invalid; null when ok",
+            help_text="not_found, conflict or invalid; absent when ok",
         ),
-        "message": serializers.CharField(required=False, allow_null=True),
+        "message": serializers.CharField(required=False),
         "fields": serializers.DictField(
             child=serializers.ListField(child=serializers.CharField()),
             required=False,
-            allow_null=True,
             help_text="invalid: each offending input with its messages",
         ),
     },
@@ -125,6 +123,15 @@ BulkResultSerializer = inline_serializer(
 # Reads a BulkResults.
 class BulkResultsSerializer(serializers.Serializer):
     results = serializers.ListField(child=BulkResultSerializer)
+
+    def to_representation(self, instance):
+        body = super().to_representation(instance)
+        # `error`, `message` and `fields` only where there is one: an ok has none.
+        body["results"] = [
+            {key: value for key, value in result.items() if value is not None}
+            for result in body["results"]
+        ]
+        return body
 
 
 class ReportBulkView(StaffView):

@@ -18,10 +18,9 @@ from backend.contractors.selectors import (
 )
 from backend.contractors.services import assignment_withdraw
 from backend.contractors.webhooks import webhook_message_redeliver
-from backend.reports.selectors import report_get
 from frontend_api.common.serializers import ErrorSerializer, KnownParameters, TimestampField
 
-from .views import StaffView
+from .views import StaffView, WideStaffView, report_or_404
 
 _ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 
@@ -91,13 +90,11 @@ class ReportAssignmentsView(StaffView):
         tags=["staff"],
     )
     def get(self, request: Request, report_id: uuid.UUID) -> Response:
-        report = report_get(report_id)
-        if report is None:
-            raise Http404
+        report = report_or_404(request, report_id)
         return Response(StaffAssignmentSerializer(assignments_of_report(report), many=True).data)
 
 
-class AssignmentWithdrawView(StaffView):
+class AssignmentWithdrawView(WideStaffView):
     @extend_schema(
         operation_id="staff_assignments_withdraw",
         request=None,
@@ -114,7 +111,7 @@ class AssignmentWithdrawView(StaffView):
         return Response(StaffAssignmentSerializer(_assignment_or_404(assignment_id)).data)
 
 
-class WebhookMessagesView(StaffView):
+class WebhookMessagesView(WideStaffView):
     @extend_schema(
         operation_id="staff_webhook_deliveries",
         parameters=[WebhookQuerySerializer],
@@ -133,7 +130,7 @@ class WebhookMessagesView(StaffView):
         return Response(WebhookMessageSerializer(messages, many=True).data)
 
 
-class WebhookRedeliverView(StaffView):
+class WebhookRedeliverView(WideStaffView):
     @extend_schema(
         operation_id="staff_webhook_redeliver",
         request=None,

@@ -1,12 +1,14 @@
 """The reports the list's filters select, as CSV, streamed: rows leave as the database cursor
 hands them over, so memory stays flat for a million of them."""
 
+import asyncio
 import csv
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connections as db_connections
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,13 +85,45 @@ def _pieces(rows: Iterator[tuple[Any, ...]], header: list[str]) -> Iterator[str]
     yield buffer.take()
 
 
+_END = object()
+# Pieces written ahead of the client: memory stays within this many.
+_AHEAD = 4
+
+
 async def _pieces_async(pieces: Iterator[str]) -> AsyncIterator[str]:
-    # Under ASGI Django would read a sync iterator to the end before sending a byte (into
-    # memory); this hands it over piece by piece, each read in the request's own sync thread,
-    # where its database connection and server-side cursor live.
-    take = sync_to_async(lambda: next(pieces, None), thread_sensitive=True)
-    while (piece := await take()) is not None:
-        yield piece
+    """Under ASGI Django would read a sync iterator to the end before sending a byte (into
+    memory). Here one thread of its own writes the pieces, with its own database connection
+    holding the server-side cursor (closed when it is done), into a short queue the response
+    reads from: the client's pace holds the thread back."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=_AHEAD)
+    stop = threading.Event()
+
+    def put(item: Any) -> None:
+        asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
+
+    def produce() -> None:
+        try:
+            for piece in pieces:
+                put(piece)
+                if stop.is_set():  # the client went away
+                    break
+        except Exception as exc:  # handed to the response, which raises it
+            put(exc)
+        finally:
+            db_connections.close_all()  # this thread's, and only this thread's
+            put(_END)
+
+    threading.Thread(target=produce, name="csv-export", daemon=True).start()
+    try:
+        while (item := await queue.get()) is not _END:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while not queue.empty():  # let a waiting put through, so the thread can stop
+            queue.get_nowait()
 
 
 class CSVRenderer(BaseRenderer):

@@ -10,7 +10,7 @@ from backend.notifications.services import report_merge
 from backend.reports.selectors import report_get
 from frontend_api.common.serializers import ErrorSerializer, JSONTypes
 
-from .views import StaffView
+from .views import WideStaffView
 
 
 class MergeInputSerializer(JSONTypes, serializers.Serializer):
@@ -25,7 +25,7 @@ class MergedSerializer(serializers.Serializer):
     merged_into = serializers.UUIDField(source="merged_into_id")
 
 
-class ReportMergeView(StaffView):
+class ReportMergeView(WideStaffView):
     @extend_schema(
         operation_id="staff_reports_merge",
         request=MergeInputSerializer,

@@ -19,7 +19,7 @@ from backend.reports.services import (
     report_transition,
     report_update,
 )
-from frontend_api.common.permissions import IsStaffReader
+from frontend_api.common.permissions import IsStaffReader, IsWideStaff
 from frontend_api.common.serializers import ErrorSerializer
 
 from .filters import ReportListQuerySerializer, cursor_write, report_filters
@@ -54,12 +54,12 @@ def scope_of(request: Request) -> ReportScope:
 
 
 def _detail(request: Request, report_id: uuid.UUID) -> Response:
-    report = _report_or_404(request, report_id)
+    report = report_or_404(request, report_id)
     body = staff_report_detail(report, contact=staff_user(request).sees_contact_details)
     return Response(StaffReportDetailSerializer(body).data)
 
 
-def _report_or_404(request: Request, report_id: uuid.UUID) -> Report:
+def report_or_404(request: Request, report_id: uuid.UUID) -> Report:
     """The report, if this user may see it: one outside their department is not found, as
     one that does not exist."""
     report = report_get(report_id)
@@ -78,6 +78,11 @@ class StaffView(APIView):
 
     def actor(self, request: Request) -> ActorRef:
         return ActorRef.staff(request.user)
+
+
+class WideStaffView(StaffView):
+    # Not for department staff: what reaches past one report of their department.
+    permission_classes = [IsWideStaff]
 
 
 class ReportListView(StaffView):
@@ -139,7 +144,7 @@ class ReportDetailView(StaffView):
         tags=["staff"],
     )
     def patch(self, request: Request, report_id: uuid.UUID) -> Response:
-        _report_or_404(request, report_id)
+        report_or_404(request, report_id)
         serializer = ReportUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report_update(report_id=report_id, actor=self.actor(request), **serializer.validated_data)
@@ -158,7 +163,7 @@ class ReportTransitionView(StaffView):
         tags=["staff"],
     )
     def post(self, request: Request, report_id: uuid.UUID) -> Response:
-        _report_or_404(request, report_id)
+        report_or_404(request, report_id)
         serializer = TransitionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report_transition(
@@ -179,7 +184,7 @@ class ReportAssignView(StaffView):
         tags=["staff"],
     )
     def post(self, request: Request, report_id: uuid.UUID) -> Response:
-        _report_or_404(request, report_id)
+        report_or_404(request, report_id)
         serializer = AssignInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report_assign(report_id=report_id, actor=self.actor(request), **serializer.validated_data)
@@ -193,7 +198,7 @@ class ReportNotesView(StaffView):
         tags=["staff"],
     )
     def get(self, request: Request, report_id: uuid.UUID) -> Response:
-        report = _report_or_404(request, report_id)
+        report = report_or_404(request, report_id)
         return Response(NoteSerializer(report_notes(report), many=True).data)
 
     @extend_schema(
@@ -203,7 +208,7 @@ class ReportNotesView(StaffView):
         tags=["staff"],
     )
     def post(self, request: Request, report_id: uuid.UUID) -> Response:
-        _report_or_404(request, report_id)
+        report_or_404(request, report_id)
         serializer = NoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         note = report_note_add(
@@ -219,5 +224,5 @@ class ReportEventsView(StaffView):
         tags=["staff"],
     )
     def get(self, request: Request, report_id: uuid.UUID) -> Response:
-        report = _report_or_404(request, report_id)
+        report = report_or_404(request, report_id)
         return Response(StaffEventSerializer(report_events(report), many=True).data)

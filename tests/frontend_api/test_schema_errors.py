@@ -34,7 +34,7 @@ OPERATIONS = [
 
 def _view_class(path: str) -> type:
     # A value of the right kind for each path parameter, so the resolver picks the route.
-    concrete = re.sub(r"\{model_id\}", "1", path)
+    concrete = re.sub(r"\{(model|queue)_id\}", "1", path)
     concrete = re.sub(r"\{[^}]*_id\}", str(uuid.uuid4()), concrete)
     concrete = re.sub(r"\{[^}]*\}", "sample", concrete)
     match = resolve(concrete)
@@ -95,7 +95,11 @@ FILTERS = [
     ("/api/v1/staff/webhook-deliveries/", {"limit": "0"}, "limit"),
     ("/api/v1/staff/reports/", {"status": "null"}, "status"),
     ("/api/v1/staff/reports/", {"needs_triage": "perhaps"}, "needs_triage"),
-    ("/api/v1/staff/reports/", {"page": "-1"}, "page"),
+    ("/api/v1/staff/reports/", {"page_size": "0"}, "page_size"),
+    ("/api/v1/staff/reports/", {"cursor": "made-up"}, "cursor"),
+    ("/api/v1/staff/reports/", {"bbox": "5,52,4,53"}, "bbox"),
+    ("/api/v1/staff/reports/map/", {"bbox": "4.8,52.3,4.9,52.4", "zoom": "30"}, "zoom"),
+    ("/api/v1/staff/stats/", {"created_after": "soon"}, "created_after"),
 ]
 
 

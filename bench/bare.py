@@ -34,6 +34,7 @@ class BareReportSerializer(serializers.ModelSerializer):
         validated_data["location"] = Point(lon, lat, srid=4326)
         # Required and unique; random is all a naive create would do.
         validated_data["tracking_token_hash"] = secrets.token_hex(32)
+        validated_data["short_id"] = f"B-{secrets.token_hex(6)}"
         return super().create(validated_data)
 
 

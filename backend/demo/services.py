@@ -9,7 +9,7 @@ from django.conf import settings
 from backend.accounts.models import ApiToken, User
 from backend.accounts.selectors import api_token_for_key
 from backend.accounts.services import api_token_create, api_token_revoke, user_create
-from backend.geo.services import area_import
+from backend.geo.services import addresses_load, area_import
 from backend.organisations.models import Contractor
 from backend.routing.services import RuleSetLoadResult, ruleset_load
 from backend.routing.validation import files_read, rules_dir
@@ -20,6 +20,8 @@ DEMO_AREA_FILES = (
     ("district", "districts.geojson"),
     ("neighbourhood", "neighbourhoods.geojson"),
 )
+# The demo municipality's address extract (scripts/build_demo_addresses.py made it).
+DEMO_ADDRESSES = Path("addresses") / "demo.csv"
 DEMO_DISPATCHER = "demo-dispatcher"
 _DEMO_TOKEN_NAME = "demo (make run)"  # noqa: S105 - a label, not a secret
 
@@ -35,10 +37,14 @@ def fixtures_dir() -> Path:
 
 
 def reference_data_load() -> None:
-    """Taxonomy and areas: everything the product needs before the first report."""
+    """Taxonomy, areas and addresses: everything the product needs before the first report
+    (addresses are optional to the product, but the demo municipality has them)."""
     taxonomy_load(data=yaml.safe_load((fixtures_dir() / "taxonomy.yaml").read_text("utf-8")))
     for area_type, filename in DEMO_AREA_FILES:
         area_import(path=fixtures_dir() / "areas" / filename, type=area_type)
+    loaded = addresses_load(source=fixtures_dir() / DEMO_ADDRESSES)
+    if loaded.bad:
+        raise ValueError(f"{DEMO_ADDRESSES}: {loaded.bad[0].where}: {loaded.bad[0].message}")
 
 
 def demo_contractors_load() -> int:

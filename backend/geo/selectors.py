@@ -5,7 +5,9 @@ from math import cos, radians
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection
+from django.db.models import QuerySet
 
+from .addresses import address_query_parse
 from .models import Address, Area
 
 
@@ -40,6 +42,33 @@ def area_refs(rows: list[tuple[int, str, str]]) -> list[AreaRef]:
 def in_service_area(areas: list[AreaRef]) -> bool:
     """The service area is the union of the municipality areas."""
     return any(area.type == settings.SERVICE_AREA_TYPE for area in areas)
+
+
+# Simplified to about a metre: the outline is a map's background, and a phone loads it.
+_OUTLINES_SQL = """
+    SELECT type, code, name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geometry, 0.00001), 6)
+    FROM geo_area WHERE %(types)s::text[] IS NULL OR type = ANY(%(types)s)
+    ORDER BY ST_Area(geometry) DESC, type, code
+"""
+
+
+def area_outlines(*, types: list[str] | None = None) -> dict:
+    """The areas (of the given types; None: all) as a GeoJSON FeatureCollection with their
+    type, code and name, largest first (so a smaller one is drawn over it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_OUTLINES_SQL, {"types": types})
+        rows = cursor.fetchall()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"type": type_, "code": code, "name": name},
+                "geometry": json.loads(geometry),
+            }
+            for type_, code, name, geometry in rows
+        ],
+    }
 
 
 # The nearest address within a distance, as one row of ADDRESS_COLUMNS. Named parameters
@@ -94,30 +123,24 @@ def area_by_label(label: str) -> Area | None:
     return Area.objects.filter(type=kind, code=code).first()
 
 
-# Simplified to about a metre: the outline is a map's background, and a phone loads it.
-_OUTLINES_SQL = """
-    SELECT type, code, name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geometry, 0.00001), 6)
-    FROM geo_area WHERE type = ANY(%(types)s) ORDER BY type, code
-"""
+ADDRESS_SEARCH_LIMIT = 10
 
 
-def area_outlines(*, types: list[str]) -> dict:
-    """The areas of the given types as a GeoJSON FeatureCollection (type, code and name)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_OUTLINES_SQL, {"types": types})
-        rows = cursor.fetchall()
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "properties": {"type": type_, "code": code, "name": name},
-                "geometry": json.loads(geometry),
-            }
-            for type_, code, name, geometry in rows
-        ],
-    }
-
-
-def service_area_types() -> list[str]:
-    return [settings.SERVICE_AREA_TYPE]
+def address_search(q: str, *, limit: int = ADDRESS_SEARCH_LIMIT) -> list[Address]:
+    """Addresses by prefix, in street and number order: "Kerkstr 4" (a street prefix, a house
+    number, its addition's first characters), "Kerkstr", or a postcode "1234AB 5" ("1234"
+    alone: every postcode of those digits). Each form is one indexed range scan: the street on
+    `search` (varchar_pattern_ops), the postcode on the unique constraint's index."""
+    query = address_query_parse(q)
+    found: QuerySet[Address] = Address.objects.all()
+    if query.postcode:
+        found = found.filter(postcode__startswith=query.postcode)
+    elif query.street:
+        found = found.filter(search__startswith=query.street)
+    else:
+        return []
+    if query.number is not None:
+        found = found.filter(number=query.number)
+    if query.suffix:
+        found = found.filter(number_suffix__istartswith=query.suffix)
+    return list(found.order_by("street", "number", "number_suffix", "postcode")[:limit])

@@ -28,7 +28,8 @@ class MailTemplateAdmin(admin.ModelAdmin):
 
     Kind: "created", a status ("closed", "info_requested", ...) or "status_changed" for every
     status without its own. Context: status_text, text, resolution_text, category,
-    tracking_url, feedback_url, unsubscribe_url, feedback_days, is_reporter. An unsubscribe
+    tracking_url, feedback_url, unsubscribe_url, feedback_days, is_reporter, short_id (the
+    report's number, M-2026-000123), address (the nearest address, or empty). An unsubscribe
     line is always appended.
     """
 

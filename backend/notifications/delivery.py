@@ -163,7 +163,13 @@ def _locked_pending(kind: str, delivery_ids: list[int]) -> tuple[list[Delivery],
         last[recipient] = max(event_id, last.get(recipient, event_id))
     rows = list(
         model.objects.select_for_update(of=("self",))
-        .select_related("subscription", "event", "event__report", "event__report__category")
+        .select_related(
+            "subscription",
+            "event",
+            "event__report",
+            "event__report__category",
+            "event__report__address",
+        )
         # What a mail or a push reads of a report; its geometry and contact details stay put.
         .defer("event__report__location", "event__report__text", "event__internal_payload")
         .filter(

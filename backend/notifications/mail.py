@@ -155,6 +155,9 @@ def mail_render(
         if category
         else "",
         "created_at": report.created_at,
+        # The human id to quote on the phone, and where the problem is, when an address is near.
+        "short_id": report.short_id,
+        "address": report.address.display if report.address else "",
         "feedback_days": settings.FEEDBACK_WINDOW_DAYS,
         "is_reporter": subscription.origin == Subscription.Origin.REPORTER,
         "confirm_url": _confirm_url(subscription),

@@ -349,6 +349,26 @@ class ContactErased(Event):
     subscriptions: int
 
 
+# --- service levels (services/sla.py) ------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadlineWarning(Event):
+    """80 % of the time from the report's creation to its deadline has passed."""
+
+    type = EventType.DEADLINE_WARNING
+    deadline: str  # ISO 8601, UTC
+    warn_at: str  # when the share was reached
+
+
+@dataclass(frozen=True, kw_only=True)
+class Overdue(Event):
+    """The deadline has passed with the report still open."""
+
+    type = EventType.OVERDUE
+    deadline: str  # ISO 8601, UTC
+
+
 CATALOGUE: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -380,6 +400,8 @@ CATALOGUE: dict[str, type[Event]] = {
         MailFailed,
         PushFailed,
         ContactErased,
+        DeadlineWarning,
+        Overdue,
     )
 }
 

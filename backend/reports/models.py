@@ -8,6 +8,12 @@ from django.utils import timezone
 from .workflow import Resolution, Status
 
 
+class SlaStage(models.IntegerChoices):
+    NONE = 0
+    WARNED = 1  # deadline_warning recorded
+    OVERDUE = 2  # overdue recorded
+
+
 class Report(models.Model):
     class Priority(models.TextChoices):
         LOW = "low"
@@ -85,6 +91,9 @@ class Report(models.Model):
     assigned_manually = models.BooleanField(default=False)
     needs_triage = models.BooleanField(default=False)
     deadline = models.DateTimeField(null=True, blank=True)
+    # How far the SLA job has got with this report: each stage's event is recorded once
+    # (services/sla.py).
+    sla_stage = models.PositiveSmallIntegerField(choices=SlaStage.choices, default=SlaStage.NONE)
     areas = models.ManyToManyField("geo.Area", blank=True, related_name="+")
     # The nearest loaded address (settings.ADDRESS_NEAREST_MAX_METRES), set at intake and when
     # staff move the report; none without an address extract.
@@ -103,6 +112,13 @@ class Report(models.Model):
             models.Index(fields=["status", "-created_at"], name="report_status_created"),
             models.Index(fields=["category", "created_at"], name="report_category_created"),
             models.Index(fields=["department", "status"], name="report_department_status"),
+            # The SLA job's question: open reports with a deadline whose events are not all
+            # recorded yet, by deadline. Small: a report leaves it when closed or overdue.
+            models.Index(
+                fields=["deadline"],
+                condition=Q(deadline__isnull=False, closed_at__isnull=True, sla_stage__lt=2),
+                name="report_sla_pending",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -207,6 +223,9 @@ class ReportEvent(models.Model):
         MAIL_FAILED = "mail_failed"
         PUSH_FAILED = "push_failed"
         CONTACT_ERASED = "contact_erased"
+        # Service levels (services/sla.py); internal events.
+        DEADLINE_WARNING = "deadline_warning"
+        OVERDUE = "overdue"
 
     # No index of its own: the unique (report, seq) constraint's index leads with report_id and
     # serves every lookup by report; a second one only costs each of the events a report gets.

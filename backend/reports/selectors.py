@@ -6,7 +6,6 @@ from math import cos, radians
 from typing import Any
 
 from django.conf import settings
-from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -248,20 +247,76 @@ def open_reports_on_map(*, category: str | None = None, limit: int = 5000) -> li
     ]
 
 
-def report_duplicate_candidates(report: Report, *, limit: int = 5) -> list[Report]:
-    """Open reports of the same category near this one, nearest first: what a dispatcher may
-    merge it with. Within DUPLICATE_RADIUS_METRES (a degree box, for the index: a few per cent
-    wider east-west than north-south at Dutch latitudes, which a shortlist can bear)."""
+# The SLA job's batch: open reports with a deadline whose next SLA event is due, earliest
+# deadline first. The partial index report_sla_pending holds exactly the reports that may still
+# get one; the warning's instant is the same arithmetic as services/sla.sla_warning_at.
+_SLA_DUE_SQL = """
+    SELECT id FROM reports_report
+    WHERE deadline IS NOT NULL AND closed_at IS NULL AND sla_stage < 2
+      AND (deadline <= %(now)s
+           OR (sla_stage < 1 AND created_at + (deadline - created_at) * %(share)s <= %(now)s))
+    ORDER BY deadline
+    LIMIT %(limit)s
+"""
+
+
+def sla_due_report_ids(*, now: datetime, share: float, limit: int) -> list[uuid.UUID]:
+    with connection.cursor() as cursor:
+        cursor.execute(_SLA_DUE_SQL, {"now": now, "share": share, "limit": limit})
+        return [row[0] for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    report: Report
+    distance_m: float
+
+
+# The same cut as intake's possible duplicates (_SURROUNDINGS_SQL): the degree box for the
+# index, then metres on the sphere.
+_DUPLICATES_SQL = """
+    WITH here AS (SELECT location AS point, category_id FROM reports_report WHERE id = %(id)s),
+    near AS MATERIALIZED (
+        SELECT r.id, r.category_id, r.status, r.created_at, r.location
+        FROM reports_report r, here
+        WHERE ST_DWithin(r.location, here.point, %(box)s) AND r.id <> %(id)s
+    )
+    SELECT n.id, ST_Distance(n.location::geography, here.point::geography, false) AS metres
+    FROM near n, here
+    WHERE n.category_id = here.category_id
+      AND n.status = ANY(%(statuses)s)
+      AND n.created_at >= %(since)s
+      AND ST_DWithin(n.location::geography, here.point::geography, %(radius)s, false)
+    ORDER BY metres, n.created_at DESC
+    LIMIT %(limit)s
+"""
+
+
+def report_duplicate_candidates(report: Report, *, limit: int = 20) -> list[DuplicateCandidate]:
+    """Reports that may be the same problem: the same category, open, made in the last
+    settings.DUPLICATE_WINDOW_DAYS, within settings.DUPLICATE_RADIUS_METRES; nearest first,
+    never the report itself. None for a report without a category."""
     if report.category_id is None:
         return []
-    degrees = settings.DUPLICATE_RADIUS_METRES / 111_320
-    return list(
-        Report.objects.filter(
-            category_id=report.category_id,
-            status__in=list(OPEN_STATUSES),
-            location__dwithin=(report.location, degrees),
+    radius = settings.DUPLICATE_RADIUS_METRES
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DUPLICATES_SQL,
+            {
+                "id": report.pk,
+                "box": radius / (111_320 * max(cos(radians(report.location.y)), 0.01)),
+                "radius": float(radius),
+                "statuses": list(OPEN_STATUSES),
+                "since": timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS),
+                "limit": limit,
+            },
         )
-        .exclude(pk=report.pk)
-        .annotate(distance=Distance("location", report.location))
-        .order_by("distance", "id")[:limit]
-    )
+        metres = dict(cursor.fetchall())
+    found = Report.objects.select_related(
+        "category", "category__parent", "department", "contractor", "address"
+    ).in_bulk(list(metres))
+    return [
+        DuplicateCandidate(report=found[report_id], distance_m=distance)
+        for report_id, distance in metres.items()
+        if report_id in found
+    ]

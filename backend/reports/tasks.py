@@ -11,7 +11,7 @@ from backend.common.dispatch import backoff, sweep_due
 from .models import Attachment, IdempotencyKey
 from .outbox import outbox_drain as outbox_drain_entries
 from .outbox import outbox_entries_due, outbox_entries_publish, outbox_prune
-from .services import attachment_mark_failed, attachment_process
+from .services import attachment_mark_failed, attachment_process, sla_events_record
 from .services.photos import attachments_due
 from .services.suggestions import suggestions_record
 
@@ -90,3 +90,10 @@ def idempotency_keys_expire() -> int:
     cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task
+def sla_events_record_task() -> dict[str, int]:
+    """Beat: deadline_warning and overdue events of the next batch of due reports."""
+    run = sla_events_record()
+    return {"warned": run.warned, "overdue": run.overdue}

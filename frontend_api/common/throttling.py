@@ -66,6 +66,10 @@ class FollowThrottle(ScopeThrottle):
     scope = "follow"
 
 
+class AddressLookupThrottle(ScopeThrottle):
+    scope = "address_lookup"
+
+
 def token_lookup_verdict(request: HttpRequest | Request) -> Verdict:
     """A request with a secret token in its path, counted before the lookup against the lookup
     rate and, in advance, as a miss: past the miss rate a guesser is refused before it learns

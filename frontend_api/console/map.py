@@ -5,7 +5,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from backend.geo.selectors import area_outlines, service_area_types
+from backend.geo.selectors import area_outlines
 from backend.reports.search import reports_filtered
 from backend.reports.selectors_overview import STREET_ZOOM, reports_map
 from frontend_api.staff.filters import report_filters
@@ -61,4 +61,4 @@ def map_points(request: HttpRequest) -> JsonResponse:
 
 @console_page
 def map_outline(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(area_outlines(types=service_area_types()))
+    return JsonResponse(area_outlines(types=settings.MAP_AREA_TYPES or None))

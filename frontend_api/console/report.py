@@ -67,7 +67,7 @@ def report_page(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
         "mails": report_mail_deliveries(report),
         "webhooks": webhook_messages(report_id=report.id)[:50],
         "routing": _routing_explanation(events),
-        "candidates": report_duplicate_candidates(report),
+        "candidates": report_duplicate_candidates(report, limit=5),
         "can_act": user.is_staff_actor,
         "sees_contact": user.sees_contact_details,
         "status_texts": {status: texts[language] for status, texts in STATUS_TEXT.items()},

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import confirm, feedback, follow, push, reply, unsubscribe, views
+from . import addresses, confirm, feedback, follow, push, reply, unsubscribe, views
 
 urlpatterns = [
     path("reports/", views.ReportCreateView.as_view(), name="public-report-create"),
@@ -11,6 +11,7 @@ urlpatterns = [
     ),
     path("categories/", views.CategoryTreeView.as_view(), name="public-categories"),
     path("classify/", views.ClassifyView.as_view(), name="public-classify"),
+    path("addresses/", addresses.AddressSearchView.as_view(), name="public-addresses"),
 ]
 
 # The push channels and the resident's answers, one module each.

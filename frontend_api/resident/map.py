@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from backend.geo.selectors import area_outlines, service_area_types
+from backend.geo.selectors import area_outlines
 from backend.reports.selectors import open_reports_on_map
 from backend.taxonomy.selectors import category_tree
 
@@ -40,4 +40,6 @@ def map_reports(request: HttpRequest) -> JsonResponse:
 @require_GET
 @cache_control(max_age=3600, public=True)
 def map_outline(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(area_outlines(types=service_area_types()))
+    # Every area, the municipality's and its districts and neighbourhoods: without tiles they
+    # are what the resident finds their way by.
+    return JsonResponse(area_outlines(types=settings.MAP_AREA_TYPES or None))

@@ -96,7 +96,9 @@ def follow(request: HttpRequest, follow_token: str) -> HttpResponse:
     report_id = report_id_for_follow_token(follow_token)
     report = report_get(report_id) if report_id else None
     if report is None:
-        return render(request, "resident/_followed.html", {"error": _("Report not found.")}, status=404)
+        return render(
+            request, "resident/_followed.html", {"error": _("Report not found.")}, status=404
+        )
     email = request.POST.get("email", "").strip()
     try:
         serializers.EmailField(max_length=254).run_validation(email)

@@ -25,6 +25,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         static("resident/app.css"),
         static("resident/outbox.js"),
         static("resident/form.js"),
+        static("resident/areas.js"),
         static("vendor/htmx/htmx.min.js"),
         static("vendor/leaflet/leaflet.js"),
         static("vendor/leaflet/leaflet.css"),

@@ -12,6 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.utils.datastructures import MultiValueDict
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -26,10 +28,10 @@ from backend.notifications.services import (
     push_enabled,
     subscription_remove,
 )
+from backend.reports import storage
 from backend.reports.models import Report
 from backend.reports.services import report_create, report_reply
 from backend.reports.tracking import tracking_token_of
-from backend.reports import storage
 from backend.reports.workflow import Status, status_text
 from backend.taxonomy.selectors import category_tree
 from frontend_api.common.clients import client_network
@@ -44,16 +46,17 @@ from frontend_api.public.representations import public_report
 from frontend_api.public.serializers import ReportCreateInputSerializer
 from frontend_api.public.tracking import report_for_token
 
-from .addresses import address_locate
+from .addresses import address_locate, addresses_available
 
 # The form's fields, as the API has them (and `address`, the alternative to lat/lon).
 FORM_FIELDS = ("text", "lat", "lon", "address", "category", "email", "phone", "language")
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
-    response = render(request, template, context, status=status)
-    response["Referrer-Policy"] = "no-referrer"  # the report page's URL is its key
-    return response
+    # Django's Referrer-Policy (same-origin) stays: the report page's URL is its key and never
+    # leaves for another origin, while "no-referrer" would send "Origin: null" with our own
+    # form posts, which the CSRF check rightly refuses.
+    return render(request, template, context, status=status)
 
 
 def _form_context(
@@ -70,12 +73,13 @@ def _form_context(
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "max_photos": settings.PHOTO_MAX_COUNT,
+        "addresses": addresses_available(),
     }
 
 
-def _form_data(request: HttpRequest, values: dict[str, str]) -> QueryDict:
-    """The post as the API's input serializer reads it: empty fields left out."""
-    data = QueryDict(mutable=True)
+def _form_data(request: HttpRequest, values: dict[str, str]) -> MultiValueDict[str, Any]:
+    """The post as the API's input serializer reads it (a form): empty fields left out."""
+    data: MultiValueDict[str, Any] = MultiValueDict()
     for name in ("text", "lat", "lon", "category", "email", "phone", "language"):
         if values.get(name):
             data[name] = values[name]
@@ -156,7 +160,9 @@ def _report_context(request: HttpRequest, report: Report, token: str) -> dict[st
             for p in public.photos
         ],
         "photos_processing": public.photos_processing,
-        "timeline": list(reversed(public.timeline)),
+        "timeline": [
+            {**event, "when": parse_datetime(event["at"])} for event in reversed(public.timeline)
+        ],
         "can_reply": report.status == Status.INFO_REQUESTED,
         "can_give_feedback": feedback_open(report),
         "mail_subscribed": subscription is not None,
@@ -207,8 +213,7 @@ def report_reply_post(request: HttpRequest, tracking_token: str) -> HttpResponse
     report = _report_or_page(request, tracking_token)
     if isinstance(report, HttpResponse):
         return report
-    data = QueryDict(mutable=True)
-    data["text"] = request.POST.get("text", "")
+    data: MultiValueDict[str, Any] = MultiValueDict({"text": [request.POST.get("text", "")]})
     data.setlist("photos", request.FILES.getlist("photos"))
     serializer = ReplyInputSerializer(data=data)
     if not serializer.is_valid():
@@ -229,9 +234,11 @@ def report_feedback_post(request: HttpRequest, tracking_token: str) -> HttpRespo
     report = _report_or_page(request, tracking_token)
     if isinstance(report, HttpResponse):
         return report
-    serializer = FeedbackInputSerializer(
-        data={"satisfied": request.POST.get("satisfied", ""), "text": request.POST.get("text", "")}
-    )
+    # The form's fields as posted (strings): the serializer reads them as a form, not JSON.
+    data = QueryDict(mutable=True)
+    data["satisfied"] = request.POST.get("satisfied", "")
+    data["text"] = request.POST.get("text", "")
+    serializer = FeedbackInputSerializer(data=data)
     if not serializer.is_valid():
         return _report_with_errors(request, report, tracking_token, serializer.errors)
     try:

@@ -57,6 +57,16 @@ def staff_report_detail(report: Report, *, contact: bool) -> StaffReportDetail:
 
 
 @dataclass(frozen=True)
+class DuplicateCandidateRow(ReadsThrough):
+    """A possible duplicate: the report, and how far it lies from the one asked about."""
+
+    reads_through = "report"
+
+    report: Report
+    distance_m: float
+
+
+@dataclass(frozen=True)
 class RuleSetOverview:
     active: RuleSet | None
     versions: QuerySet[RuleSet]  # the latest, newest first

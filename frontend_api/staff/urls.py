@@ -1,6 +1,17 @@
 from django.urls import path
 
-from . import bulk, classifier, contractors, export, merge, overview, queues, routing, views
+from . import (
+    bulk,
+    classifier,
+    contractors,
+    duplicates,
+    export,
+    merge,
+    overview,
+    queues,
+    routing,
+    views,
+)
 
 urlpatterns = [
     path("reports/", views.ReportListView.as_view(), name="staff-reports"),
@@ -50,6 +61,11 @@ urlpatterns = [
         "webhook-deliveries/<uuid:message_id>/redeliver/",
         contractors.WebhookRedeliverView.as_view(),
         name="staff-webhook-redeliver",
+    ),
+    path(
+        "reports/<uuid:report_id>/duplicates/",
+        duplicates.ReportDuplicatesView.as_view(),
+        name="staff-report-duplicates",
     ),
     path(
         "reports/<uuid:report_id>/merge/",

@@ -3,6 +3,7 @@ staff move it, shown in every report payload; nothing changes without loaded add
 
 import pytest
 from django.contrib.gis.geos import Point
+from rest_framework.test import APIClient
 
 from backend.geo.addresses import address_search_text
 from backend.geo.models import Address
@@ -13,6 +14,14 @@ from tests.contractors.conftest import client_for, offered
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/public/reports/"
 STAFF = "/api/v1/staff/reports/"
+
+
+@pytest.fixture(autouse=True)
+def _no_demo_addresses():
+    # The reference data holds the demo extract; each test places the addresses it needs.
+    Address.objects.all().delete()
+
+
 # About 0.00009 degrees of latitude per 10 m.
 METRE = 0.000009
 
@@ -124,3 +133,19 @@ def test_the_contractor_sees_the_short_id_and_address(link_firm, dispatcher):
     assert data["report"]["address"]["display"] == "Dam 3-2, 1012 JS Amsterdam"
     listed = client_for(link_firm).get("/api/v1/contractor/assignments/").json()["results"]
     assert listed[0]["report"]["address"]["number"] == 3
+
+
+def test_the_webhook_and_the_link_page_name_them_too(link_firm, dispatcher):
+    from backend.contractors.presentation import report_for_contractor
+    from backend.contractors.selectors import assignment_get
+    from tests.contractors.conftest import sent_link_token
+
+    add_address("Dam", 3, _north_of(DAM, 5))
+    assignment = assignment_get(offered(link_firm, dispatcher).id)
+    sent = report_for_contractor(assignment.report)
+    assert sent["short_id"] == assignment.report.short_id
+    assert sent["address"]["display"] == "Dam 3, 1012 JS Amsterdam"
+    page = APIClient().get(f"/contractor/link/{sent_link_token(assignment)}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and assignment.report.short_id in html
+    assert "Dam 3, 1012 JS Amsterdam" in html

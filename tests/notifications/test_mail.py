@@ -180,3 +180,39 @@ def test_a_pending_mail_to_someone_who_unsubscribed_is_dropped():
     Subscription.objects.filter(report=report).delete()
     assert deliver() == ["dropped"]
     assert mail.outbox == []
+
+
+def test_mails_carry_the_short_id_and_the_nearest_address(dispatcher):
+    from django.contrib.gis.geos import Point
+
+    from backend.geo.addresses import address_search_text
+    from backend.geo.models import Address
+    from tests.conftest import DAM
+
+    Address.objects.all().delete()
+    Address.objects.create(
+        street="Dam",
+        number=1,
+        postcode="1012JS",
+        city="Amsterdam",
+        point=Point(DAM[1], DAM[0] + 0.0001, srid=4326),
+        search=address_search_text(street="Dam", number=1, suffix=""),
+    )
+    near = make_report(email="r@example.nl", allow_contact=True)
+    deliver()
+    (confirmation,) = mail.outbox
+    assert f"Uw meldingsnummer is {near.short_id} (bij Dam 1, 1012 JS Amsterdam)." in (
+        confirmation.body
+    )
+    report_transition(report_id=near.id, actor=ActorRef.staff(dispatcher), to="in_progress")
+    deliver()
+    progress = mail.outbox[1].body
+    assert (
+        f"Melding {near.short_id}, bij Dam 1, 1012 JS Amsterdam.\n\nBekijk de melding" in progress
+    )
+
+    Address.objects.all().delete()  # and without an address: the number alone
+    far = make_report(email="s@example.nl", allow_contact=True, language="en")
+    deliver()
+    body = mail.outbox[2].body
+    assert f"Your report number is {far.short_id}. Quote it" in body and "near" not in body

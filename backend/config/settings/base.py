@@ -81,12 +81,20 @@ AUTH_USER_MODEL = "accounts.User"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        # frontend_api is no app: the pages it overrides (the API docs) are found here.
-        "DIRS": [BASE_DIR / "frontend_api" / "templates"],
+        # frontend_api is no app: the pages it overrides (the API docs) are found here, and
+        # the resident's web app's pages (settings/frontend.py) beside its views.
+        "DIRS": [
+            BASE_DIR / "frontend_api" / "templates",
+            BASE_DIR / "frontend_api" / "resident" / "templates",
+            BASE_DIR / "frontend_api" / "console" / "templates",
+        ],
         "APP_DIRS": True,
         "OPTIONS": {
+            # The console's words for the workflow's values (frontend_api/console/labels.py).
+            "libraries": {"console": "frontend_api.console.labels"},
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],

@@ -1,20 +1,7 @@
 """The server-rendered pages (the resident's app, and what else is built on the same parts):
 their templates, the front-end packages they serve, the map."""
 
-from .base import TEMPLATES
 from .env import BASE_DIR, env
-
-# The pages' templates live with their transport code in frontend_api (which is no app).
-TEMPLATES[0]["DIRS"] = [
-    *TEMPLATES[0]["DIRS"],
-    BASE_DIR / "frontend_api" / "resident" / "templates",
-    BASE_DIR / "frontend_api" / "console" / "templates",
-]
-TEMPLATES[0]["OPTIONS"]["libraries"] = {"console": "frontend_api.console.labels"}
-TEMPLATES[0]["OPTIONS"]["context_processors"] = [
-    *TEMPLATES[0]["OPTIONS"]["context_processors"],
-    "django.template.context_processors.i18n",
-]
 
 # Front-end packages come from package.json + package-lock.json (`npm ci` in
 # scripts/bootstrap.sh) and are served by the app itself, never from a CDN: only the
@@ -40,3 +27,5 @@ STORAGES = {
 # map works offline and in tests, and no resident's position goes to a tile server.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+# Which areas (backend/geo types) the maps draw, comma-separated; empty: all of them.
+MAP_AREA_TYPES = env.list("MAP_AREA_TYPES", default=[])

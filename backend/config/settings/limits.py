@@ -22,6 +22,8 @@ RATE_LIMITS = {
     "intake": env.str("RATE_LIMIT_INTAKE", default="30/10min"),
     # The app asks while the resident types.
     "classify": env.str("RATE_LIMIT_CLASSIFY", default="120/min"),
+    # Address search: the app asks while the resident types, as for classify.
+    "address_lookup": env.str("RATE_LIMIT_ADDRESS_LOOKUP", default="120/min"),
     # Following a report by e-mail or push.
     "follow": env.str("RATE_LIMIT_FOLLOW", default="20/10min"),
     # Every request that carries a secret token in its path (tracking, confirm, unsubscribe,

@@ -36,6 +36,11 @@ DUPLICATE_WINDOW_DAYS = env.int("DUPLICATE_WINDOW_DAYS", default=30)
 SHORT_ID_PREFIX = env.str("SHORT_ID_PREFIX", default="M")
 # A report is tied to the nearest loaded address within this distance (none when farther).
 ADDRESS_NEAREST_MAX_METRES = env.float("ADDRESS_NEAREST_MAX_METRES", default=100.0)
+# Service levels: a report gets `deadline_warning` once this share of the time from its
+# creation to its deadline has passed, and `overdue` after; beat looks every
+# SLA_CHECK_SECONDS, at most SLA_BATCH_SIZE reports a run (the rest the next run).
+SLA_WARNING_SHARE = env.float("SLA_WARNING_SHARE", default=0.8)
+SLA_BATCH_SIZE = env.int("SLA_BATCH_SIZE", default=500)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # Category that takes a report nobody could place (the triage queue).
 TRIAGE_DEPARTMENT_CODE = env.str("TRIAGE_DEPARTMENT_CODE", default="KCC")

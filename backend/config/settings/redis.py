@@ -41,6 +41,7 @@ CELERY_TASK_ROUTES = {
     "backend.reports.tasks.suggestions_record_task": _BOOKKEEPING,
     "backend.reports.tasks.outbox_prune_published": _BOOKKEEPING,
     "backend.reports.tasks.idempotency_keys_expire": _BOOKKEEPING,
+    "backend.reports.tasks.sla_events_record_task": _BOOKKEEPING,
     "backend.classification.tasks.classifier_retrain_weekly": _BOOKKEEPING,
     "backend.notifications.tasks.contact_details_erase_due": _BOOKKEEPING,
 }
@@ -82,6 +83,11 @@ CELERY_BEAT_SCHEDULE = {
     "notification-deliveries-sweep": {
         "task": "backend.notifications.tasks.deliveries_sweep",
         "schedule": env.float("DELIVERY_SWEEP_SECONDS", default=30.0),
+    },
+    # Service levels: deadline_warning and overdue events (reports/services/sla.py).
+    "sla-events": {
+        "task": "backend.reports.tasks.sla_events_record_task",
+        "schedule": env.float("SLA_CHECK_SECONDS", default=60.0),
     },
     "contact-details-erase": {
         "task": "backend.notifications.tasks.contact_details_erase_due",

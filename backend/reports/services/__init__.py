@@ -11,6 +11,7 @@ answers      the resident's answer to an information request
 suggestions  the classifier's suggestion recorded off the request
 bulk         one action on many reports, each its own change and outcome
 queues       dispatchers' saved filters (work queues)
+sla          deadline_warning and overdue, recorded by beat once per report
 """
 
 from .answers import report_reply
@@ -27,6 +28,7 @@ from .photos import (
     written_files_remove,
 )
 from .queues import work_queue_create, work_queue_delete, work_queue_update
+from .sla import SlaRun, sla_events_record
 from .suggestions import suggestions_record
 from .workflow import report_assign, report_transition
 
@@ -37,6 +39,7 @@ __all__ = [
     "IdempotencyKeyReused",
     "PhotoUpload",
     "ReportCreateResult",
+    "SlaRun",
     "attachment_mark_failed",
     "attachment_process",
     "attachments_store",
@@ -48,6 +51,7 @@ __all__ = [
     "report_transition",
     "report_update",
     "reports_bulk_change",
+    "sla_events_record",
     "suggestions_record",
     "work_queue_create",
     "work_queue_delete",

@@ -1,12 +1,13 @@
 import csv
-import json
+from json import dumps
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from backend.classification.evaluation import cross_validate
 from backend.classification.models import ClassifierModel
-from backend.classification.services import classifier_train
+from backend.classification.services import TRAIN_STEPS, classifier_train
+from backend.common.progress import progress_bar, summary_print
 
 
 class Command(BaseCommand):
@@ -31,6 +32,9 @@ class Command(BaseCommand):
         train.add_argument(
             "--if-none-active", action="store_true", help="only train when no version is active"
         )
+        train.add_argument(
+            "--json", action="store_true", help="the summary as one JSON line (for scripts)"
+        )
         commands.add_parser("status", help="the versions and which one is active")
 
     def handle(self, *args, action, **options):
@@ -41,11 +45,14 @@ class Command(BaseCommand):
         elif action == "status":
             self._status()
 
-    def _train(self, *, force, if_none_active, **_):
+    def _train(self, *, force, if_none_active, json: bool = False, **_):
         if if_none_active and ClassifierModel.objects.filter(is_active=True).exists():
             self.stdout.write("classifier: a version is active; not training")
             return
-        result = classifier_train(force=force)
+        with progress_bar(
+            "training the classifier", total=len(TRAIN_STEPS), stream=self.stderr
+        ) as advance:
+            result = classifier_train(force=force, on_step=lambda _: advance(1))
         model = result.model
         summary = {
             "version": model.version,
@@ -60,7 +67,24 @@ class Command(BaseCommand):
                 else None
             ),
         }
-        self.stdout.write(json.dumps(summary))
+        if json:
+            self.stdout.write(dumps(summary))
+            return
+        active = result.active_metrics
+        summary_print(
+            "classifier train",
+            [
+                ("version", model.version),
+                ("activated", "yes" if result.activated else "no"),
+                ("reason", result.reason),
+                ("training rows", model.training_rows),
+                ("seconds", model.train_seconds),
+                ("sub macro-F1", model.metrics["sub"]["macro_f1"]),
+                ("main macro-F1", model.metrics["main"]["macro_f1"]),
+                ("active's sub macro-F1", active["sub"]["macro_f1"] if active else "-"),
+            ],
+            stream=self.stdout,
+        )
 
     def _status(self):
         for model in ClassifierModel.objects.order_by("-created_at")[:20]:
@@ -95,4 +119,4 @@ class Command(BaseCommand):
                 f"every label needs at least --folds ({folds}) rows; the rarest has {smallest}"
             )
         result = cross_validate([text for text, _ in rows], labels, folds=folds, seed=seed)
-        self.stdout.write(json.dumps(result))
+        self.stdout.write(dumps(result))

@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from backend.geo.services import AreaImportError, area_import
+from backend.common.progress import progress_bar, summary_print
+from backend.geo.services import AreaImportError, area_feature_count, area_import
 
 
 class Command(BaseCommand):
@@ -17,13 +18,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, type, code_field, name_field, layer, **options):
         try:
-            result = area_import(
-                path=Path(path),
-                type=type,
-                code_field=code_field,
-                name_field=name_field,
-                layer=layer,
-            )
+            total = area_feature_count(path=Path(path), layer=layer)
+            with progress_bar(
+                f"areas ({type}) from {Path(path).name}", total=total, stream=self.stderr
+            ) as advance:
+                result = area_import(
+                    path=Path(path),
+                    type=type,
+                    code_field=code_field,
+                    name_field=name_field,
+                    layer=layer,
+                    on_progress=advance,
+                )
         except AreaImportError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"areas ({type}): {result.created} created, {result.updated} updated")
+        summary_print(
+            f"load_areas {path} --type {type}",
+            [("created", result.created), ("updated", result.updated)],
+            stream=self.stdout,
+        )

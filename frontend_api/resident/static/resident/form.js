@@ -50,6 +50,8 @@
     input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "").replace(id + "-error", "") + " " + id + "-error").trim());
     box.classList.add("invalid");
   }
+  // Where a missing place is said: the address field, or the coordinates without it.
+  function placeField() { return $("address-field").hidden ? "lat" : "address"; }
   function hasPlace() { return ($("lat").value && $("lon").value) || photoGps; }
   function stepValid(n) {
     if (n === 1) {
@@ -59,9 +61,9 @@
       return ok;
     }
     if (n === 2) {
-      var placed = hasPlace();
-      fieldError("address", placed ? "" : T.noPlace);
-      if (!placed) $("address").focus();
+      var placed = hasPlace(), field = placeField();
+      fieldError(field, placed ? "" : T.noPlace);
+      if (!placed) { if (field === "lat") $("lat").closest("details").open = true; $(field).focus(); }
       return placed;
     }
     return true;
@@ -77,34 +79,34 @@
   var DAM = [52.3731, 4.8926];
   function setPlace(lat, lon, fromMap) {
     $("lat").value = lat.toFixed(6); $("lon").value = lon.toFixed(6);
-    fieldError("address", "");
+    fieldError(placeField(), "");
     if (map) {
       if (!pin) {
         pin = L.marker([lat, lon], { draggable: true, keyboard: true, title: lang === "en" ? "Place of the problem" : "Plek van het probleem", alt: lang === "en" ? "Pin" : "Pin" }).addTo(map);
         pin.on("dragend", function () { var p = pin.getLatLng(); setPlace(p.lat, p.lng, true); });
       } else pin.setLatLng([lat, lon]);
-      if (!fromMap) map.setView([lat, lon], Math.max(map.getZoom(), 16));
+      if (!fromMap) map.setView([lat, lon], Math.max(map.getZoom(), 15));
     }
     placeCheck("area");
   }
   function initMap() {
     if (!window.L || !$("map")) return;
     L.Icon.Default.imagePath = document.querySelector("link[href*='leaflet.css']").href.replace(/leaflet\.css.*$/, "images/");
-    map = L.map("map", { zoomControl: true, tap: true }).setView(DAM, 13);
+    map = L.map("map", { zoomControl: true, maxZoom: 19 }).setView(DAM, 13);
     var tiles = form.dataset.tileUrl;
     if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: form.dataset.tileAttribution }).addTo(map);
-    fetch("/kaart/gebied.json").then(function (r) { return r.json(); }).then(function (geo) {
-      outline = L.geoJSON(geo, { style: { color: "#004f9f", weight: 2, fillOpacity: 0.05 } }).addTo(map);
-      if (!pin && outline.getBounds().isValid()) map.fitBounds(outline.getBounds());
-    }).catch(function () {});
+    meldpuntAreas(map, function (layer) {
+      outline = layer;
+      if (!pin && layer.getBounds().isValid()) map.fitBounds(layer.getBounds());
+    });
     map.on("click", function (event) { setPlace(event.latlng.lat, event.latlng.lng, true); });
     if ($("lat").value && $("lon").value) setPlace(Number($("lat").value), Number($("lon").value));
   }
   $("locate").addEventListener("click", function () {
-    if (!navigator.geolocation) { fieldError("address", T.noLocation); return; }
+    if (!navigator.geolocation) { fieldError(placeField(), T.noLocation); return; }
     navigator.geolocation.getCurrentPosition(function (pos) {
       setPlace(pos.coords.latitude, pos.coords.longitude); say("");
-    }, function () { fieldError("address", T.noLocation); }, { enableHighAccuracy: true, timeout: 10000 });
+    }, function () { fieldError(placeField(), T.noLocation); }, { enableHighAccuracy: true, timeout: 10000 });
   });
   ["lat", "lon"].forEach(function (id) {
     $(id).addEventListener("change", function () {
@@ -244,7 +246,7 @@
     var first = null;
     Object.keys(errors).forEach(function (name) {
       var id = name.split(".")[0];
-      if (id === "lat" || id === "lon") id = "address";
+      if (id === "lat" || id === "lon") id = placeField();
       if (!$(id)) return;
       fieldError(id, [].concat(errors[name]).join(" "));
       if (!first) first = id;

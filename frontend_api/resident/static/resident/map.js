@@ -5,12 +5,10 @@
   if (!box || !window.L) return;
   var en = box.dataset.lang === "en";
   L.Icon.Default.imagePath = document.querySelector("link[href*='leaflet.css']").href.replace(/leaflet\.css.*$/, "images/");
-  var map = L.map(box).setView([52.3731, 4.8926], 12);
+  // Without a tile layer nothing else says how far the map zooms (the clusters need it).
+  var map = L.map(box, { maxZoom: 19 }).setView([52.3731, 4.8926], 12);
   if (box.dataset.tileUrl) L.tileLayer(box.dataset.tileUrl, { maxZoom: 19, attribution: box.dataset.tileAttribution }).addTo(map);
-  fetch("/kaart/gebied.json").then(function (r) { return r.json(); }).then(function (geo) {
-    var outline = L.geoJSON(geo, { style: { color: "#004f9f", weight: 2, fillOpacity: 0.05 } }).addTo(map);
-    if (outline.getBounds().isValid()) map.fitBounds(outline.getBounds());
-  }).catch(function () {});
+  meldpuntAreas(map, function (layer) { if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds()); });
   var cluster = L.markerClusterGroup();
   map.addLayer(cluster);
   var count = document.getElementById("map-count");

@@ -47,6 +47,14 @@ self.addEventListener("sync", function (event) {
   if (event.tag === "meldpunt-outbox") event.waitUntil(self.MeldpuntOutbox.flush(tellPages));
 });
 
+// The page asks the worker to send what waits (answered on the port: how many still wait).
+self.addEventListener("message", function (event) {
+  if (!event.data || event.data.type !== "flush") return;
+  event.waitUntil(self.MeldpuntOutbox.flush(tellPages).then(function (left) {
+    if (event.ports[0]) event.ports[0].postMessage({ left: left });
+  }));
+});
+
 self.addEventListener("push", function (event) {
   var data = {};
   try { data = event.data ? event.data.json() : {}; } catch (e) { data = {}; }

@@ -4,7 +4,8 @@ django-axes lockout of settings/limits.py), or single sign-on where it is config
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView, LogoutView
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 
 class ConsoleLoginView(LoginView):
@@ -22,7 +23,7 @@ class ConsoleLoginView(LoginView):
         return "/console/"
 
 
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_view(request: HttpRequest) -> HttpResponseBase:
     return ConsoleLoginView.as_view()(request)
 
 

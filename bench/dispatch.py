@@ -430,6 +430,13 @@ def console_scenarios() -> list[tuple[str, str, str, dict[str, str]]]:
             {"area": "district:centrum", "status": "received"},
         ),
         ("console: queue, search", "console", "/console/", {"q": "container vol"}),
+        # The count the queue asks for after showing its rows (the list's reports_count).
+        (
+            "console: count, area + status",
+            "console",
+            "/console/aantal/",
+            {"area": "district:centrum", "status": "received"},
+        ),
         ("console: report page", "console", f"/console/r/{newest}/", {}),
         ("console: map page", "console", "/console/kaart/", {}),
         (

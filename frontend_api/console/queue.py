@@ -20,6 +20,7 @@ from backend.reports.services import BulkChange, reports_bulk_change
 from backend.taxonomy.selectors import category_tree, departments_all
 from frontend_api.staff.bulk import BulkInputSerializer
 from frontend_api.staff.filters import (
+    ReportFilterSerializer,
     ReportListQuerySerializer,
     cursor_write,
     filters_from_query,
@@ -83,7 +84,6 @@ def queue_page(request: HttpRequest) -> HttpResponse:
             size=size,
             position=data.get("cursor"),
         )
-        count = reports_count(matching)
 
         def link(index: int, backwards: bool) -> str:
             query = request.GET.copy()
@@ -98,8 +98,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         has_rows = bool(page.results)
         context.update(
             rows=page.results,
-            count=count.value,
-            count_is_estimate=count.estimate,
+            count_query=urlencode(form_params(request.GET, FILTER_NAMES)),
             next=link(-1, False) if page.more_after and has_rows else None,
             previous=link(0, True) if page.more_before and has_rows else None,
             ordering=ordering,
@@ -119,6 +118,20 @@ def filled(form: QueryDict) -> QueryDict:
         if values:
             data.setlist(name, values)
     return data
+
+
+@console_page
+def queue_count(request: HttpRequest) -> HttpResponse:
+    """How many reports the queue's filter matches, asked for by the page after it has shown
+    its rows: at a million reports the count may take longer than the page itself."""
+    data, _errors = validated(ReportFilterSerializer, form_params(request.GET, FILTER_NAMES))
+    if data is None:
+        return HttpResponse(status=400)
+    count = reports_count(
+        reports_filtered(report_filters(data), scope=scope_for(console_user(request)))
+    )
+    context = {"count": count.value, "count_is_estimate": count.estimate}
+    return render(request, "console/_count.html", context)
 
 
 def _back(request: HttpRequest, fallback: str) -> str:

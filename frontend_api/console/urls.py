@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", auth.logout_view, name="console-logout"),
     path("sso/", OIDCAuthenticationRequestView.as_view(), name="console-oidc-init"),
     path("sso/callback/", OIDCAuthenticationCallbackView.as_view(), name="console-oidc-callback"),
+    path("aantal/", queue.queue_count, name="console-count"),
     path("bulk/", queue.bulk_post, name="console-bulk"),
     path("kaart/", map.map_page, name="console-map"),
     path("kaart/punten.json", map.map_points, name="console-map-points"),

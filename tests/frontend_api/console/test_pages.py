@@ -235,3 +235,15 @@ def _category(path):
     from backend.taxonomy.selectors import category_by_path
 
     return category_by_path(path)
+
+
+def test_the_count_comes_after_the_rows_for_the_same_filter(dispatcher_console):
+    for n in range(3):
+        make_report(text=f"Vol {n}")
+    make_report(category="wegen-verkeer-straatmeubilair/straatverlichting")
+    page = dispatcher_console.get("/console/", {"category": "afval/container-is-vol"})
+    url = re.search(r'hx-get="(/console/aantal/\?[^"]+)"', page.content.decode()).group(1)
+    count = dispatcher_console.get(url.replace("&amp;", "&")).content.decode()
+    assert 'data-count="3"' in count and "3 meldingen" in count
+    bad = dispatcher_console.get("/console/aantal/", {"status": "bogus"})
+    assert bad.status_code == 400

@@ -513,7 +513,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=40, help="timed requests per scenario")
     parser.add_argument("--seed-only", action="store_true")
     parser.add_argument("--no-export", action="store_true")
-    parser.add_argument("--only", default="", help="run only scenarios whose name starts so")
+    parser.add_argument(
+        "--only", default="", help="comma-separated name prefixes: run only those scenarios"
+    )
     args = parser.parse_args(argv)
     base_url = loopback_only(args.url)
     if not os.environ.get("DATABASE_URL", "").endswith("_bench"):
@@ -535,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         results = []
         with httpx.Client(base_url=base_url, headers=headers, timeout=60, trust_env=False) as c:
             for name, group, path, params in SCENARIOS:
-                if not name.startswith(args.only):
+                if not name.startswith(tuple(args.only.split(","))):
                     continue
                 times = measure(c, path, params, args.samples)
                 results.append((name, group, percentile(times, 50), percentile(times, 95)))
@@ -544,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         cookies = {"Cookie": f"{cookie_name}={session_key}"}
         with httpx.Client(base_url=base_url, headers=cookies, timeout=60, trust_env=False) as c:
             for name, group, path, params in console:
-                if not name.startswith(args.only):
+                if not name.startswith(tuple(args.only.split(","))):
                     continue
                 times = measure(c, path, params, args.samples)
                 results.append((name, group, percentile(times, 50), percentile(times, 95)))

@@ -247,3 +247,11 @@ def test_the_count_comes_after_the_rows_for_the_same_filter(dispatcher_console):
     assert 'data-count="3"' in count and "3 meldingen" in count
     bad = dispatcher_console.get("/console/aantal/", {"status": "bogus"})
     assert bad.status_code == 400
+
+
+def test_dutch_by_default_and_english_on_request(dispatcher_console):
+    assert (
+        '<h1 id="queue-title">Wachtrij</h1>' in dispatcher_console.get("/console/").content.decode()
+    )
+    post(dispatcher_console, "/i18n/setlang/", {"language": "en", "next": "/console/"})
+    assert '<h1 id="queue-title">Queue</h1>' in dispatcher_console.get("/console/").content.decode()

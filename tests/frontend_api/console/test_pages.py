@@ -244,7 +244,7 @@ def test_the_count_comes_after_the_rows_for_the_same_filter(dispatcher_console):
     page = dispatcher_console.get("/console/", {"category": "afval/container-is-vol"})
     url = re.search(r'hx-get="(/console/aantal/\?[^"]+)"', page.content.decode()).group(1)
     count = dispatcher_console.get(url.replace("&amp;", "&")).content.decode()
-    assert 'data-count="3"' in count and "3 meldingen" in count
+    assert 'data-count="3"' in count and "Meldingen gevonden: 3" in count
     bad = dispatcher_console.get("/console/aantal/", {"status": "bogus"})
     assert bad.status_code == 400
 

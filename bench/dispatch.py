@@ -34,9 +34,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import logging
 import math
 import os
 import random
+import signal
 import sys
 import threading
 import time
@@ -518,6 +520,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     base_url = loopback_only(args.url)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
+    # A TERM (timeout, Ctrl-C's cousin) still stops the server this script started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not os.environ.get("DATABASE_URL", "").endswith("_bench"):
         raise SystemExit("DATABASE_URL must name a database whose name ends in _bench")
     seed(args.reports, args.seed)
@@ -531,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
         server = Server(base_url=base_url, workers=args.workers, settings_module="bench.settings")
         server.start()
     try:
-        wait_healthy(base_url, timeout=60, server=server)
+        wait_healthy(base_url, timeout=240, server=server)
         session = server.processes[0].pid if server else None
         headers = {"Authorization": f"Token {key}"}
         results = []

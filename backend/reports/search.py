@@ -111,33 +111,40 @@ EVERYTHING = ReportScope()
 
 def _text_search(q: str) -> Q | None:
     """Reports whose text or a note matches every word of `q` as a prefix (Dutch or English
-    stemming), or whose short id is `q`. None when `q` holds nothing to search for."""
+    stemming), or whose short id is `q`. None when `q` holds nothing to search for.
+
+    The report's own text is a predicate on the report itself, so the planner can choose by
+    the word's frequency (kept in the expression index's statistics): a rare word through the
+    GIN index, a common one by walking the newest reports until a page is full. The notes'
+    matches are found first by their own GIN index and looked up by primary key (both sides
+    OR-ed in one bitmap when the GIN index is used); so is a short id, by its unique index.
+    """
     words = _WORD.findall(q.lower())[:MAX_SEARCH_WORDS]
-    parts: list[str] = []
-    params: list[Any] = []
+    found = Q()
     if words:
         query = " && ".join(
             "(to_tsquery('dutch'::regconfig, %s) || to_tsquery('english'::regconfig, %s))"
             for _ in words
         )
+        params: list[Any] = []
         for word in words:
             params += [f"{word}:*", f"{word}:*"]
-        parts.append(
-            f"SELECT r.id FROM reports_report r WHERE {REPORT_TEXT_VECTOR.format(t='r')} "  # noqa: S608
-            f"@@ ({query})"
+        # Module constants and placeholders only; every value is a parameter.
+        in_text = RawSQL(  # noqa: S611
+            f"{REPORT_TEXT_VECTOR.format(t='reports_report')} @@ ({query})",
+            params,
+            output_field=BooleanField(),
         )
-        parts.append(
-            f"SELECT n.report_id FROM reports_note n WHERE {REPORT_TEXT_VECTOR.format(t='n')} "  # noqa: S608
-            f"@@ ({query})"
+        in_notes = RawSQL(  # noqa: S611
+            "reports_report.id = ANY(ARRAY(SELECT n.report_id FROM reports_note n WHERE "  # noqa: S608
+            f"{REPORT_TEXT_VECTOR.format(t='n')} @@ ({query})))",
+            params,
+            output_field=BooleanField(),
         )
-        params = params + params
+        found = Q(in_text) | Q(in_notes)
     if _SHORT_ID.match(q.strip()):
-        parts.append("SELECT r.id FROM reports_report r WHERE r.short_id = %s")
-        params.append(q.strip().upper())
-    if not parts:
-        return None
-    # Module constants and placeholders only; every value is a parameter.
-    return Q(pk__in=RawSQL(" UNION ".join(parts), params))  # noqa: S611
+        found |= Q(short_id=q.strip().upper())
+    return found or None
 
 
 def _near(near: Near) -> Q:
@@ -308,9 +315,17 @@ class ReportCount:
 
 
 def reports_count(qs: QuerySet[Report]) -> ReportCount:
+    """Exact when few match; the planner's estimate when many do. The estimate comes first
+    (planning only, no rows read): far above the limit it answers alone, since counting even
+    up to the limit reads that many rows; near it, the bounded count decides, since an
+    estimate can be off by a factor."""
+    if qs.query.is_empty():  # nothing to search for: there is no statement to plan
+        return ReportCount(0, estimate=False)
+    plan = json.loads(qs.order_by().only("pk").explain(format="json"))
+    estimated = int(plan[0]["Plan"]["Plan Rows"])
+    if estimated > EXACT_COUNT_LIMIT * 10:
+        return ReportCount(estimated, estimate=True)
     exact = qs.order_by()[: EXACT_COUNT_LIMIT + 1].count()
     if exact <= EXACT_COUNT_LIMIT:
         return ReportCount(exact, estimate=False)
-    plan = json.loads(qs.order_by().only("pk").explain(format="json"))
-    rows = int(plan[0]["Plan"]["Plan Rows"])
-    return ReportCount(max(rows, exact), estimate=True)
+    return ReportCount(max(estimated, exact), estimate=True)

@@ -2,6 +2,7 @@
 the CSV export's rows. Each takes the filtered queryset from `search.reports_filtered`."""
 
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -87,7 +88,11 @@ class ReportStats:
 
 
 def reports_stats(qs: QuerySet[Report], *, area_type: str) -> ReportStats:
-    """Counts in one pass over the rows (GROUPING SETS), then the handling times."""
+    """Counts in one pass over the rows, then the handling times, then the areas.
+
+    The pass groups by all four keys at once (one hash aggregate: some tens of thousands of
+    groups at a million reports) and Python adds the groups up per key; GROUPING SETS sorted
+    and hashed the rows once per set, several times slower."""
     inner, params = (
         qs.order_by()
         .values("id", "status", "category_id", "department_id", "created_at", "closed_at")
@@ -95,11 +100,10 @@ def reports_stats(qs: QuerySet[Report], *, area_type: str) -> ReportStats:
         .query.sql_with_params()
     )
     counts_sql = f"""
-        SELECT GROUPING(status, category_id, department_id, week) AS g,
-               status, category_id, department_id, week, count(*)
-        FROM (SELECT *, date_trunc('week', created_at AT TIME ZONE %s) AS week
-              FROM ({inner}) AS picked) AS shown
-        GROUP BY GROUPING SETS ((status), (category_id), (department_id), (week), ())
+        SELECT status, category_id, department_id,
+               date_trunc('week', created_at AT TIME ZONE %s)::date, count(*)
+        FROM ({inner}) AS shown
+        GROUP BY 1, 2, 3, 4
     """  # noqa: S608
     times_sql = f"""
         SELECT percentile_cont(0.5) WITHIN GROUP (
@@ -108,42 +112,38 @@ def reports_stats(qs: QuerySet[Report], *, area_type: str) -> ReportStats:
                    FILTER (WHERE _deadline IS NOT NULL)
         FROM ({inner}) AS shown WHERE closed_at IS NOT NULL
     """  # noqa: S608
+    ids_sql, ids_params = qs.order_by().values("id").query.sql_with_params()
+    # Unfiltered, every link counts: the area links' own index answers without the reports.
+    picked = "" if not qs.query.where else f"WHERE ra.report_id IN ({ids_sql})"
     areas_sql = f"""
         SELECT a.code, count(*)
-        FROM ({qs.order_by().values("id").query.sql_with_params()[0]}) AS shown
-        JOIN reports_report_areas ra ON ra.report_id = shown.id
+        FROM reports_report_areas ra
         JOIN geo_area a ON a.id = ra.area_id AND a.type = %s
+        {picked}
         GROUP BY a.code
     """  # noqa: S608
-    area_params = [*qs.order_by().values("id").query.sql_with_params()[1], area_type]
-    by: dict[str, dict[str, int]] = {"status": {}, "category": {}, "department": {}, "week": {}}
-    total = 0
+    area_params = [area_type, *(ids_params if picked else ())]
+    by: dict[str, Counter[str]] = {
+        key: Counter() for key in ("status", "category", "department", "week")
+    }
     categories = dict(Category.objects.values_list("id", "path"))
     departments = dict(Department.objects.values_list("id", "code"))
     with connection.cursor() as cursor:
         cursor.execute(counts_sql, [settings.TIME_ZONE, *params])
-        for g, status, category_id, department_id, week, n in cursor.fetchall():
-            # GROUPING's bits, left to right: status, category, department, week (1 = rolled up).
-            if g == 0b0111:
-                by["status"][status] = n
-            elif g == 0b1011:
-                by["category"][categories.get(category_id, "") if category_id else ""] = n
-            elif g == 0b1101:
-                key = departments.get(department_id, "") if department_id else ""
-                by["department"][key] = n
-            elif g == 0b1110:
-                by["week"][week.date().isoformat()] = n
-            else:
-                total = n
+        for status, category_id, department_id, week, n in cursor.fetchall():
+            by["status"][status] += n
+            by["category"][categories.get(category_id, "") if category_id else ""] += n
+            by["department"][departments.get(department_id, "") if department_id else ""] += n
+            by["week"][week.isoformat()] += n
         cursor.execute(times_sql, params)
         median, on_time = cursor.fetchone()
         cursor.execute(areas_sql, area_params)
         by_area = dict(cursor.fetchall())
     return ReportStats(
-        total=total,
-        by_status=by["status"],
-        by_category=by["category"],
-        by_department=by["department"],
+        total=sum(by["status"].values()),
+        by_status=dict(by["status"]),
+        by_category=dict(by["category"]),
+        by_department=dict(by["department"]),
         by_area=by_area,
         by_week=dict(sorted(by["week"].items())),
         median_handling_hours=None if median is None else round(median / 3600, 2),

@@ -25,7 +25,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TEXT = "De lantaarnpaal voor ons huis doet het niet meer, het is 's avonds donker"
 
 
-def _wait(browser, condition, timeout=20):
+# Generous: the machine runs other test suites beside this one.
+def _wait(browser, condition, timeout=40):
     return WebDriverWait(browser, timeout).until(condition)
 
 

@@ -30,7 +30,7 @@
     form.querySelectorAll(".steps li").forEach(function (li) {
       if (Number(li.dataset.step) === n) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
     });
-    if (n === 2 && map) setTimeout(function () { map.invalidateSize(); }, 0);
+    if (n === 2) loadLeaflet().then(function () { initMap(); map.invalidateSize(); }).catch(function () {});
     if (n === 3) placeCheck("nearby");
     if (focus) { var legend = $("step-" + n).querySelector("legend"); legend.tabIndex = -1; legend.focus(); }
   }
@@ -89,9 +89,25 @@
     }
     placeCheck("area");
   }
+  /* Leaflet (the largest part) loads after the form is usable, or when step 2 opens first:
+   * the first step needs no map, and a phone on a bad connection gets to type sooner. */
+  var leaflet = null;
+  function loadLeaflet() {
+    if (leaflet) return leaflet;
+    leaflet = new Promise(function (resolve, reject) {
+      var css = document.createElement("link");
+      css.rel = "stylesheet"; css.href = form.dataset.leafletCss;
+      document.head.appendChild(css);
+      var script = document.createElement("script");
+      script.src = form.dataset.leafletJs;
+      script.onload = resolve; script.onerror = function () { leaflet = null; reject(); };
+      document.head.appendChild(script);
+    });
+    return leaflet;
+  }
   function initMap() {
-    if (!window.L || !$("map")) return;
-    L.Icon.Default.imagePath = document.querySelector("link[href*='leaflet.css']").href.replace(/leaflet\.css.*$/, "images/");
+    if (map || !window.L || !$("map")) return;
+    L.Icon.Default.imagePath = form.dataset.leafletCss.replace(/leaflet\.css.*$/, "images/");
     map = L.map("map", { zoomControl: true, maxZoom: 19 }).setView(DAM, 13);
     var tiles = form.dataset.tileUrl;
     if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: form.dataset.tileAttribution }).addTo(map);
@@ -296,5 +312,8 @@
   steps.forEach(function (step) { step.hidden = true; });
   var firstError = form.querySelector(".invalid");
   show(firstError ? Number(firstError.closest(".step").dataset.step) : 1);
-  initMap();
+  window.addEventListener("load", function () { loadLeaflet().then(initMap).catch(function () {}); });
+  // The enhanced form is ready for the resident (bench/resident_page.py measures this mark).
+  form.dataset.ready = "true";
+  if (window.performance && performance.mark) performance.mark("form-ready");
 })();

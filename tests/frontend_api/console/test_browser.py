@@ -86,6 +86,8 @@ def test_sign_in_filter_open_assign_to_a_contractor_and_the_timeline_shows_it(
     Select(desk.find_element(By.ID, "f-category")).select_by_value("afval/container-is-vol")
     desk.find_element(By.ID, "filter-submit").click()
     _wait(desk, lambda d: len(_rows(d)) == 1)
+    # The count arrives after the rows, for the same filter.
+    _wait(desk, lambda d: d.find_elements(By.CSS_SELECTOR, "#queue-count [data-count='1']"))
     screenshot(desk, "console-queue")
     _clean(desk, "queue")
 

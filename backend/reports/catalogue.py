@@ -349,13 +349,11 @@ class ContactErased(Event):
     subscriptions: int
 
 
-# --- service levels (services/sla.py) ------------------------------------------------------
+# --- service levels (services/sla.py): 80 % of the time to the deadline gone; past it --------
 
 
 @dataclass(frozen=True, kw_only=True)
 class DeadlineWarning(Event):
-    """80 % of the time from the report's creation to its deadline has passed."""
-
     type = EventType.DEADLINE_WARNING
     deadline: str  # ISO 8601, UTC
     warn_at: str  # when the share was reached
@@ -363,10 +361,8 @@ class DeadlineWarning(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class Overdue(Event):
-    """The deadline has passed with the report still open."""
-
     type = EventType.OVERDUE
-    deadline: str  # ISO 8601, UTC
+    deadline: str
 
 
 CATALOGUE: dict[str, type[Event]] = {

@@ -5,7 +5,7 @@ bulk actions and the saved work queues, so a queue shows in the map what it show
 list. Values arrive resolved (a Category, an Area, ...): the transport validated them.
 
 Full text is PostgreSQL's own: the report's text indexed under the Dutch and the English
-configuration (one expression GIN index, migration 0012), the staff's notes likewise on their
+configuration (one expression GIN index, migration 0013), the staff's notes likewise on their
 own table; a search asks both and takes the union of the ids, so each side uses its index.
 """
 
@@ -45,7 +45,7 @@ from backend.taxonomy.models import Category, Department
 
 from .models import Attachment, Report
 
-# The indexed expressions (migration 0012 creates the indexes on exactly these): a query
+# The indexed expressions (migration 0013 creates the indexes on exactly these): a query
 # must repeat them verbatim for PostgreSQL to use the index.
 REPORT_TEXT_VECTOR = (
     "(to_tsvector('dutch'::regconfig, {t}.text) || to_tsvector('english'::regconfig, {t}.text))"

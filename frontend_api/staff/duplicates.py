@@ -2,18 +2,17 @@
 
 import uuid
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from backend.reports.selectors import report_duplicate_candidates, report_get
+from backend.reports.selectors import report_duplicate_candidates
 from frontend_api.common.serializers import ErrorSerializer, RoundedFloatField
 
 from .representations import DuplicateCandidateRow
 from .serializers import StaffReportSerializer
-from .views import StaffView
+from .views import StaffView, report_or_404, scope_of
 
 
 # Reads a DuplicateCandidateRow: the report's fields, and how far it is.
@@ -41,11 +40,12 @@ class ReportDuplicatesView(StaffView):
         tags=["staff"],
     )
     def get(self, request: Request, report_id: uuid.UUID) -> Response:
-        report = report_get(report_id)
-        if report is None:
-            raise Http404
+        report = report_or_404(request, report_id)
+        scope = scope_of(request)
+        # Department staff see the candidates of their own department only.
         rows = [
             DuplicateCandidateRow(report=c.report, distance_m=c.distance_m)
             for c in report_duplicate_candidates(report)
+            if scope.department_id is None or c.report.department_id == scope.department_id
         ]
         return Response(DuplicateCandidatesSerializer({"results": rows}).data)

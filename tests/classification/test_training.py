@@ -166,3 +166,26 @@ def test_weekly_retraining_waits_for_enough_new_labels(settings, three_categorie
         )
     assert not classifier_retrain_weekly().startswith("skipped")
     assert ClassifierModel.objects.count() == 2
+
+
+def test_the_train_command_shows_each_step_and_a_summary(three_categories, monkeypatch):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    from backend.classification import services
+
+    monkeypatch.setattr(services, "training_examples", lambda: three_categories)
+    steps: list[str] = []
+    services.classifier_train(examples=three_categories, on_step=steps.append)
+    assert steps == list(services.TRAIN_STEPS)
+
+    out, err = io.StringIO(), io.StringIO()
+    call_command("classifier", "train", stdout=out, stderr=err)
+    summary = out.getvalue()
+    assert "classifier train" in summary and "activated" in summary and "sub macro-F1" in summary
+    assert f"{len(services.TRAIN_STEPS)}/{len(services.TRAIN_STEPS)}" in err.getvalue()
+    out = io.StringIO()
+    call_command("classifier", "train", "--json", stdout=out, stderr=io.StringIO())
+    assert json.loads(out.getvalue())["rows"] > 0

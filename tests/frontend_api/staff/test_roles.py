@@ -38,6 +38,7 @@ POLICY = {
     "staff-report-notes": "reader",
     "staff-report-events": "reader",
     "staff-report-assignments": "reader",
+    "staff-report-duplicates": "reader",
     "staff-assignment-withdraw": "wide",
     "staff-webhook-deliveries": "wide",
     "staff-webhook-redeliver": "wide",

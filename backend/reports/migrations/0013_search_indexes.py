@@ -13,7 +13,7 @@ _VECTOR = "(to_tsvector('dutch'::regconfig, text) || to_tsvector('english'::regc
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("reports", "0011_work_queue")]
+    dependencies = [("reports", "0012_work_queue")]
 
     operations = [
         migrations.RunSQL(

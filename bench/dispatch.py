@@ -266,6 +266,8 @@ def _batch(
                     _ts(closed_at) if closed_at else "\\N",
                     str(address) if address else "\\N",
                     "f",
+                    # The SLA job's events: both recorded for an ended report, none yet else.
+                    "2" if closed_at else "0",
                 ]
             )
             + "\n"
@@ -278,7 +280,7 @@ _REPORT_COLUMNS = (
     "category_verified, suggestion_applied, priority, status, resolution, "
     "status_before_info_request, source, language, reporter_email, reporter_phone, "
     "allow_contact, department_id, needs_triage, deadline, last_event_seq, created_at, "
-    "updated_at, closed_at, address_id, assigned_manually"
+    "updated_at, closed_at, address_id, assigned_manually, sla_stage"
 )
 _EVENT_COLUMNS = (
     "report_id, seq, type, is_public, actor_kind, actor_id, public_payload, "

@@ -5,6 +5,7 @@ import asyncio
 import csv
 import threading
 from collections.abc import AsyncIterator, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.handlers.asgi import ASGIRequest
@@ -13,7 +14,8 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
@@ -136,12 +138,19 @@ class CSVRenderer(BaseRenderer):
         return JSONRenderer().render(data)
 
 
+class _AcceptOnly(DefaultContentNegotiation):
+    # By Accept alone: `?format=` is no parameter of ours (unknown, so a 400 naming it), not
+    # DRF's renderer switch, which answered an unknown value with a 404.
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)  # type: ignore[assignment]
+
+
 class ReportExportView(StaffView):
     renderer_classes = [JSONRenderer, CSVRenderer]
+    content_negotiation_class = _AcceptOnly
 
     @extend_schema(
         operation_id="staff_reports_export",
-        parameters=[ReportFilterSerializer],
+        parameters=[ReportFilterSerializer, OpenApiParameter("format", exclude=True)],
         responses={
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR,

@@ -17,7 +17,7 @@ from backend.reports.models import Report
 from backend.reports.search import ORDERINGS, Near, PagePosition, Punctuality, ReportFilters
 from backend.reports.workflow import Status
 from backend.taxonomy.selectors import category_by_any_path, department_by_any_code
-from frontend_api.common.serializers import KnownParameters
+from frontend_api.common.serializers import KnownParameters, TimestampField
 
 _CURSOR_SALT = "meldpunt.staff.reports.cursor"
 
@@ -83,10 +83,10 @@ class ReportFilterSerializer(KnownParameters, serializers.Serializer):
         required=False,
         help_text="on_time; overdue; far_overdue (late by more than 3x the time it was given)",
     )
-    created_after = serializers.DateTimeField(required=False)
-    created_before = serializers.DateTimeField(required=False)
-    updated_after = serializers.DateTimeField(required=False)
-    updated_before = serializers.DateTimeField(required=False)
+    created_after = TimestampField(required=False)
+    created_before = TimestampField(required=False)
+    updated_after = TimestampField(required=False)
+    updated_before = TimestampField(required=False)
     has_photos = serializers.BooleanField(required=False, allow_null=True, default=None)
     unsatisfied_feedback = serializers.BooleanField(required=False, allow_null=True, default=None)
     q = serializers.CharField(

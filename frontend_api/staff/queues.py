@@ -2,6 +2,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -118,6 +119,8 @@ def _own_queue_or_404(request: Request, queue_id: int) -> WorkQueue:
 class QueueView(StaffView):
     # Saving one's own filters changes no report: the read-only role may too.
     permission_classes = [IsStaffMember]
+    # JSON only: a form's empty field would arrive as null, which the schema does not allow.
+    parser_classes = [JSONParser]
 
 
 class QueueListView(QueueView):

@@ -92,13 +92,13 @@ def _clone(report, count: int) -> None:
                 location_source, text, category_id, category_verified, suggestion_applied,
                 priority, status, resolution, status_before_info_request, source, language,
                 reporter_email, reporter_phone, allow_contact, department_id, needs_triage,
-                deadline, last_event_seq, created_at, updated_at, assigned_manually)
+                deadline, last_event_seq, created_at, updated_at, assigned_manually, sla_stage)
             SELECT gen_random_uuid(), md5(random()::text) || md5(random()::text),
                    'M-1999-' || lpad(n::text, 6, '0'), location, location_source, text,
                    category_id, category_verified, suggestion_applied, priority, status,
                    resolution, status_before_info_request, source, language, reporter_email,
                    reporter_phone, allow_contact, department_id, needs_triage, deadline,
-                   last_event_seq, created_at, updated_at, assigned_manually
+                   last_event_seq, created_at, updated_at, assigned_manually, sla_stage
             FROM reports_report, generate_series(1, %s) AS n WHERE id = %s
             """,
             [count, report.id],

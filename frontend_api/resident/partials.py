@@ -24,7 +24,7 @@ from backend.reports.selectors import intake_surroundings, report_get
 from backend.taxonomy.selectors import category_by_path
 from frontend_api.common.clients import client_network
 from frontend_api.common.serializers import FiniteFloatField
-from frontend_api.common.throttling import scope_rates, throttled_page
+from frontend_api.common.throttling import scope_rates, throttled_page, token_lookup_throttled
 from frontend_api.public.representations import classification
 
 
@@ -88,6 +88,7 @@ def place(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt  # the follow token in the path is the credential, as in the API
 @require_POST
+@token_lookup_throttled
 def follow(request: HttpRequest, follow_token: str) -> HttpResponse:
     """Follow a similar report by e-mail instead of filing a new one."""
     refused = _throttled(request, "follow")

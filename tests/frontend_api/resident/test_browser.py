@@ -310,6 +310,10 @@ def test_answering_a_question_and_giving_feedback_through_the_report_page(phone,
     feedback = Feedback.objects.get(report=report)
     assert feedback.satisfied is True and feedback.text == "Snel opgelost, dank!"
     assert not phone.find_elements(By.ID, "feedback-form")
+    # A link that opens nothing says so, in a page of its own.
+    phone.get(f"{site}/r/{token[:-4]}xxxx/")
+    assert phone.find_element(By.TAG_NAME, "h1").text == "Melding niet gevonden"
+    _clean(phone, "report not found")
 
 
 def test_the_public_map_shows_open_reports_without_text_or_contact(phone, site):

@@ -13,9 +13,16 @@
         interactive: false,
         style: function (f) { return STYLE[f.properties.type] || STYLE.district; },
         onEachFeature: function (f, l) {
-          if (f.properties.type !== "municipality") l.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "area-label", interactive: false });
+          if (f.properties.type !== "municipality") l.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "area-label area-label-" + f.properties.type, interactive: false });
         }
       }).addTo(map);
+      // Names that fit the zoom: districts from afar, neighbourhoods close by.
+      var labels = function () {
+        var zoom = map.getZoom(), box = map.getContainer();
+        box.classList.toggle("labels-district", zoom >= 12 && zoom < 14);
+        box.classList.toggle("labels-neighbourhood", zoom >= 14);
+      };
+      map.on("zoomend", labels); labels();
       if (done) done(layer);
       return layer;
     }).catch(function () {});

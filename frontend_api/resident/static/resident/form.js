@@ -108,7 +108,7 @@
   function initMap() {
     if (map || !window.L || !$("map")) return;
     L.Icon.Default.imagePath = form.dataset.leafletCss.replace(/leaflet\.css.*$/, "images/");
-    map = L.map("map", { zoomControl: true, maxZoom: 19 }).setView(DAM, 13);
+    map = L.map("map", { zoomControl: true, maxZoom: 19, zoomSnap: 0.25 }).setView(DAM, 13);
     var tiles = form.dataset.tileUrl;
     if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: form.dataset.tileAttribution }).addTo(map);
     meldpuntAreas(map, function (layer) {

@@ -6,7 +6,7 @@
   var en = box.dataset.lang === "en";
   L.Icon.Default.imagePath = document.querySelector("link[href*='leaflet.css']").href.replace(/leaflet\.css.*$/, "images/");
   // Without a tile layer nothing else says how far the map zooms (the clusters need it).
-  var map = L.map(box, { maxZoom: 19 }).setView([52.3731, 4.8926], 12);
+  var map = L.map(box, { maxZoom: 19, zoomSnap: 0.25 }).setView([52.3731, 4.8926], 12);
   if (box.dataset.tileUrl) L.tileLayer(box.dataset.tileUrl, { maxZoom: 19, attribution: box.dataset.tileAttribution }).addTo(map);
   meldpuntAreas(map, function (layer) { if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds()); });
   var cluster = L.markerClusterGroup();

@@ -22,6 +22,7 @@ urlpatterns = [
         name="docs",
     ),
     path("health/", HealthView.as_view(), name="health"),
+    path("console/", include("frontend_api.console.urls")),
     # The language switch of the pages (a form post, so it works without JavaScript too).
     path("i18n/", include("django.conf.urls.i18n")),
     # Last: the resident's web app has the root.

@@ -115,6 +115,14 @@ def address_nearest(point: Point) -> Address | None:
     return address_from_row(row) if row else None
 
 
+def area_by_label(label: str) -> Area | None:
+    """An area by "type:code"."""
+    kind, _, code = label.partition(":")
+    if not kind or not code:
+        return None
+    return Area.objects.filter(type=kind, code=code).first()
+
+
 ADDRESS_SEARCH_LIMIT = 10
 
 
@@ -166,11 +174,3 @@ def address_geocode(text: str) -> Address | None:
 
 def address_get(address_id: int) -> Address | None:
     return Address.objects.filter(pk=address_id).first()
-
-
-def area_by_label(label: str) -> Area | None:
-    """An area by "type:code"."""
-    kind, _, code = label.partition(":")
-    if not kind or not code:
-        return None
-    return Area.objects.filter(type=kind, code=code).first()

@@ -14,7 +14,7 @@ from backend.reports.presentation import public_event
 from backend.reports.tracking import tracking_token_valid
 from backend.reports.workflow import Status
 
-from .models import Feedback, Subscription
+from .models import Feedback, MailDelivery, Subscription
 from .tokens import confirm_token_valid, unsubscribe_token_valid
 
 
@@ -102,3 +102,12 @@ def feedback_open(report: Report, *, now: datetime | None = None) -> bool:
 def reports_with_unsatisfied_feedback() -> Any:
     """The ids of reports a resident said they were not satisfied with (a subquery)."""
     return Feedback.objects.filter(satisfied=False).values("report_id")
+
+
+def report_mail_deliveries(report: Report) -> Any:
+    """The mails sent (or tried) to the report's resident and followers, oldest first."""
+    return (
+        MailDelivery.objects.filter(event__report=report)
+        .select_related("event")
+        .order_by("created_at", "id")
+    )

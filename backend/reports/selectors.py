@@ -202,6 +202,14 @@ def previous_public_seqs(events: list[ReportEvent]) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
+def work_queues_for(user: Any) -> QuerySet[WorkQueue]:
+    """A user's own queues and those shared with their department."""
+    mine = Q(owner=user)
+    if getattr(user, "department_id", None):
+        mine |= Q(shared_with_id=user.department_id)
+    return WorkQueue.objects.filter(mine).select_related("owner", "shared_with")
+
+
 @dataclass(frozen=True)
 class MapReport:
     """An open report on the public map: where, what kind, since when; nothing else (no text,
@@ -312,11 +320,3 @@ def report_duplicate_candidates(report: Report, *, limit: int = 20) -> list[Dupl
         for report_id, distance in metres.items()
         if report_id in found
     ]
-
-
-def work_queues_for(user: Any) -> QuerySet[WorkQueue]:
-    """A user's own queues and those shared with their department."""
-    mine = Q(owner=user)
-    if getattr(user, "department_id", None):
-        mine |= Q(shared_with_id=user.department_id)
-    return WorkQueue.objects.filter(mine).select_related("owner", "shared_with")

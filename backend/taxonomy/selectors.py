@@ -55,3 +55,8 @@ def category_by_any_path(path: str) -> Category | None:
 
 def department_by_any_code(code: str) -> Department | None:
     return Department.objects.filter(code=code).first()
+
+
+def departments_all() -> QuerySet[Department]:
+    """Every department, by name: the console's choices."""
+    return Department.objects.order_by("name_nl")

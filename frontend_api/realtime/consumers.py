@@ -13,13 +13,17 @@ import contextlib
 import json
 import logging
 import random
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlparse
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer, WebsocketConsumer
 from django.conf import settings
+from django.contrib import auth
+from django.http.request import validate_host
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from backend.accounts.selectors import api_token_for_key
@@ -236,31 +240,64 @@ def _staff_user(key: str):
     return token.user if token is not None else None
 
 
+def _session_user(session_key: str):
+    """The user signed in with this session (the console's cookie), checked as a request is:
+    the session must still exist and match the user's password hash; None otherwise."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    request = SimpleNamespace(session=store(session_key))
+    user = auth.get_user(request)  # type: ignore[arg-type]
+    return user if user.is_authenticated else None
+
+
+def _same_origin(scope: dict[str, Any]) -> bool:
+    """A cookie is sent whatever page opens the socket: only a page of one of our own hosts
+    may use it (cross-site WebSocket hijacking). Tokens need no such check."""
+    origin = next((v for k, v in scope.get("headers", []) if k == b"origin"), b"").decode("latin-1")
+    host = urlparse(origin).hostname if origin else None
+    if not host:
+        return False
+    return validate_host(host, settings.ALLOWED_HOSTS) or origin in settings.CSRF_TRUSTED_ORIGINS
+
+
+def _session_key(scope: dict[str, Any]) -> str | None:
+    cookies = scope.get("cookies") or {}
+    return cookies.get(settings.SESSION_COOKIE_NAME) or None
+
+
 class StaffFeedConsumer(_HeartbeatConsumer):
     """``/ws/v1/staff/feed/``: every event of every report, live, for the dispatchers' console.
 
     Authenticated with an API token of a municipal staff member: offer the subprotocols
     ``meldpunt.v1`` and ``token.<key>`` (preferred: it stays out of URLs and logs), or pass
-    ``?token=<key>``. No token or an unknown one: close 4401; not staff: close 4403. Sends
+    ``?token=<key>``. Without a token, the console's session cookie, from a page of one of our
+    own hosts only (the Origin header; another origin: 4403). No credential or an unknown one:
+    close 4401; a role that may not read every report (department staff, contractors): 4403. Sends
     ``{"report", "seq", "type", "status", "at"}``; history is the REST API's job. A token
     revoked (or its user deactivated or no longer staff) while connected: closed with 4401
     (4403) within WS_CREDENTIAL_CHECK_SECONDS.
     """
 
     _key = ""
+    _session = ""
     _watch: asyncio.Task | None = None
 
     async def connect(self) -> None:
         offered = self.scope.get("subprotocols") or []
         subprotocol = STAFF_SUBPROTOCOL if STAFF_SUBPROTOCOL in offered else None
         key = _staff_key(self.scope)
-        user = await database_sync_to_async(_staff_user)(key) if key else None
+        session = None if key else _session_key(self.scope)
+        if session and not _same_origin(self.scope):
+            await self.accept(subprotocol=subprotocol)
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        user = await database_sync_to_async(self._user)(key, session)
         if user is None or not user.is_municipal_staff:
             await self.accept(subprotocol=subprotocol)
             await self.close(code=CLOSE_UNAUTHENTICATED if user is None else CLOSE_FORBIDDEN)
             return
         self.group = STAFF_FEED_GROUP
         self._key = key or ""
+        self._session = session or ""
         await self._join()
         await self.accept(subprotocol=subprotocol)
         self._heartbeat_start()
@@ -272,7 +309,7 @@ class StaffFeedConsumer(_HeartbeatConsumer):
         while True:
             await asyncio.sleep(settings.WS_CREDENTIAL_CHECK_SECONDS)
             try:
-                user = await database_sync_to_async(_staff_user)(self._key)
+                user = await database_sync_to_async(self._user)(self._key, self._session)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database away: keep serving, ask again next time
@@ -281,6 +318,12 @@ class StaffFeedConsumer(_HeartbeatConsumer):
             if user is None or not user.is_municipal_staff:
                 await self.close(code=CLOSE_UNAUTHENTICATED if user is None else CLOSE_FORBIDDEN)
                 return
+
+    @staticmethod
+    def _user(key: str | None, session: str | None):
+        if key:
+            return _staff_user(key)
+        return _session_user(session) if session else None
 
     async def disconnect(self, code: int) -> None:
         if self._watch is not None:

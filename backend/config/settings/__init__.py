@@ -2,6 +2,7 @@
 
 from .api import *  # noqa: F403
 from .base import *  # noqa: F403
+from .console import *  # noqa: F403
 from .contractors import *  # noqa: F403
 from .database import *  # noqa: F403
 from .frontend import *  # noqa: F403

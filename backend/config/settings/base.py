@@ -86,9 +86,12 @@ TEMPLATES = [
         "DIRS": [
             BASE_DIR / "frontend_api" / "templates",
             BASE_DIR / "frontend_api" / "resident" / "templates",
+            BASE_DIR / "frontend_api" / "console" / "templates",
         ],
         "APP_DIRS": True,
         "OPTIONS": {
+            # The console's words for the workflow's values (frontend_api/console/labels.py).
+            "libraries": {"console": "frontend_api.console.labels"},
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

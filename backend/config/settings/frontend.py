@@ -9,6 +9,7 @@ from .env import BASE_DIR, env
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "frontend_api" / "resident" / "static",
+    BASE_DIR / "frontend_api" / "console" / "static",
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
     ("vendor/markercluster", NODE_MODULES / "leaflet.markercluster" / "dist"),

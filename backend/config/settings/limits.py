@@ -78,4 +78,7 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out login before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # The console's single sign-on (settings/console.py): answers only the provider's callback
+    # (a code and state), and only when OIDC_RP_CLIENT_ID is set.
+    "frontend_api.console.sso.ConsoleOIDCBackend",
 ]

@@ -338,7 +338,7 @@ async def measure(
     receiver: WebhookReceiver,
 ) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
-    ws_base = "ws" + base_url[4:]
+    ws_base = "ws" + (server.socket_base_url if server is not None else base_url)[4:]
     subscribers = Subscribers()
     stop = asyncio.Event()
     opening = asyncio.Semaphore(50)
@@ -488,6 +488,12 @@ def print_summary(result: dict[str, Any], args: argparse.Namespace) -> None:
     )
     if result["intake_first_error"]:
         print(f"  first error: {result['intake_first_error']}")
+    sockets = (
+        f"{args.socket_workers} uvicorn process(es) of their own"
+        if args.socket_workers
+        else "the web processes"
+    )
+    print(f"sockets served by {sockets}")
     print(
         f"closes: {result['closes']} at {args.changes:g}/s, each with a socket "
         f"({result['sockets_connected']} connected), a mail and a webhook owed"
@@ -556,6 +562,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
     parser.add_argument("--settings", default="bench.settings", help="for --start-server")
     parser.add_argument(
+        "--socket-workers",
+        type=int,
+        default=0,
+        help="with --start-server: uvicorn processes of their own for the sockets (0: the web's)",
+    )
+    parser.add_argument(
         "--fanout-timeout", type=float, default=300.0, help="seconds to wait for the drain"
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -583,7 +595,12 @@ def main(argv: list[str] | None = None) -> int:
     prepared = backlog.mark()
     reports = prepare_reports(count, receiver.url)
     server = (
-        Server(base_url=base_url, workers=args.workers, settings_module=args.settings)
+        Server(
+            base_url=base_url,
+            workers=args.workers,
+            settings_module=args.settings,
+            socket_workers=args.socket_workers,
+        )
         if args.start_server
         else None
     )

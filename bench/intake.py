@@ -448,12 +448,17 @@ class Server:
     """uvicorn + the Celery workers (one per queue) with bench.settings, as scripts/run.sh
     starts them."""
 
-    def __init__(self, *, base_url: str, workers: int, settings_module: str) -> None:
+    def __init__(
+        self, *, base_url: str, workers: int, settings_module: str, socket_workers: int = 0
+    ) -> None:
         parsed = urllib.parse.urlsplit(base_url)
         self.host = parsed.hostname or "127.0.0.1"
         self.port = parsed.port or 80
         self.base_url = base_url
         self.workers = workers
+        # >0: the WebSocket paths get uvicorn processes of their own on the next port, as a
+        # proxy routing /ws/ to them would (deploy/nginx.conf); 0: the web processes serve them.
+        self.socket_workers = socket_workers
         self.settings_module = settings_module
         self.processes: list[subprocess.Popen[bytes]] = []
         # One fixed scratch folder for uploads: a photo task left queued by an earlier run
@@ -474,20 +479,25 @@ class Server:
         )
         return env
 
+    @property
+    def socket_base_url(self) -> str:
+        """Where the residents' sockets connect (the web's own URL unless sockets are apart)."""
+        if not self.socket_workers:
+            return self.base_url
+        return f"http://{self.host}:{self.port + 1}"
+
     def start(self) -> None:
-        web = [
-            str(VENV_BIN / "uvicorn"),
-            "backend.config.asgi:application",
-            "--host",
-            self.host,
-            "--port",
-            str(self.port),
-            "--workers",
-            str(self.workers),
-            "--no-access-log",
-            "--lifespan",
-            "off",
-        ]
+        def uvicorn(port: int, workers: int) -> list[str]:
+            return [
+                str(VENV_BIN / "uvicorn"),
+                "backend.config.asgi:application",
+                *("--host", self.host, "--port", str(port), "--workers", str(workers)),
+                *("--no-access-log", "--lifespan", "off"),
+            ]
+
+        web = uvicorn(self.port, self.workers)
+        # With no socket processes of their own this starts nothing (bash's `true`).
+        sockets = uvicorn(self.port + 1, self.socket_workers) if self.socket_workers else ["true"]
 
         def worker(queue: str, nice: str, concurrency: str) -> list[str]:
             # As scripts/run.sh starts them: one persistent database connection instead of a
@@ -532,13 +542,17 @@ class Server:
             [
                 # SIGTERM to each parent only: uvicorn stops its workers, Celery finishes the
                 # task at hand (a warm shutdown).
-                """trap 'kill -TERM "$web" "$worker" "$photos" "$books" 2>/dev/null; wait' TERM""",
+                'trap \'kill -TERM "$web" "$sockets" "$worker" "$photos" "$books"'
+                " 2>/dev/null; wait' TERM",
                 f"{shlex.join(web)} & web=$!",
+                f"{shlex.join(sockets)} & sockets=$!",
                 f"{shlex.join(fan_out)} & worker=$!",
                 f"{shlex.join(photos)} & photos=$!",
                 f"{shlex.join(bookkeeping)} & books=$!",
-                "wait -n",  # one of them died: so does the session (see died())
-                """kill -TERM "$web" "$worker" "$photos" "$books" 2>/dev/null; wait""",
+                # One of them died: so does the session (see died()); `true` ends at once.
+                "wait -n $web $worker $photos $books"
+                + (" $sockets" if self.socket_workers else ""),
+                """kill -TERM "$web" "$sockets" "$worker" "$photos" "$books" 2>/dev/null; wait""",
             ]
         )
         with open(self.log_path, "ab") as log_file:
@@ -553,9 +567,14 @@ class Server:
                     start_new_session=True,
                 )
             )
+        apart = (
+            f", sockets on {self.socket_base_url} ({self.socket_workers} workers)"
+            if self.socket_workers
+            else ""
+        )
         log(
             f"started uvicorn ({self.workers} workers) and Celery workers (default queue, photos) "
-            f"on {self.base_url} "
+            f"on {self.base_url}{apart} "
             f"with {self.settings_module}; log: {self.log_path}"
         )
 

@@ -14,7 +14,7 @@
   function outline(map, fit) {
     return fetch("/console/kaart/gebied.json").then(function (r) { return r.json(); }).then(function (geo) {
       var layer = L.geoJSON(geo, { style: { color: "#004f9f", weight: 2, fillOpacity: 0.04 }, interactive: false }).addTo(map);
-      if (fit && layer.getBounds().isValid()) map.fitBounds(layer.getBounds());
+      if (fit && layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { animate: false });
     }).catch(function () {});
   }
 

@@ -113,7 +113,7 @@
     if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: form.dataset.tileAttribution }).addTo(map);
     meldpuntAreas(map, function (layer) {
       outline = layer;
-      if (!pin && layer.getBounds().isValid()) map.fitBounds(layer.getBounds());
+      if (!pin && layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { animate: false });
     });
     map.on("click", function (event) { setPlace(event.latlng.lat, event.latlng.lng, true); });
     if ($("lat").value && $("lon").value) setPlace(Number($("lat").value), Number($("lon").value));

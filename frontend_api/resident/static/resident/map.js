@@ -8,7 +8,7 @@
   // Without a tile layer nothing else says how far the map zooms (the clusters need it).
   var map = L.map(box, { maxZoom: 19, zoomSnap: 0.25 }).setView([52.3731, 4.8926], 12);
   if (box.dataset.tileUrl) L.tileLayer(box.dataset.tileUrl, { maxZoom: 19, attribution: box.dataset.tileAttribution }).addTo(map);
-  meldpuntAreas(map, function (layer) { if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds()); });
+  meldpuntAreas(map, function (layer) { if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { animate: false }); });
   var cluster = L.markerClusterGroup();
   map.addLayer(cluster);
   var count = document.getElementById("map-count");

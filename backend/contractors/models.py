@@ -2,18 +2,20 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Assignment(models.Model):
     """One offer of one report to one contractor, and what the contractor did with it."""
 
     class State(models.TextChoices):
-        OFFERED = "offered"
-        ACCEPTED = "accepted"
-        REJECTED = "rejected"
-        IN_PROGRESS = "in_progress"
-        COMPLETED = "completed"
-        WITHDRAWN = "withdrawn"
+        # Labels: the one-time-link page shows them to the contractor, in their language.
+        OFFERED = "offered", _("Offered")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Completed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     OPEN_STATES = (State.OFFERED, State.ACCEPTED, State.IN_PROGRESS)
 

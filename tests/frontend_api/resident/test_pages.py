@@ -193,6 +193,11 @@ def test_the_reply_and_the_feedback_forms_of_the_report_page(client):
     assert sent["Location"] == f"/r/{token}/?done=reply#reply"
     report.refresh_from_db()
     assert report.status != "info_requested"
+    # The timeline says whose words these are (a reply has no status text of its own).
+    answered = client.get(f"/r/{token}/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert re.search(
+        r'Uw antwoord:<br><span class="event-text">Paal 12 bij de brug</span>', answered
+    )
     report_transition(report_id=report.id, actor=staff, to="closed", resolution="fixed")
     page = client.get(f"/r/{token}/").content.decode()
     assert 'id="feedback-form"' in page

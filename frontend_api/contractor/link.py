@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template import Context, Engine
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -90,7 +90,10 @@ def _render(
                 "done": _DONE.get(request.GET.get("done", ""), ""),
             }
         )
-    html = _engine.get_template("contractor/link.html").render(Context(context))
+    # The page is Dutch throughout (lang="nl"); the model's labels must not follow a browser
+    # that asks for English.
+    with translation.override("nl"):
+        html = _engine.get_template("contractor/link.html").render(Context(context))
     response = HttpResponse(html, status=status)
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"

@@ -36,13 +36,13 @@ def test_the_page_shows_the_work_and_nothing_of_the_resident(link_firm, dispatch
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://(?!testserver)', html)
 
 
-@pytest.mark.parametrize(("language", "state"), [("nl", "Aangeboden"), ("en", "Offered")])
-def test_the_assignments_state_is_shown_in_the_contractors_language(
-    link_firm, dispatcher, language, state
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_assignments_state_is_named_in_the_pages_dutch_whatever_the_browser_asks(
+    link_firm, dispatcher, language
 ):
     token = sent_link_token(offered(link_firm, dispatcher))
     html = Client().get(f"/contractor/link/{token}/", HTTP_ACCEPT_LANGUAGE=language).content
-    assert re.search(rf'id="assignment-state" data-state="offered">{state}<', html.decode())
+    assert re.search(r'id="assignment-state" data-state="offered">Aangeboden<', html.decode())
 
 
 def test_accept_then_complete_through_the_page(link_firm, dispatcher):

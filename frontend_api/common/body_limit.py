@@ -15,7 +15,7 @@ class BodySizeLimit:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and self._declared_size(scope) > settings.REQUEST_BODY_MAX_BYTES:
-            response = body_too_large_response()
+            response = body_too_large_response(scope.get("path", ""))
             await send(
                 {
                     "type": "http.response.start",

@@ -158,32 +158,45 @@ def not_found_view(request, exception=None):
     return JsonResponse(error_body(ErrorCode.NOT_FOUND, _("Not found.")), status=404)
 
 
-# Where every answer is JSON: the API and the health check the schema describes with it.
+# Where every answer is JSON: the API and the health check the schema describes with it, and
+# the standards' APIs, whose clients parse their own error shapes.
 JSON_PATHS = ("/api/", "/health/")
+STANDARD_PATHS = ("/open311/", "/signals/")
+
+
+def request_error_response(
+    path: str, status_code: int, code: ErrorCode, message: str, field: str
+) -> JsonResponse:
+    """A refusal made before any view runs, in the shape the path's clients read: Open311's
+    list of {code, description}, Signalen's (Django REST framework's) `detail`, or ours."""
+    if path.startswith("/open311/"):
+        entries = [{"code": status_code, "description": f"{field}: {message}"}]
+        return JsonResponse(entries, status=status_code, safe=False)
+    if path.startswith("/signals/"):
+        return JsonResponse({"detail": message}, status=status_code)
+    return JsonResponse(error_body(code, message, {field: [message]}), status=status_code)
 
 
 def bad_request_view(request, exception=None):
     """Django's 400s (a Host not served here, too many form parts, a body over Django's limits)
-    in the API's shape; the contractor link page and the admin keep Django's HTML page."""
-    if not request.path.startswith(JSON_PATHS):
+    as JSON; the contractor link page and the admin keep Django's HTML page."""
+    if not request.path.startswith(JSON_PATHS + STANDARD_PATHS):
         return django_bad_request(request, exception)
     if isinstance(exception, DisallowedHost):
         message = _("This server does not answer for that host.")
-        return JsonResponse(
-            error_body(ErrorCode.BAD_REQUEST, message, {"Host": [message]}), status=400
-        )
+        return request_error_response(request.path, 400, ErrorCode.BAD_REQUEST, message, "Host")
     if isinstance(exception, RequestDataTooBig):
-        return body_too_large_response()
+        return body_too_large_response(request.path)
     if isinstance(exception, TooManyFilesSent | TooManyFieldsSent):
         message = _("The request has more parts than any request of this API takes.")
     else:
         message = _("The request could not be read.")
-    return JsonResponse(error_body(ErrorCode.BAD_REQUEST, message, {"body": [message]}), status=400)
+    return request_error_response(request.path, 400, ErrorCode.BAD_REQUEST, message, "body")
 
 
-def body_too_large_response() -> JsonResponse:
+def body_too_large_response(path: str = "") -> JsonResponse:
     message = _("The body is larger than any request of this API may be.")
-    return JsonResponse(error_body(ErrorCode.TOO_LARGE, message, {"body": [message]}), status=413)
+    return request_error_response(path, 413, ErrorCode.TOO_LARGE, message, "body")
 
 
 def server_error_view(request):

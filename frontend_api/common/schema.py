@@ -25,6 +25,7 @@ as a form does. Each says so (`allowEmptyValue`), or the schema would promise a 
 from typing import Any
 
 ERROR_REF = "#/components/schemas/Error"
+OPEN311_REF = "#/components/schemas/Open311Errors"
 BODY_METHODS = ("post", "put", "patch")
 
 DESCRIPTIONS = {
@@ -96,18 +97,6 @@ LINKS: dict[tuple[str, str], dict[str, dict]] = {
 }
 
 
-def expected_errors(operation: dict[str, Any], method: str) -> list[str]:
-    """The error statuses an operation can answer with, whatever its view declares."""
-    codes = ["400", "406"]
-    if operation.get("security"):
-        codes += ["401", "403"]
-    if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
-        codes.append("404")
-    if method in BODY_METHODS and "requestBody" in operation:
-        codes += ["413", "415"]
-    return sorted(codes)
-
-
 # The standards' APIs answer errors in their own shapes, which their clients parse: Open311's
 # list of {code, description}, Signalen's Django REST framework defaults.
 STANDARD_ERRORS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -132,13 +121,40 @@ STANDARD_ERRORS: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
 }
+# Open311 says what went wrong in each entry's description, not in our `fields`; the format is
+# the path's suffix, so no Accept header is refused (no 406); and a `jurisdiction_id` other than
+# the configured one is a 404 on any path.
+OPEN311_DESCRIPTIONS = {
+    **DESCRIPTIONS,
+    "400": "Invalid input: each entry's `description` names the offending parameter.",
+    "404": "Not found, or a `jurisdiction_id` other than this installation's.",
+    "429": (
+        "Too many requests: over the api_key's rate, too many wrong api_keys or token lookups "
+        "from this client. `Retry-After` gives the seconds to wait."
+    ),
+}
+
+
+def _standard(path: str) -> str | None:
+    return next((prefix for prefix in STANDARD_ERRORS if path.startswith(prefix)), None)
+
+
+def expected_errors(operation: dict[str, Any], method: str, path: str = "") -> list[str]:
+    """The error statuses an operation can answer with, whatever its view declares."""
+    open311 = _standard(path) == "/open311/"
+    codes = ["400"] if open311 else ["400", "406"]
+    if operation.get("security"):
+        codes += ["401", "403"]
+    if open311 or any(p.get("in") == "path" for p in operation.get("parameters", [])):
+        codes.append("404")
+    if method in BODY_METHODS and "requestBody" in operation:
+        codes += ["413", "415"]
+    return sorted(codes)
 
 
 def error_ref(path: str) -> str:
-    for prefix, (name, _) in STANDARD_ERRORS.items():
-        if path.startswith(prefix):
-            return f"#/components/schemas/{name}"
-    return ERROR_REF
+    prefix = _standard(path)
+    return f"#/components/schemas/{STANDARD_ERRORS[prefix][0]}" if prefix else ERROR_REF
 
 
 def error_response(description: str, ref: str = ERROR_REF) -> dict[str, Any]:
@@ -155,6 +171,7 @@ def document_errors(result: dict[str, Any], generator: Any, request: Any, public
         schemas.setdefault(name, shape)
     for path, operations in result.get("paths", {}).items():
         ref = error_ref(path)
+        descriptions = OPEN311_DESCRIPTIONS if ref == OPEN311_REF else DESCRIPTIONS
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
@@ -162,11 +179,17 @@ def document_errors(result: dict[str, Any], generator: Any, request: Any, public
                 if parameter.get("in") == "query" and not parameter.get("required"):
                     parameter["allowEmptyValue"] = True
             responses = operation["responses"]
-            for code in expected_errors(operation, method):
-                responses.setdefault(code, error_response(DESCRIPTIONS[code], ref))
+            for code in expected_errors(operation, method, path):
+                responses.setdefault(code, error_response(descriptions[code], ref))
             for code, response in responses.items():
-                if code in DESCRIPTIONS and not response.get("description"):
-                    response["description"] = DESCRIPTIONS[code]
+                if code in descriptions and not response.get("description"):
+                    response["description"] = descriptions[code]
+                if ref == OPEN311_REF and int(code) >= 400:
+                    # Every Open311 refusal is its list, whatever shape a shared part declared
+                    # (the throttles' 429) or none (a view's own 403).
+                    response["content"] = error_response("", ref)["content"]
+                    if code == "429":
+                        response["description"] = descriptions[code]
             for (operation_id, code), links in LINKS.items():
                 if operation.get("operationId") == operation_id:
                     responses[code]["links"] = links

@@ -40,8 +40,8 @@ class HasOpen311Key(BasePermission):
     """Reads are open to anyone; a POST carries the api_key of a client application."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        if request.method in SAFE_METHODS:
-            return True
+        if request.method in SAFE_METHODS or not hasattr(view, (request.method or "").lower()):
+            return True  # a method the resource does not have is a 405, key or none
         subject = client_network(request)
         rates = scope_rates("open311_key_failure")
         # A client guessing keys is stopped before its next guess is looked up.

@@ -284,8 +284,3 @@ class Open311UpdateSerializer(serializers.Serializer):
 
 class Open311UpdateCreatedSerializer(serializers.Serializer):
     update_id = serializers.CharField()
-
-
-class Open311ErrorSerializer(serializers.Serializer):
-    code = serializers.IntegerField()
-    description = serializers.CharField()

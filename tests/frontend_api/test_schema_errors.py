@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from backend.accounts.services import api_token_create, contractor_user_for
 from frontend_api.common.permissions import Anyone
 from frontend_api.common.schema import LINKS
+from frontend_api.open311.access import HasOpen311Key
 
 SCHEMA = yaml.safe_load((Path(settings.BASE_DIR) / "frontend_api" / "openapi.yaml").read_text())
 ERROR_REF = "#/components/schemas/Error"
@@ -42,7 +43,9 @@ def _view_class(path: str) -> type:
 
 
 def _needs_token(view_class: type) -> bool:
-    return not all(issubclass(p, Anyone) for p in view_class.permission_classes)
+    # Open311's api_key is a field of the POST's body, documented there with its 403; it is no
+    # token in the Authorization header.
+    return not all(issubclass(p, (Anyone, HasOpen311Key)) for p in view_class.permission_classes)
 
 
 def _error_refs(response: dict) -> set[str]:
@@ -59,6 +62,10 @@ def test_every_operation_documents_the_errors_it_can_give(path, method, operatio
     responses = operation["responses"]
     view_class = _view_class(path)
     required = {"400", "406"}  # a Host not served here or bad input; an Accept without JSON
+    if path.startswith("/open311/"):
+        # The path's suffix is the format (no Accept is refused); a jurisdiction_id other than
+        # the configured one is a 404 on any path.
+        required = {"400", "404"}
     if _needs_token(view_class):
         required |= {"401", "403"}
     if "{" in path:
@@ -78,6 +85,57 @@ def test_every_api_error_response_is_the_error_shape(path, method, operation):
         if int(code) >= 400:
             assert _error_refs(response) == {ERROR_REF}, f"{method.upper()} {path} {code}"
             assert response["description"], f"{method.upper()} {path} {code} says nothing"
+
+
+def test_the_open311_json_endpoints_are_documented_with_their_error_list():
+    open311 = [p for p in OPERATIONS if p.values[0].startswith("/open311/v2/")]
+    assert {p.values[2]["operationId"] for p in open311} == {
+        "open311_discovery",
+        "open311_services",
+        "open311_service_definition",
+        "open311_requests",
+        "open311_request",
+        "open311_request_create",
+        "open311_token",
+        "open311_updates",
+        "open311_update_create",
+    }
+    for param in open311:
+        path, method, operation = param.values
+        assert path.endswith(".json"), path
+        assert _view_class(path).__module__ == "frontend_api.open311.views", path
+        for code, response in operation["responses"].items():
+            media = set(response.get("content", {}))
+            assert media <= {"application/json"}, f"{method.upper()} {path} {code}: {media}"
+            if int(code) >= 400:
+                assert _error_refs(response) == {"#/components/schemas/Open311Errors"}, code
+        if method == "post":
+            assert {"403", "413", "415"} <= set(operation["responses"]), path
+            body = operation["requestBody"]["content"]
+            assert set(body) == {"application/x-www-form-urlencoded"}, path
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "shape"),
+    [
+        ("/open311/v2/requests.json", "open311"),
+        ("/signals/v1/public/signals/", "signalen"),
+        ("/api/v1/public/classify/", "ours"),
+    ],
+)
+def test_a_request_refused_before_any_view_is_in_the_shape_of_its_api(public_client, path, shape):
+    # A Host this server does not answer for: Django refuses it before routing.
+    response = public_client.post(path, {}, HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    body = response.json()
+    if shape == "open311":
+        assert body == [{"code": 400, "description": body[0]["description"]}]
+        assert body[0]["description"].startswith("Host: ")
+    elif shape == "signalen":
+        assert list(body) == ["detail"] and body["detail"]
+    else:
+        assert list(body["error"]["fields"]) == ["Host"]
 
 
 def test_operations_behind_a_token_say_so_in_the_schema():

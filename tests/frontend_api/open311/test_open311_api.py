@@ -492,6 +492,23 @@ def test_guessing_keys_is_throttled(public_client, rate_limits):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("method", "path"), [("put", "requests.json"), ("delete", "services.xml")])
+def test_a_method_a_resource_lacks_is_a_405_with_or_without_a_key(public_client, method, path):
+    # Not a 403 for the missing api_key: there is nothing here a key would open.
+    response = getattr(public_client, method)(f"{BASE}/{path}")
+    (xml_errors_of if path.endswith(".xml") else errors_of)(response, 405)
+
+
+@pytest.mark.django_db
+def test_the_json_and_the_generic_routes_answer_alike(public_client):
+    # The JSON routes are spelt out for the OpenAPI schema; they are the same resources.
+    spelt = public_client.get(f"{BASE}/services.json")
+    assert spelt.status_code == 200 and spelt["Content-Type"].startswith("application/json")
+    assert spelt.json() and {"service_code", "group"} <= set(spelt.json()[0])
+    assert public_client.get(f"{BASE}/services/nonexistent.json").status_code == 404
+
+
+@pytest.mark.django_db
 def test_a_list_costs_the_same_queries_however_long(public_client, open311_key, staff_client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

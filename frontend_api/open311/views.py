@@ -4,6 +4,7 @@ Thin views: each validates its parameters, calls the services every other front 
 (intake's report_create, the workflow's transitions, the resident's reply) or a selector, and
 answers through an output serializer in the format of the path's suffix."""
 
+import re
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -191,6 +192,31 @@ def _location(data: dict[str, Any]) -> Point:
     return address.point
 
 
+ATTRIBUTE = re.compile(r"^attribute\[([\w.-]{1,100})\](?:\[\])?$")
+MAX_ATTRIBUTES = 30
+
+
+def _attributes(request: Request) -> list[tuple[str, str]]:
+    """The `attribute[code]` answers a client sent (a multi-value one as `attribute[code][]`),
+    as Signalen's extra_properties are kept: in the report's text, so the dispatcher reads all
+    the resident said. No category asks questions of its own yet, so none is required."""
+    answers = []
+    for key in request.data:
+        match = ATTRIBUTE.match(key)
+        if match is None:
+            if key.startswith("attribute"):
+                raise Open311Error(400, f"{key}: an attribute is sent as attribute[code].")
+            continue
+        values = [v.strip() for v in request.data.getlist(key) if v.strip()]
+        if any(len(v) > 1000 for v in values):
+            raise Open311Error(400, f"{key}: at most 1000 characters.")
+        if values:
+            answers.append((match.group(1), ", ".join(values)))
+    if len(answers) > MAX_ATTRIBUTES:
+        raise Open311Error(400, f"attribute: at most {MAX_ATTRIBUTES} answers.")
+    return answers
+
+
 class RequestsView(Open311View):
     @extend_schema(
         operation_id="open311_requests",
@@ -232,6 +258,9 @@ class RequestsView(Open311View):
         if category is None:
             raise Open311Error(400, f"service_code {data['service_code']!r} not found.")
         text = data.get("description", "").strip() or category.name_nl
+        answers = _attributes(request)
+        if answers:
+            text = "\n\n".join([text, *(f"{code}: {value}" for code, value in answers)])
         if data.get("media_url"):
             # Never fetched (a server that downloads whatever URL a client names can be made
             # to reach inside the network); the dispatcher sees where the photo is.

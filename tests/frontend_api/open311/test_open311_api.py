@@ -509,6 +509,36 @@ def test_the_json_and_the_generic_routes_answer_alike(public_client):
 
 
 @pytest.mark.django_db
+def test_attribute_answers_are_kept_in_the_reports_text(public_client, open311_key):
+    created = new_request(
+        public_client,
+        open311_key,
+        **{"attribute[soort]": "glas", "attribute[kleuren][]": ["groen", "bruin"]},
+    )
+    report = Report.objects.get(short_id=created["service_request_id"])
+    assert report.text.endswith("\n\nsoort: glas\n\nkleuren: groen, bruin"), report.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        ({"attribute[soort": "glas"}, "attribute[soort"),
+        ({"attribute[soort]": "x" * 1001}, "attribute[soort]"),
+        ({f"attribute[q{i}]": "ja" for i in range(31)}, "attribute"),
+    ],
+)
+def test_a_bad_attribute_is_a_400_naming_it_and_stores_nothing(
+    public_client, open311_key, extra, named
+):
+    body = {"api_key": open311_key, "service_code": "afval.grofvuil", "lat": DAM[0], "long": DAM[1]}
+    before = stored_state()
+    [error] = errors_of(post_form(public_client, "requests.json", {**body, **extra}), 400)
+    assert error["description"].startswith(f"{named}: "), error
+    assert stored_state() == before
+
+
+@pytest.mark.django_db
 def test_a_list_costs_the_same_queries_however_long(public_client, open311_key, staff_client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

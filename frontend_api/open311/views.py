@@ -7,10 +7,11 @@ answers through an output serializer in the format of the path's suffix."""
 import re
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.http import QueryDict
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -201,13 +202,14 @@ def _attributes(request: Request) -> list[tuple[str, str]]:
     as Signalen's extra_properties are kept: in the report's text, so the dispatcher reads all
     the resident said. No category asks questions of its own yet, so none is required."""
     answers = []
-    for key in request.data:
+    form = cast(QueryDict, request.data)  # this view parses forms alone
+    for key in form:
         match = ATTRIBUTE.match(key)
         if match is None:
             if key.startswith("attribute"):
                 raise Open311Error(400, f"{key}: an attribute is sent as attribute[code].")
             continue
-        values = [v.strip() for v in request.data.getlist(key) if v.strip()]
+        values = [v.strip() for v in form.getlist(key) if v.strip()]
         if any(len(v) > 1000 for v in values):
             raise Open311Error(400, f"{key}: at most 1000 characters.")
         if values:

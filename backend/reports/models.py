@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db.models import Q
 from django.utils import timezone
 
@@ -48,6 +49,14 @@ class Report(models.Model):
         max_length=20, choices=LocationSource.choices, default=LocationSource.RESIDENT
     )
     text = models.TextField(max_length=4000)
+    # The text's words under the Dutch and the English configuration, kept with the row: a
+    # search that walks the newest reports tests each row's stored vector instead of parsing
+    # its text again, and the GIN index (report_search_vector) finds rare words.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("text", config="dutch") + SearchVector("text", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     category = models.ForeignKey(
         "taxonomy.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -109,7 +118,10 @@ class Report(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["status", "-created_at"], name="report_status_created"),
+            # With the id, a count by status (and by status and area) reads the index alone.
+            models.Index(
+                fields=["status", "-created_at"], include=["id"], name="report_status_created_id"
+            ),
             models.Index(fields=["category", "created_at"], name="report_category_created"),
             models.Index(fields=["department", "status"], name="report_department_status"),
             # The SLA job's question: open reports with a deadline whose events are not all
@@ -321,3 +333,52 @@ class WorkQueue(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StandardText(models.Model):
+    """A text staff may send the resident with a status change, kept by administrators
+    (Signalen's standaardteksten). Without one for a status the workflow's own text serves."""
+
+    status = models.CharField(max_length=30, choices=Status.choices)
+    title = models.CharField(max_length=80)
+    text_nl = models.TextField(max_length=2000)
+    text_en = models.TextField(max_length=2000, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["status", "position", "title", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["status", "title"], name="standard_text_unique_title"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def text(self, language: str) -> str:
+        return self.text_en if language == "en" and self.text_en else self.text_nl
+
+
+class StandardTextRevision(models.Model):
+    """Append-only: who wrote, changed or removed which standard text, and what it said then.
+    Kept when the text itself is removed (its id is a plain number, not a key)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created"
+        CHANGED = "changed"
+        REMOVED = "removed"
+
+    standard_text_id = models.BigIntegerField(db_index=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    status = models.CharField(max_length=30, choices=Status.choices)
+    title = models.CharField(max_length=80)
+    text_nl = models.TextField(max_length=2000)
+    text_en = models.TextField(max_length=2000, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]

@@ -4,9 +4,9 @@ One filter set (`ReportFilters`) serves the list, the map, the statistics, the e
 bulk actions and the saved work queues, so a queue shows in the map what it shows in the
 list. Values arrive resolved (a Category, an Area, ...): the transport validated them.
 
-Full text is PostgreSQL's own: the report's text indexed under the Dutch and the English
-configuration (one expression GIN index, migration 0013), the staff's notes likewise on their
-own table; a search asks both and takes the union of the ids, so each side uses its index.
+Full text is PostgreSQL's own: the report's text under the Dutch and the English configuration
+as a stored vector with its GIN index (Report.search_vector, migration 0015), the staff's notes
+by an expression index on their own table (0013); a search asks both and takes the union.
 """
 
 import json
@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
+from django.contrib.postgres.search import SearchQuery
 from django.db.models import (
     BooleanField,
     Case,
@@ -43,13 +44,18 @@ from backend.geo.models import Area
 from backend.organisations.models import Contractor
 from backend.taxonomy.models import Category, Department
 
-from .models import Attachment, Report
+from .models import Attachment, Note, Report
 
-# The indexed expressions (migration 0013 creates the indexes on exactly these): a query
-# must repeat them verbatim for PostgreSQL to use the index.
-REPORT_TEXT_VECTOR = (
-    "(to_tsvector('dutch'::regconfig, {t}.text) || to_tsvector('english'::regconfig, {t}.text))"
+# The notes' indexed expression (migration 0013 indexes exactly this, on the unqualified
+# column, which a subquery's alias does not change): a query must repeat it verbatim.
+NOTE_TEXT_VECTOR = (
+    "(to_tsvector('dutch'::regconfig, text) || to_tsvector('english'::regconfig, text))"
 )
+# Up to this many matching notes, their reports' ids go into the statement as a list: the
+# planner can then use the pkey beside the text's GIN index (a rare word), or hash the list
+# while it walks the newest reports (a common one). More notes than that match a common word;
+# their reports are a subquery, hashed once.
+NOTE_MATCHES_LISTED = 2_000
 # A human id as short ids are written (M-2026-000123): the unique index finds it.
 _SHORT_ID = re.compile(r"^[Mm]-\d{4}-\d{1,9}$")
 # Words only: what is left is safe inside a tsquery, and ":*" makes each a prefix.
@@ -113,35 +119,32 @@ def _text_search(q: str) -> Q | None:
     """Reports whose text or a note matches every word of `q` as a prefix (Dutch or English
     stemming), or whose short id is `q`. None when `q` holds nothing to search for.
 
-    The report's own text is a predicate on the report itself, so the planner can choose by
-    the word's frequency (kept in the expression index's statistics): a rare word through the
-    GIN index, a common one by walking the newest reports until a page is full. The notes'
-    matches are found first by their own GIN index and looked up by primary key (both sides
-    OR-ed in one bitmap when the GIN index is used); so is a short id, by its unique index.
+    The report's own text is tested on its stored vector, so the planner can choose by the
+    word's frequency (the column's statistics): a rare word through the GIN index, a common
+    one by walking the newest reports until a page is full, testing each row's vector. The
+    notes' matches are found first, by their own GIN index (NOTE_MATCHES_LISTED).
     """
     words = _WORD.findall(q.lower())[:MAX_SEARCH_WORDS]
     found = Q()
     if words:
-        query = " && ".join(
+        query = None
+        for word in words:
+            either = SearchQuery(f"{word}:*", search_type="raw", config="dutch") | SearchQuery(
+                f"{word}:*", search_type="raw", config="english"
+            )
+            query = either if query is None else query & either
+        tsquery = " && ".join(
             "(to_tsquery('dutch'::regconfig, %s) || to_tsquery('english'::regconfig, %s))"
             for _ in words
         )
-        params: list[Any] = []
-        for word in words:
-            params += [f"{word}:*", f"{word}:*"]
+        params = [f"{word}:*" for word in words for _ in range(2)]
         # Module constants and placeholders only; every value is a parameter.
-        in_text = RawSQL(  # noqa: S611
-            f"{REPORT_TEXT_VECTOR.format(t='reports_report')} @@ ({query})",
-            params,
-            output_field=BooleanField(),
-        )
-        in_notes = RawSQL(  # noqa: S611
-            "reports_report.id = ANY(ARRAY(SELECT n.report_id FROM reports_note n WHERE "  # noqa: S608
-            f"{REPORT_TEXT_VECTOR.format(t='n')} @@ ({query})))",
-            params,
-            output_field=BooleanField(),
-        )
-        found = Q(in_text) | Q(in_notes)
+        in_notes = Note.objects.filter(
+            RawSQL(f"{NOTE_TEXT_VECTOR} @@ ({tsquery})", params, output_field=BooleanField())  # noqa: S611
+        ).values_list("report_id", flat=True)
+        listed = list(in_notes[: NOTE_MATCHES_LISTED + 1])
+        from_notes = listed if len(listed) <= NOTE_MATCHES_LISTED else in_notes
+        found = Q(search_vector=query) | Q(pk__in=from_notes)
     if _SHORT_ID.match(q.strip()):
         found |= Q(short_id=q.strip().upper())
     return found or None
@@ -290,22 +293,26 @@ def reports_page(
         earlier = Q(_key__lt=position.value) | Q(_key=position.value, pk__lt=position.id)
         qs = qs.filter(later if ascending else earlier)
     order = ("_key", "pk") if ascending else ("-_key", "-pk")
-    rows: list[Report] = list(qs.order_by(*order)[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
+    # The page's ids first, from the filtered table alone; then its rows with what they show
+    # (category, department, address, ...). Joined in one statement, a misestimated filter
+    # (PostGIS's distance, a text search) had the planner join every match before the limit.
+    found = list(qs.order_by(*order).values_list("pk", "_key")[: size + 1])
+    more = len(found) > size
+    found = found[:size]
     if not forwards:
-        rows.reverse()
+        found.reverse()
+    by_id = {row.pk: row for row in qs.filter(pk__in=[pk for pk, _ in found])} if found else {}
     return ReportsPage(
-        results=rows,
+        results=[by_id[pk] for pk, _ in found if pk in by_id],
         more_after=more if forwards else True,
         more_before=(position is not None) if forwards else more,
-        keys=[row._key for row in rows],  # type: ignore[attr-defined]
+        keys=[key for pk, key in found if pk in by_id],
     )
 
 
 # Up to this many an exact count is cheap (an index-only walk); beyond it the planner's
 # estimate answers, flagged as one.
-EXACT_COUNT_LIMIT = 10_000
+EXACT_COUNT_LIMIT = 1_000
 
 
 @dataclass(frozen=True)

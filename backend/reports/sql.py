@@ -63,7 +63,8 @@ def insert_statement(objs: Sequence[Model]) -> Statement:
     fields = [
         f
         for f in meta.local_concrete_fields
-        if not (f is meta.auto_field and getattr(objs[0], f.attname) is None)
+        # A generated column (the search vector) is the database's to fill.
+        if not f.generated and not (f is meta.auto_field and getattr(objs[0], f.attname) is None)
     ]
     query = InsertQuery(type(objs[0]))
     query.insert_values(fields, list(objs))

@@ -1,6 +1,7 @@
 """Administrators' pages: the routing rule set (the active version, uploading a new one, the
-impact preview) and the classifier versions with their scores and activation. Same services
-as the staff API's routing and classifier endpoints."""
+impact preview), the classifier versions with their scores and activation, and the standard
+texts dispatchers send with a status change. Same services as the staff API's routing and
+classifier endpoints."""
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,12 +10,21 @@ from django.utils.translation import gettext as _
 
 from backend.classification.selectors import classifier_version, classifier_versions
 from backend.classification.services import classifier_activate
+from backend.common.errors import DomainValidationError
 from backend.reports.selectors_routing import ruleset_preview
+from backend.reports.selectors_texts import (
+    standard_text_get,
+    standard_text_revisions,
+    standard_texts,
+)
+from backend.reports.services import standard_text_remove, standard_text_save
 from backend.routing.selectors import ruleset_active, rulesets
 from backend.routing.services import RuleSetInvalid, ruleset_load
 from backend.routing.validation import ruleset_validate
 
+from . import labels
 from .access import console_admin_action, console_admin_page, console_user
+from .labels import choices
 
 # Uploads: YAML rule files, a rule set is a few of them.
 _MAX_FILES = 20
@@ -31,6 +41,9 @@ def admin_page(request: HttpRequest) -> HttpResponse:
             "active": ruleset_active(),
             "versions": rulesets(),
             "classifiers": classifier_versions()[:20],
+            "texts": standard_texts(),
+            "revisions": standard_text_revisions(20),
+            "statuses": choices(labels.STATUS),
         },
     )
 
@@ -93,3 +106,48 @@ def classifier_activate_post(request: HttpRequest, model_id: int) -> HttpRespons
     classifier_activate(model=model)
     messages.success(request, _("Classifier %(version)s is active.") % {"version": model.version})
     return redirect("/console/beheer/#classifier")
+
+
+def _text_saved(request: HttpRequest, text_id: int | None) -> HttpResponse:
+    text = None
+    if text_id is not None:
+        text = standard_text_get(text_id)
+        if text is None:
+            raise Http404
+    try:
+        saved = standard_text_save(
+            by=console_user(request),
+            text=text,
+            status=request.POST.get("status", ""),
+            title=request.POST.get("title", ""),
+            text_nl=request.POST.get("text_nl", ""),
+            text_en=request.POST.get("text_en", ""),
+        )
+    except DomainValidationError as exc:
+        for field, problems in exc.errors.items():
+            for problem in problems:
+                messages.error(request, f"{labels.TEXT_FIELDS.get(field, field)}: {problem}")
+        messages.error(request, _("Nothing was changed."))
+        return redirect("/console/beheer/#texts")
+    messages.success(request, _("Standard text “%(title)s” is saved.") % {"title": saved.title})
+    return redirect(f"/console/beheer/#text-{saved.pk}")
+
+
+@console_admin_action
+def standard_text_create_post(request: HttpRequest) -> HttpResponse:
+    return _text_saved(request, None)
+
+
+@console_admin_action
+def standard_text_update_post(request: HttpRequest, text_id: int) -> HttpResponse:
+    return _text_saved(request, text_id)
+
+
+@console_admin_action
+def standard_text_remove_post(request: HttpRequest, text_id: int) -> HttpResponse:
+    text = standard_text_get(text_id)
+    if text is None:
+        raise Http404
+    standard_text_remove(by=console_user(request), text=text)
+    messages.success(request, _("Standard text “%(title)s” is removed.") % {"title": text.title})
+    return redirect("/console/beheer/#texts")

@@ -19,6 +19,14 @@ STATUS = {
     "reopened": _("Reopened"),
 }
 PRIORITY = {"low": _("Low"), "normal": _("Normal"), "high": _("High")}
+# The standard text form's fields, as an error names them.
+TEXT_FIELDS = {
+    "status": _("Status"),
+    "title": _("Title"),
+    "text_nl": _("Text (Dutch)"),
+    "text_en": _("Text (English)"),
+}
+REVISION = {"created": _("written"), "changed": _("changed"), "removed": _("removed")}
 RESOLUTION = {
     "fixed": _("Fixed"),
     "duplicate": _("Duplicate"),
@@ -80,3 +88,8 @@ def resolution_label(value: str) -> str:
 @register.filter
 def event_label(value: str) -> str:
     return str(EVENT.get(value, value))
+
+
+@register.filter
+def revision_label(value: str) -> str:
+    return str(REVISION.get(value, value))

@@ -21,10 +21,10 @@ from backend.notifications.selectors import report_mail_deliveries
 from backend.notifications.services import report_merge
 from backend.reports.models import Report, ReportEvent
 from backend.reports.selectors import report_duplicate_candidates, report_events, report_notes
+from backend.reports.selectors_texts import standard_texts_by_status
 from backend.reports.services import report_assign, report_note_add, report_transition
 from backend.reports.services import report_update as report_update_service
 from backend.reports.storage import media_url
-from backend.reports.workflow import STATUS_TEXT
 from frontend_api.staff.merge import MergeInputSerializer
 from frontend_api.staff.representations import staff_report_detail
 from frontend_api.staff.serializers import (
@@ -70,7 +70,7 @@ def report_page(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
         "candidates": report_duplicate_candidates(report, limit=5),
         "can_act": user.is_staff_actor,
         "sees_contact": user.sees_contact_details,
-        "status_texts": {status: texts[language] for status, texts in STATUS_TEXT.items()},
+        "status_texts": standard_texts_by_status(language),
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         **filter_choices(),

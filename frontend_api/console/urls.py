@@ -22,6 +22,17 @@ urlpatterns = [
     path("r/<uuid:report_id>/samenvoegen/", report.report_merge_post, name="console-merge"),
     path("beheer/", admin.admin_page, name="console-admin"),
     path("beheer/regels/", admin.ruleset_upload, name="console-ruleset-upload"),
+    path("beheer/teksten/", admin.standard_text_create_post, name="console-text-create"),
+    path(
+        "beheer/teksten/<int:text_id>/",
+        admin.standard_text_update_post,
+        name="console-text-update",
+    ),
+    path(
+        "beheer/teksten/<int:text_id>/verwijderen/",
+        admin.standard_text_remove_post,
+        name="console-text-remove",
+    ),
     path(
         "beheer/classifier/<int:model_id>/activeren/",
         admin.classifier_activate_post,

@@ -88,7 +88,10 @@ class StaffReportDetailSerializer(StaffReportSerializer):
 class StaffReportPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     count_is_estimate = serializers.BooleanField(
-        help_text="true: `count` is the planner's estimate (many rows); false: exact"
+        help_text=(
+            "false: `count` is exact; true: more than 1,000 match and `count` is the "
+            "planner's estimate, never below the number counted"
+        )
     )
     page_size = serializers.IntegerField()
     next = serializers.CharField(allow_null=True)

@@ -13,6 +13,7 @@ suggestions  the classifier's suggestion recorded off the request
 bulk         one action on many reports, each its own change and outcome
 queues       dispatchers' saved filters (work queues)
 sla          deadline_warning and overdue, recorded by beat once per report
+standard_texts  administrators' texts for status changes, with their revisions
 """
 
 from .additions import report_photos_add
@@ -31,6 +32,7 @@ from .photos import (
 )
 from .queues import work_queue_create, work_queue_delete, work_queue_update
 from .sla import SlaRun, sla_events_record
+from .standard_texts import standard_text_remove, standard_text_save
 from .suggestions import suggestions_record
 from .workflow import report_assign, report_transition
 
@@ -55,6 +57,8 @@ __all__ = [
     "report_update",
     "reports_bulk_change",
     "sla_events_record",
+    "standard_text_remove",
+    "standard_text_save",
     "suggestions_record",
     "work_queue_create",
     "work_queue_delete",

@@ -186,7 +186,8 @@ def test_keyboard_only_triage_of_three_reports(desk, site):
             desk.find_element(By.ID, "s-text").get_attribute("value")
             == "Er wordt aan uw melding gewerkt."
         )
-        ActionChains(desk).send_keys(Keys.TAB, Keys.TAB, Keys.TAB).perform()
+        # Past the resolution, the standard text and the message itself to the button.
+        ActionChains(desk).send_keys(*([Keys.TAB] * 4)).perform()
         assert desk.switch_to.active_element.get_attribute("id") == "status-submit"
         ActionChains(desk).send_keys(Keys.ENTER).perform()
         _wait(desk, lambda d: d.find_elements(By.CSS_SELECTOR, ".messages li.success"))
@@ -234,3 +235,39 @@ def test_the_map_and_the_administrators_page(desk, site, shipped_rules):
     screenshot(desk, "console-admin")
     _clean(desk, "administration")
     assert json.loads(desk.execute_script("return JSON.stringify(1)")) == 1
+
+
+def test_an_administrators_standard_text_is_offered_and_sent_with_the_status(desk, site):
+    console_user("beheer", User.Role.ADMIN)
+    report = make_report(text="Container vol bij het station")
+    _sign_in(desk, site, "beheer")
+    desk.get(site + "/console/beheer/#texts")
+    Select(desk.find_element(By.ID, "tn-status")).select_by_value("in_progress")
+    desk.find_element(By.ID, "tn-title").send_keys("Ploeg onderweg")
+    desk.find_element(By.ID, "tn-nl").send_keys("De ploeg is onderweg naar de container.")
+    desk.find_element(By.CSS_SELECTOR, "#text-new button[type=submit]").click()
+    _wait(desk, lambda d: d.find_elements(By.CSS_SELECTOR, ".messages li.success"))
+    assert "Ploeg onderweg" in desk.find_element(By.CSS_SELECTOR, "#texts details summary").text
+    desk.find_element(By.CSS_SELECTOR, "#texts details summary").click()
+    screenshot(desk, "console-standard-texts")
+    _clean(desk, "standard texts")
+
+    desk.get(site + f"/console/r/{report.id}/")
+    _wait(desk, lambda d: d.find_elements(By.ID, "s-to"))
+    Select(desk.find_element(By.ID, "s-to")).select_by_value("in_progress")
+    message = desk.find_element(By.ID, "s-text")
+    # The status's own text fills the message; the other statuses' texts are not offered.
+    assert message.get_attribute("value") == "De ploeg is onderweg naar de container."
+    offered = [
+        o.text for o in Select(desk.find_element(By.ID, "s-standard")).options if o.is_enabled()
+    ]
+    assert offered == ["Ploeg onderweg"]
+    message.send_keys(" Morgen voor 12 uur.")
+    desk.find_element(By.ID, "status-submit").click()
+    _wait(desk, lambda d: d.find_elements(By.CSS_SELECTOR, ".messages li.success"))
+    assert "Morgen voor 12 uur." in desk.find_element(By.ID, "timeline").text
+    sent = ReportEvent.objects.filter(report=report, type="status_changed").last()
+    assert sent.public_payload["text"] == (
+        "De ploeg is onderweg naar de container. Morgen voor 12 uur."
+    )
+    _clean(desk, "report page after the status change")

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from backend.accounts.models import User
-from backend.reports.models import Note, Report, ReportEvent
+from backend.reports.models import Note, Report, ReportEvent, StandardText, StandardTextRevision
+from backend.reports.workflow import STATUS_TEXT
 from backend.taxonomy.selectors import department_by_code
 from tests.conftest import NOORD
 from tests.reports.factories import make_report
@@ -255,3 +256,53 @@ def test_dutch_by_default_and_english_on_request(dispatcher_console):
     )
     post(dispatcher_console, "/i18n/setlang/", {"language": "en", "next": "/console/"})
     assert '<h1 id="queue-title">Queue</h1>' in dispatcher_console.get("/console/").content.decode()
+
+
+def test_administrators_keep_the_standard_texts_and_dispatchers_are_offered_them(
+    db, dispatcher_console
+):
+    admin = signed_in(console_user("beheer", User.Role.ADMIN))
+    body = {"status": "in_progress", "title": "Ploeg onderweg", "text_nl": "De ploeg komt eraan."}
+    answer = post(admin, "/console/beheer/teksten/", {**body, "text_en": "The crew is coming."})
+    assert answer.status_code == 302
+    text = StandardText.objects.get()
+    assert answer["Location"] == f"/console/beheer/#text-{text.pk}"
+    page = admin.get("/console/beheer/").content.decode()
+    assert "Ploeg onderweg" in page and 'id="text-history"' in page
+
+    report = make_report()
+    offered = dispatcher_console.get(f"/console/r/{report.id}/").content.decode()
+    assert 'data-status="in_progress" data-text="De ploeg komt eraan."' in offered
+    # A status without texts of its own offers the workflow's default.
+    assert f'data-status="closed" data-text="{STATUS_TEXT["closed"]["nl"]}"' in offered
+
+    changed = {**body, "title": "Ploeg onderweg", "text_nl": "De ploeg is onderweg."}
+    post(admin, f"/console/beheer/teksten/{text.pk}/", changed)
+    text.refresh_from_db()
+    assert text.text_nl == "De ploeg is onderweg." and text.text_en == ""
+    post(admin, f"/console/beheer/teksten/{text.pk}/verwijderen/", {})
+    assert not StandardText.objects.exists()
+    assert [r.action for r in StandardTextRevision.objects.order_by("id")] == [
+        "created",
+        "changed",
+        "removed",
+    ]
+
+
+def test_a_bad_standard_text_is_named_and_changes_nothing(db):
+    admin = signed_in(console_user("beheer", User.Role.ADMIN))
+    answer = post(
+        admin, "/console/beheer/teksten/", {"status": "closed", "title": "", "text_nl": ""}
+    )
+    assert answer.status_code == 302
+    page = admin.get("/console/beheer/").content.decode()
+    assert "Titel:" in page and "Tekst (Nederlands):" in page
+    assert not StandardText.objects.exists() and not StandardTextRevision.objects.exists()
+    assert post(admin, "/console/beheer/teksten/999/", {"status": "closed"}).status_code == 404
+
+
+def test_only_administrators_keep_the_standard_texts(dispatcher_console):
+    body = {"status": "closed", "title": "Klaar", "text_nl": "Klaar."}
+    assert post(dispatcher_console, "/console/beheer/teksten/", body).status_code == 403
+    assert not StandardText.objects.exists()
+    assert dispatcher_console.get("/console/beheer/teksten/").status_code == 405

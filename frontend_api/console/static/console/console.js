@@ -72,14 +72,31 @@
     if (wanted === "assign" || wanted === "status") focusForm(wanted);
     var to = document.getElementById("s-to");
     var text = document.getElementById("s-text");
-    // The standard text of the chosen status, which the dispatcher may edit before sending.
-    function standard() {
-      var option = to.options[to.selectedIndex];
-      if (option && !text.dataset.edited) text.value = option.dataset.text || "";
+    var pick = document.getElementById("s-standard");
+    // The chosen status's standard texts only; its first one fills the message, which the
+    // dispatcher may edit before sending (an edit is kept until another text is picked).
+    function offer() {
+      var first = null;
+      Array.prototype.forEach.call(pick.options, function (option) {
+        var mine = option.dataset.status === to.value;
+        option.hidden = !mine;
+        option.disabled = !mine;
+        if (mine && !first) first = option;
+      });
+      if (first) pick.value = first.value;
     }
-    if (to && text) {
+    function standard() {
+      offer();
+      var option = pick.options[pick.selectedIndex];
+      if (!text.dataset.edited) text.value = option && !option.disabled ? option.dataset.text : "";
+    }
+    if (to && text && pick) {
       text.addEventListener("input", function () { text.dataset.edited = "1"; });
       to.addEventListener("change", standard);
+      pick.addEventListener("change", function () {
+        text.value = pick.options[pick.selectedIndex].dataset.text || "";
+        delete text.dataset.edited;
+      });
       standard();
     }
   }

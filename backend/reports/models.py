@@ -382,3 +382,26 @@ class StandardTextRevision(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+
+class MapCell(models.Model):
+    """The city-level map's counts, rebuilt by beat (services/map_cells.py): reports per grid
+    cell of MAP_CELL_DEGREES, status, category and department, with their coordinates summed
+    for a cluster's centre. A map at city zoom whose filter is only these reads some thousands
+    of rows instead of every report."""
+
+    x = models.IntegerField()
+    y = models.IntegerField()
+    status = models.CharField(max_length=30)
+    # Plain numbers, not keys: the table is rebuilt whole, never joined.
+    category_id = models.IntegerField(null=True)
+    department_id = models.IntegerField(null=True)
+    n = models.IntegerField()
+    sum_lon = models.FloatField()
+    sum_lat = models.FloatField()
+
+
+class MapCellsBuilt(models.Model):
+    """When the map's cells were last rebuilt (one row); none: they never were."""
+
+    built_at = models.DateTimeField()

@@ -1,28 +1,29 @@
 """The dispatchers' overviews of what the list's filters select: the map, the statistics and
 the CSV export's rows. Each takes the filtered queryset from `search.reports_filtered`."""
 
+import math
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, CharField, F, FloatField, Func, QuerySet, Value, When
+from django.db.models import Case, CharField, F, FloatField, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 
 from backend.taxonomy.models import Category, Department
 
-from .models import Report
+from .map_grid import MAP_CELL_DEGREES, MAP_CELL_ZOOM, STREET_ZOOM, cell_degrees
+from .models import MapCell, MapCellsBuilt, Report
+from .search import ReportFilters, ReportScope, bbox_polygon, reports_filtered
 
 # --- the map ---------------------------------------------------------------------------
 
-# From this zoom on every report is its own point; below it they are counted per grid cell.
-STREET_ZOOM = 16
 MAP_POINTS_MAX = 2000
-# A cell is about this many 256-pixel tiles' worth of pixels wide: 64 px.
-_CELL_TILES = 0.25
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class MapPoint:
     @property
     def coordinates(self) -> list[float]:
         return [self.lon, self.lat]
+
+
+# A grid cell's reports: how many, and their longitudes and latitudes summed.
+_Sums = dict[tuple[int, int], tuple[int, float, float]]
 
 
 def reports_map(qs: QuerySet[Report], *, zoom: int) -> tuple[list[MapPoint], bool]:
@@ -60,16 +65,148 @@ def reports_map(qs: QuerySet[Report], *, zoom: int) -> tuple[list[MapPoint], boo
             for rid, loc, status, path in rows[:MAP_POINTS_MAX]
         ]
         return points, len(rows) > MAP_POINTS_MAX
-    cell = 360.0 / (2**zoom) * _CELL_TILES
+    return _clusters(_report_sums(qs, zoom)), False
+
+
+def _report_sums(qs: QuerySet[Report], zoom: int) -> _Sums:
+    cell = cell_degrees(zoom)
     inner, params = qs.order_by().values("location").query.sql_with_params()
     sql = f"""
-        SELECT count(*), avg(ST_X(location)), avg(ST_Y(location))
+        SELECT floor(ST_X(location) / %s)::bigint, floor(ST_Y(location) / %s)::bigint,
+               count(*), sum(ST_X(location)), sum(ST_Y(location))
         FROM ({inner}) AS shown
-        GROUP BY floor(ST_X(location) / %s), floor(ST_Y(location) / %s)
+        GROUP BY 1, 2
     """  # noqa: S608  (Django's own compiled SQL; every value a parameter)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, cell, cell])
-        return [MapPoint(lon=x, lat=y, count=n) for n, x, y in cursor.fetchall()], False
+        cursor.execute(sql, [cell, cell, *params])
+        return {(x, y): (n, sx, sy) for x, y, n, sx, sy in cursor.fetchall()}
+
+
+def _clusters(sums: _Sums) -> list[MapPoint]:
+    return [MapPoint(lon=sx / n, lat=sy / n, count=n) for n, sx, sy in sums.values()]
+
+
+def _unset(value: Any) -> bool:
+    return value is None or (isinstance(value, str | tuple | list) and not value)
+
+
+def _cells_answer(filters: ReportFilters, zoom: int) -> bool:
+    """Whether the cells can answer: city zoom, a filter of status, category and department
+    (and the bbox) alone, and cells rebuilt lately."""
+    rest = replace(filters, statuses=(), category=None, department=None, bbox=None)
+    if zoom > MAP_CELL_ZOOM or settings.MAP_CELLS_SECONDS <= 0:
+        return False
+    if not all(_unset(getattr(rest, f.name)) for f in fields(rest)):
+        return False
+    stale = timezone.now() - timedelta(seconds=3 * settings.MAP_CELLS_SECONDS)
+    return MapCellsBuilt.objects.filter(pk=1, built_at__gt=stale).exists()
+
+
+def reports_map_for(
+    filters: ReportFilters, *, scope: ReportScope, zoom: int
+) -> tuple[list[MapPoint], bool]:
+    """The map of what `filters` select for `scope`.
+
+    At city zoom, for a filter of status, category and department, the cells beat keeps
+    (services/map_cells.py) count the reports in the cells that lie wholly inside the bbox;
+    the reports in the cells its edges cut through are counted themselves (a band along the
+    edges, found by the spatial index). So the clusters are those of reports_map, as of the
+    cells' last rebuild. Any other map is reports_map's."""
+    if not _cells_answer(filters, zoom):
+        return reports_map(reports_filtered(filters, scope=scope), zoom=zoom)
+    inside = _inner_cells(filters.bbox)
+    if inside is None:  # a bbox narrower than a cell: the reports are few
+        return reports_map(reports_filtered(filters, scope=scope), zoom=zoom)
+    sums = _cell_sums(filters, scope, zoom, inside)
+    if filters.bbox is not None:
+        for key, (n, sx, sy) in _edge_sums(filters, scope, zoom, inside).items():
+            m, tx, ty = sums.get(key, (0, 0.0, 0.0))
+            sums[key] = (m + n, tx + sx, ty + sy)
+    return _clusters(sums), False
+
+
+_CellRange = tuple[int, int, int, int] | None  # x from, x to, y from, y to; None: every cell
+
+
+def _inner_cells(
+    bbox: tuple[float, float, float, float] | None,
+) -> _CellRange | tuple[()] | None:
+    """The cells wholly inside `bbox` (a cell x spans [x * D, (x + 1) * D)); () for no bbox,
+    None when no cell is wholly inside."""
+    if bbox is None:
+        return ()
+    min_lon, min_lat, max_lon, max_lat = bbox
+    x0, y0 = math.ceil(min_lon / MAP_CELL_DEGREES), math.ceil(min_lat / MAP_CELL_DEGREES)
+    x1 = math.floor(max_lon / MAP_CELL_DEGREES) - 1
+    y1 = math.floor(max_lat / MAP_CELL_DEGREES) - 1
+    return (x0, x1, y0, y1) if x0 <= x1 and y0 <= y1 else None
+
+
+def _cell_sums(
+    filters: ReportFilters, scope: ReportScope, zoom: int, inside: _CellRange | tuple[()]
+) -> _Sums:
+    cells = MapCell.objects.all()
+    if filters.statuses:
+        cells = cells.filter(status__in=list(filters.statuses))
+    if filters.category is not None:
+        category = filters.category
+        ids = [category.pk]
+        if category.parent_id is None:
+            ids += list(Category.objects.filter(parent=category).values_list("pk", flat=True))
+        cells = cells.filter(category_id__in=ids)
+    if filters.department is not None:
+        cells = cells.filter(department_id=filters.department.pk)
+    if scope.department_id is not None:
+        cells = cells.filter(department_id=scope.department_id)
+    if inside:
+        x0, x1, y0, y1 = inside
+        cells = cells.filter(x__gte=x0, x__lte=x1, y__gte=y0, y__lte=y1)
+    inner, params = cells.values("x", "y", "n", "sum_lon", "sum_lat").query.sql_with_params()
+    # Integer cells nest: a zoom-z cell holds 2 ** (MAP_CELL_ZOOM - z) of the kept cells across.
+    across = 2 ** (MAP_CELL_ZOOM - zoom)
+    sql = f"""
+        SELECT floor(x::float8 / %s)::bigint, floor(y::float8 / %s)::bigint,
+               sum(n), sum(sum_lon), sum(sum_lat)
+        FROM ({inner}) AS shown
+        GROUP BY 1, 2
+    """  # noqa: S608  (Django's own compiled SQL; every value a parameter)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [across, across, *params])
+        return {(x, y): (int(n), sx, sy) for x, y, n, sx, sy in cursor.fetchall()}
+
+
+def _edge_sums(
+    filters: ReportFilters, scope: ReportScope, zoom: int, inside: _CellRange | tuple[()]
+) -> _Sums:
+    """The reports in the bbox outside the inner cells, counted themselves."""
+    assert filters.bbox is not None and inside
+    min_lon, min_lat, max_lon, max_lat = filters.bbox
+    x0, x1, y0, y1 = inside
+    left, right = x0 * MAP_CELL_DEGREES, (x1 + 1) * MAP_CELL_DEGREES
+    bottom, top = y0 * MAP_CELL_DEGREES, (y1 + 1) * MAP_CELL_DEGREES
+    # Four strips the spatial index finds; a report on a strip's inner edge lies in an inner
+    # cell and is left to the cells by its cell number.
+    strips = [
+        (min_lon, min_lat, left, max_lat),
+        (right, min_lat, max_lon, max_lat),
+        (left, min_lat, right, bottom),
+        (left, top, right, max_lat),
+    ]
+    along = Q()
+    for strip in strips:
+        along |= Q(location__bboverlaps=bbox_polygon(strip))
+    lon = Func(F("location"), function="ST_X", output_field=FloatField())
+    lat = Func(F("location"), function="ST_Y", output_field=FloatField())
+    qs = (
+        reports_filtered(replace(filters, bbox=None), scope=scope)
+        .filter(along, location__bboverlaps=bbox_polygon(filters.bbox))
+        .alias(
+            _cx=Func(lon / Value(MAP_CELL_DEGREES), function="floor", output_field=FloatField()),
+            _cy=Func(lat / Value(MAP_CELL_DEGREES), function="floor", output_field=FloatField()),
+        )
+        .exclude(_cx__gte=x0, _cx__lte=x1, _cy__gte=y0, _cy__lte=y1)
+    )
+    return _report_sums(qs, zoom)
 
 
 # --- statistics ------------------------------------------------------------------------

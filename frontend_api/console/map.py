@@ -6,8 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from backend.geo.selectors import area_outlines
-from backend.reports.search import reports_filtered
-from backend.reports.selectors_overview import STREET_ZOOM, reports_map
+from backend.reports.selectors_overview import STREET_ZOOM, reports_map_for
 from frontend_api.staff.filters import report_filters
 from frontend_api.staff.overview import MapQuerySerializer
 
@@ -38,8 +37,8 @@ def map_points(request: HttpRequest) -> JsonResponse:
     data, errors = validated(MapQuerySerializer, params)
     if data is None:
         return JsonResponse({"errors": errors}, status=400)
-    matching = reports_filtered(report_filters(data), scope=scope_for(console_user(request)))
-    points, truncated = reports_map(matching, zoom=data["zoom"])
+    scope = scope_for(console_user(request))
+    points, truncated = reports_map_for(report_filters(data), scope=scope, zoom=data["zoom"])
     return JsonResponse(
         {
             "clustered": data["zoom"] < STREET_ZOOM,

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.reports.search import reports_filtered
-from backend.reports.selectors_overview import STREET_ZOOM, reports_map, reports_stats
+from backend.reports.selectors_overview import STREET_ZOOM, reports_map_for, reports_stats
 from frontend_api.common.replica_views import reads_from_replica
 from frontend_api.common.serializers import ErrorSerializer
 
@@ -90,8 +90,9 @@ class ReportMapView(StaffView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         zoom = params["zoom"]
-        matching = reports_filtered(report_filters(params), scope=scope_of(request))
-        points, truncated = reports_map(matching, zoom=zoom)
+        points, truncated = reports_map_for(
+            report_filters(params), scope=scope_of(request), zoom=zoom
+        )
         body = MapAnswer(features=points, clustered=zoom < STREET_ZOOM, truncated=truncated)
         return Response(MapSerializer(body).data)
 

@@ -1,0 +1,136 @@
+"""The city-level map's cells (services/map_cells.py): the clusters they give are those the
+reports give themselves, including where the bbox's edges cut through cells; the map counts
+the reports themselves where the cells cannot answer."""
+
+import math
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from backend.reports.map_grid import MAP_CELL_DEGREES, MAP_CELL_ZOOM
+from backend.reports.models import MapCell, MapCellsBuilt
+from backend.reports.search import EVERYTHING, ReportFilters, ReportScope, reports_filtered
+from backend.reports.selectors_overview import reports_map, reports_map_for
+from backend.reports.services.map_cells import map_cells_rebuild
+from backend.taxonomy.selectors import category_by_path, department_by_code
+from tests.reports.factories import make_report
+
+pytestmark = pytest.mark.django_db
+
+# Spread over a few kilometres of Amsterdam, several to a cell, some on a cell's edge.
+PLACES = [
+    (52.3731, 4.8926),
+    (52.3735, 4.8930),
+    (52.3790, 4.9000),
+    (52.3600, 4.8800),
+    (52.3900, 4.9200),
+    (52.3650, 4.9100),
+    (52.3700, 4.8500),
+    (52.3845, 4.8702),
+    # Exactly on a cell's corner, by the Dam.
+    (
+        math.floor(52.3731 / MAP_CELL_DEGREES) * MAP_CELL_DEGREES,
+        math.floor(4.8926 / MAP_CELL_DEGREES) * MAP_CELL_DEGREES,
+    ),
+]
+CATEGORIES = ["afval/container-is-vol", "wegen-verkeer-straatmeubilair/straatverlichting"]
+
+
+@pytest.fixture
+def spread():
+    reports = []
+    for n, place in enumerate(PLACES):
+        for m in range(2):
+            reports.append(make_report(at=place, category=CATEGORIES[(n + m) % 2]))
+    return reports
+
+
+def _clusters(points):
+    return sorted((p.count, round(p.lon, 9), round(p.lat, 9)) for p in points)
+
+
+def _both(filters, zoom, scope=EVERYTHING, *, cells=True):
+    with CaptureQueriesContext(connection) as asked:
+        from_cells, _ = reports_map_for(filters, scope=scope, zoom=zoom)
+    # The cells were read, or (cells=False) the reports alone were.
+    assert any('"reports_mapcell"' in q["sql"] for q in asked.captured_queries) is cells
+    themselves, _ = reports_map(reports_filtered(filters, scope=scope), zoom=zoom)
+    return _clusters(from_cells), _clusters(themselves)
+
+
+def test_the_rebuild_counts_every_report_once(spread):
+    assert map_cells_rebuild() > 1
+    assert sum(MapCell.objects.values_list("n", flat=True)) == len(spread)
+    assert MapCellsBuilt.objects.get().built_at > timezone.now() - timedelta(seconds=5)
+
+
+@pytest.mark.parametrize("zoom", [10, 12, MAP_CELL_ZOOM])
+@pytest.mark.parametrize(
+    "bbox",
+    [
+        None,
+        (4.80, 52.33, 4.98, 52.41),  # cuts through cells on every side
+        (4.8926, 52.3731, 4.92, 52.39),  # edges through reports' own places
+    ],
+)
+def test_the_clusters_from_the_cells_are_those_of_the_reports(spread, zoom, bbox):
+    map_cells_rebuild()
+    from_cells, themselves = _both(ReportFilters(bbox=bbox), zoom)
+    assert from_cells == themselves and sum(c[0] for c in from_cells) > 0
+
+
+def test_status_category_department_and_a_departments_scope_are_answered_alike(spread):
+    map_cells_rebuild()
+    bbox = (4.80, 52.33, 4.98, 52.41)
+    for filters in (
+        ReportFilters(statuses=["received"], bbox=bbox),
+        ReportFilters(category=category_by_path("afval"), bbox=bbox),
+        ReportFilters(category=category_by_path("afval/container-is-vol")),
+        ReportFilters(department=department_by_code("ASC")),
+    ):
+        from_cells, themselves = _both(filters, 12)
+        assert from_cells == themselves, filters
+    waste = ReportScope(department_id=department_by_code("ASC").pk)
+    from_cells, themselves = _both(ReportFilters(), 12, scope=waste)
+    assert from_cells == themselves and sum(c[0] for c in from_cells) == len(spread) // 2
+
+
+def test_the_cells_lag_until_the_next_rebuild_and_are_not_used_when_stale(spread, settings):
+    map_cells_rebuild()
+    make_report(at=PLACES[0])
+    counted = sum(p.count for p in reports_map_for(ReportFilters(), scope=EVERYTHING, zoom=12)[0])
+    assert counted == len(spread)  # as of the rebuild
+    too_old = timezone.now() - timedelta(seconds=3 * settings.MAP_CELLS_SECONDS + 1)
+    MapCellsBuilt.objects.update(built_at=too_old)
+    counted = sum(p.count for p in reports_map_for(ReportFilters(), scope=EVERYTHING, zoom=12)[0])
+    assert counted == len(spread) + 1  # the reports themselves
+    settings.MAP_CELLS_SECONDS = 0  # switched off: never the cells
+    map_cells_rebuild()
+    make_report(at=PLACES[1])
+    counted = sum(p.count for p in reports_map_for(ReportFilters(), scope=EVERYTHING, zoom=12)[0])
+    assert counted == len(spread) + 2
+
+
+def test_other_filters_and_street_level_zooms_count_the_reports_themselves(spread):
+    map_cells_rebuild()
+    make_report(at=PLACES[0])
+    # A filter the cells do not keep (a text search), and a zoom above theirs.
+    from_cells, themselves = _both(ReportFilters(q="container"), 12, cells=False)
+    assert from_cells == themselves
+    counted = sum(
+        p.count
+        for p in reports_map_for(ReportFilters(), scope=EVERYTHING, zoom=MAP_CELL_ZOOM + 1)[0]
+    )
+    assert counted == len(spread) + 1
+
+
+def test_beat_rebuilds_the_cells_on_the_bookkeeping_queue():
+    entry = django_settings.CELERY_BEAT_SCHEDULE["map-cells"]
+    assert entry["task"] == "backend.reports.tasks.map_cells_rebuild_task"
+    assert entry["schedule"] == django_settings.MAP_CELLS_SECONDS
+    routes = django_settings.CELERY_TASK_ROUTES
+    assert routes["backend.reports.tasks.map_cells_rebuild_task"] == {"queue": "bookkeeping"}

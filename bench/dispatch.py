@@ -10,8 +10,9 @@ unless it already holds them; then, against a running server (or one it starts w
   queue      area + status (a district's new reports)
   q          full-text search, one word and two
   near       reports within 500 m of a point
-  map        a bbox at city zoom (clustered) and at street zoom (points); the city-level map's
-             cells are rebuilt meanwhile every MAP_CELLS_SECONDS, as beat does
+  map        a bbox at city zoom (clustered) and at street zoom (points); the totals the
+             city-level map and the statistics read are rebuilt meanwhile every
+             OVERVIEW_CELLS_SECONDS, as beat does
   stats      the statistics over everything, and over the last 90 days
   export     the CSV export of every report: rows/s and the web process's peak memory
   console    the dispatcher console's pages (issue #16), signed in with a session cookie:
@@ -454,8 +455,8 @@ def console_scenarios() -> list[tuple[str, str, str, dict[str, str]]]:
 
 
 class CellsRebuilt:
-    """What beat does on a running installation every MAP_CELLS_SECONDS: the city-level map's
-    cells counted again (backend/reports/services/map_cells.py). Here a thread of this script
+    """What beat does on a running installation every OVERVIEW_CELLS_SECONDS: the overviews'
+    cells counted again (backend/reports/services/overview_cells.py). Here a thread of this script
     does it, from before the first request to the last, so the map is measured as it is served
     and the rebuilds' cost falls on the same machine."""
 
@@ -465,10 +466,10 @@ class CellsRebuilt:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _rebuild(self) -> None:
-        from backend.reports.services.map_cells import map_cells_rebuild
+        from backend.reports.services.overview_cells import overview_cells_rebuild
 
         started = time.monotonic()
-        map_cells_rebuild()
+        overview_cells_rebuild()
         self.seconds.append(time.monotonic() - started)
 
     def _run(self) -> None:
@@ -476,7 +477,7 @@ class CellsRebuilt:
         from django.db import connection
 
         try:
-            while not self.stopped.wait(settings.MAP_CELLS_SECONDS):
+            while not self.stopped.wait(settings.OVERVIEW_CELLS_SECONDS):
                 self._rebuild()
         finally:
             connection.close()
@@ -484,7 +485,7 @@ class CellsRebuilt:
     def start(self) -> None:
         from django.conf import settings
 
-        if settings.MAP_CELLS_SECONDS > 0:
+        if settings.OVERVIEW_CELLS_SECONDS > 0:
             self._rebuild()
             self.thread.start()
 

@@ -385,7 +385,7 @@ class StandardTextRevision(models.Model):
 
 
 class MapCell(models.Model):
-    """The city-level map's counts, rebuilt by beat (services/map_cells.py): reports per grid
+    """The city-level map's counts, rebuilt by beat (services/overview_cells.py): reports per grid
     cell of MAP_CELL_DEGREES, status, category and department, with their coordinates summed
     for a cluster's centre. A map at city zoom whose filter is only these reads some thousands
     of rows instead of every report."""
@@ -401,7 +401,32 @@ class MapCell(models.Model):
     sum_lat = models.FloatField()
 
 
-class MapCellsBuilt(models.Model):
-    """When the map's cells were last rebuilt (one row); none: they never were."""
+class StatsCell(models.Model):
+    """The statistics' counts, rebuilt with the map's cells (services/overview_cells.py):
+    reports per week of their making, status, category and department; of them how many were
+    closed, closed with a deadline, and closed by it."""
+
+    week = models.DateField()
+    status = models.CharField(max_length=30)
+    category_id = models.IntegerField(null=True)
+    department_id = models.IntegerField(null=True)
+    n = models.IntegerField()
+    closed = models.IntegerField()
+    closed_with_deadline = models.IntegerField()
+    closed_on_time = models.IntegerField()
+
+
+class AreaCell(models.Model):
+    """The statistics' counts per area, status, category and department, rebuilt with them."""
+
+    area_id = models.IntegerField()
+    status = models.CharField(max_length=30)
+    category_id = models.IntegerField(null=True)
+    department_id = models.IntegerField(null=True)
+    n = models.IntegerField()
+
+
+class OverviewCellsBuilt(models.Model):
+    """When the map's and the statistics' cells were last rebuilt (one row); none: never."""
 
     built_at = models.DateTimeField()

@@ -12,7 +12,7 @@ from .models import Attachment, IdempotencyKey
 from .outbox import outbox_drain as outbox_drain_entries
 from .outbox import outbox_entries_due, outbox_entries_publish, outbox_prune
 from .services import attachment_mark_failed, attachment_process, sla_events_record
-from .services.map_cells import map_cells_rebuild
+from .services.overview_cells import overview_cells_rebuild
 from .services.photos import attachments_due
 from .services.suggestions import suggestions_record
 
@@ -101,6 +101,6 @@ def sla_events_record_task() -> dict[str, int]:
 
 
 @shared_task
-def map_cells_rebuild_task() -> int:
+def overview_cells_rebuild_task() -> int:
     """Beat: the city-level map's cells, counted again."""
-    return map_cells_rebuild()
+    return overview_cells_rebuild()

@@ -7,8 +7,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from backend.reports.search import reports_filtered
-from backend.reports.selectors_overview import STREET_ZOOM, reports_map_for, reports_stats
+from backend.reports.selectors_overview import STREET_ZOOM, reports_map_for, reports_stats_for
 from frontend_api.common.replica_views import reads_from_replica
 from frontend_api.common.serializers import ErrorSerializer
 
@@ -132,6 +131,9 @@ class StatsView(StaffView):
         the on-time share, of the reports the list's filters select."""
         query = ReportFilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        matching = reports_filtered(report_filters(query.validated_data), scope=scope_of(request))
-        stats = reports_stats(matching, area_type=settings.STATS_AREA_TYPE)
+        stats = reports_stats_for(
+            report_filters(query.validated_data),
+            scope=scope_of(request),
+            area_type=settings.STATS_AREA_TYPE,
+        )
         return Response(StatsSerializer(stats).data)

@@ -107,8 +107,8 @@ STATS_AREA_TYPE = env.str("STATS_AREA_TYPE", default="district")
 # The largest bbox the list and the map take, in degrees of either side: a country.
 SEARCH_BBOX_MAX_DEGREES = env.float("SEARCH_BBOX_MAX_DEGREES", default=5.0)
 SEARCH_NEAR_MAX_METRES = env.int("SEARCH_NEAR_MAX_METRES", default=10_000)
-# The map at city zoom (14 and below) counts from cells beat rebuilds this often; 0: never, every
-# map counts the reports themselves. Cells older than three rebuilds are not used.
-MAP_CELLS_SECONDS = env.float("MAP_CELLS_SECONDS", default=60.0)
+# The map at city zoom (14 and below) and the statistics count from totals beat rebuilds this
+# often; 0: never, they count the reports themselves. Totals three rebuilds old are not used.
+OVERVIEW_CELLS_SECONDS = env.float("OVERVIEW_CELLS_SECONDS", default=60.0)
 # Bulk actions take up to this many reports at once (ids, or a filter's matches).
 BULK_MAX_REPORTS = env.int("BULK_MAX_REPORTS", default=500)

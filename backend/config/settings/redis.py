@@ -3,7 +3,7 @@
 from celery.schedules import crontab
 
 from .env import env
-from .meldpunt import MAP_CELLS_SECONDS, PHOTO_SWEEP_SECONDS
+from .meldpunt import OVERVIEW_CELLS_SECONDS, PHOTO_SWEEP_SECONDS
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
@@ -42,7 +42,7 @@ CELERY_TASK_ROUTES = {
     "backend.reports.tasks.outbox_prune_published": _BOOKKEEPING,
     "backend.reports.tasks.idempotency_keys_expire": _BOOKKEEPING,
     "backend.reports.tasks.sla_events_record_task": _BOOKKEEPING,
-    "backend.reports.tasks.map_cells_rebuild_task": _BOOKKEEPING,
+    "backend.reports.tasks.overview_cells_rebuild_task": _BOOKKEEPING,
     "backend.classification.tasks.classifier_retrain_weekly": _BOOKKEEPING,
     "backend.notifications.tasks.contact_details_erase_due": _BOOKKEEPING,
 }
@@ -98,13 +98,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     **(
         {
-            # The city-level map's counts (reports/services/map_cells.py).
-            "map-cells": {
-                "task": "backend.reports.tasks.map_cells_rebuild_task",
-                "schedule": MAP_CELLS_SECONDS,
+            # The city-level map's counts (reports/services/overview_cells.py).
+            "overview-cells": {
+                "task": "backend.reports.tasks.overview_cells_rebuild_task",
+                "schedule": OVERVIEW_CELLS_SECONDS,
             }
         }
-        if MAP_CELLS_SECONDS > 0
+        if OVERVIEW_CELLS_SECONDS > 0
         else {}
     ),
     "contact-details-erase": {

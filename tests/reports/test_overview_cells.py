@@ -1,6 +1,6 @@
-"""The city-level map's cells (services/map_cells.py): the clusters they give are those the
-reports give themselves, including where the bbox's edges cut through cells; the map counts
-the reports themselves where the cells cannot answer."""
+"""The overviews' cells (services/overview_cells.py): the clusters and the statistics they give
+are those the reports give themselves (the map's also where the bbox's edges cut through
+cells); where the cells cannot answer, the reports themselves are counted."""
 
 import math
 from datetime import timedelta
@@ -11,11 +11,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from backend.reports.actors import ActorRef
 from backend.reports.map_grid import MAP_CELL_DEGREES, MAP_CELL_ZOOM
-from backend.reports.models import MapCell, MapCellsBuilt
+from backend.reports.models import MapCell, OverviewCellsBuilt, Report
 from backend.reports.search import EVERYTHING, ReportFilters, ReportScope, reports_filtered
-from backend.reports.selectors_overview import reports_map, reports_map_for
-from backend.reports.services.map_cells import map_cells_rebuild
+from backend.reports.selectors_overview import (
+    reports_map,
+    reports_map_for,
+    reports_stats,
+    reports_stats_for,
+)
+from backend.reports.services import report_transition
+from backend.reports.services.overview_cells import overview_cells_rebuild
 from backend.taxonomy.selectors import category_by_path, department_by_code
 from tests.reports.factories import make_report
 
@@ -63,9 +70,9 @@ def _both(filters, zoom, scope=EVERYTHING, *, cells=True):
 
 
 def test_the_rebuild_counts_every_report_once(spread):
-    assert map_cells_rebuild() > 1
+    assert overview_cells_rebuild() > 1
     assert sum(MapCell.objects.values_list("n", flat=True)) == len(spread)
-    assert MapCellsBuilt.objects.get().built_at > timezone.now() - timedelta(seconds=5)
+    assert OverviewCellsBuilt.objects.get().built_at > timezone.now() - timedelta(seconds=5)
 
 
 @pytest.mark.parametrize("zoom", [10, 12, MAP_CELL_ZOOM])
@@ -78,13 +85,13 @@ def test_the_rebuild_counts_every_report_once(spread):
     ],
 )
 def test_the_clusters_from_the_cells_are_those_of_the_reports(spread, zoom, bbox):
-    map_cells_rebuild()
+    overview_cells_rebuild()
     from_cells, themselves = _both(ReportFilters(bbox=bbox), zoom)
     assert from_cells == themselves and sum(c[0] for c in from_cells) > 0
 
 
 def test_status_category_department_and_a_departments_scope_are_answered_alike(spread):
-    map_cells_rebuild()
+    overview_cells_rebuild()
     bbox = (4.80, 52.33, 4.98, 52.41)
     for filters in (
         ReportFilters(statuses=["received"], bbox=bbox),
@@ -100,23 +107,23 @@ def test_status_category_department_and_a_departments_scope_are_answered_alike(s
 
 
 def test_the_cells_lag_until_the_next_rebuild_and_are_not_used_when_stale(spread, settings):
-    map_cells_rebuild()
+    overview_cells_rebuild()
     make_report(at=PLACES[0])
     counted = sum(p.count for p in reports_map_for(ReportFilters(), scope=EVERYTHING, zoom=12)[0])
     assert counted == len(spread)  # as of the rebuild
-    too_old = timezone.now() - timedelta(seconds=3 * settings.MAP_CELLS_SECONDS + 1)
-    MapCellsBuilt.objects.update(built_at=too_old)
+    too_old = timezone.now() - timedelta(seconds=3 * settings.OVERVIEW_CELLS_SECONDS + 1)
+    OverviewCellsBuilt.objects.update(built_at=too_old)
     counted = sum(p.count for p in reports_map_for(ReportFilters(), scope=EVERYTHING, zoom=12)[0])
     assert counted == len(spread) + 1  # the reports themselves
-    settings.MAP_CELLS_SECONDS = 0  # switched off: never the cells
-    map_cells_rebuild()
+    settings.OVERVIEW_CELLS_SECONDS = 0  # switched off: never the cells
+    overview_cells_rebuild()
     make_report(at=PLACES[1])
     counted = sum(p.count for p in reports_map_for(ReportFilters(), scope=EVERYTHING, zoom=12)[0])
     assert counted == len(spread) + 2
 
 
 def test_other_filters_and_street_level_zooms_count_the_reports_themselves(spread):
-    map_cells_rebuild()
+    overview_cells_rebuild()
     make_report(at=PLACES[0])
     # A filter the cells do not keep (a text search), and a zoom above theirs.
     from_cells, themselves = _both(ReportFilters(q="container"), 12, cells=False)
@@ -129,8 +136,66 @@ def test_other_filters_and_street_level_zooms_count_the_reports_themselves(sprea
 
 
 def test_beat_rebuilds_the_cells_on_the_bookkeeping_queue():
-    entry = django_settings.CELERY_BEAT_SCHEDULE["map-cells"]
-    assert entry["task"] == "backend.reports.tasks.map_cells_rebuild_task"
-    assert entry["schedule"] == django_settings.MAP_CELLS_SECONDS
+    entry = django_settings.CELERY_BEAT_SCHEDULE["overview-cells"]
+    assert entry["task"] == "backend.reports.tasks.overview_cells_rebuild_task"
+    assert entry["schedule"] == django_settings.OVERVIEW_CELLS_SECONDS
     routes = django_settings.CELERY_TASK_ROUTES
-    assert routes["backend.reports.tasks.map_cells_rebuild_task"] == {"queue": "bookkeeping"}
+    assert routes["backend.reports.tasks.overview_cells_rebuild_task"] == {"queue": "bookkeeping"}
+
+
+# --- the statistics ------------------------------------------------------------------------
+
+
+def _closed(spread, hours: list[float], late: set[int]):
+    """Close the first reports of `spread`, each after its number of hours; those in `late`
+    after their deadline."""
+    now = timezone.now()
+    for n, handled in enumerate(hours):
+        report = spread[n]
+        report_transition(
+            report_id=report.id, actor=ActorRef.staff(None), to="closed", resolution="fixed"
+        )
+        created = now - timedelta(hours=handled)
+        deadline = now - timedelta(minutes=1) if n in late else now + timedelta(days=1)
+        # The times a real history would have; the service stamps closed_at now.
+        Report.objects.filter(pk=report.pk).update(created_at=created, deadline=deadline)
+
+
+def _stats_both(filters, scope=EVERYTHING):
+    with CaptureQueriesContext(connection) as asked:
+        from_cells = reports_stats_for(filters, scope=scope, area_type="district")
+    assert any('"reports_statscell"' in q["sql"] for q in asked.captured_queries)
+    themselves = reports_stats(reports_filtered(filters, scope=scope), area_type="district")
+    return from_cells, themselves
+
+
+@pytest.mark.parametrize("closing", [[1.5, 30, 4, 200.25, 12], [1.5, 30, 4, 200.25]])
+def test_the_statistics_from_the_cells_are_those_of_the_reports(spread, closing):
+    _closed(spread, closing, late={1, 3})
+    overview_cells_rebuild()
+    waste = ReportScope(department_id=department_by_code("ASC").pk)
+    for filters, scope in (
+        (ReportFilters(), EVERYTHING),
+        (ReportFilters(statuses=["closed"]), EVERYTHING),
+        (ReportFilters(category=category_by_path("afval")), EVERYTHING),
+        (ReportFilters(department=department_by_code("ASC")), EVERYTHING),
+        (ReportFilters(), waste),
+    ):
+        from_cells, themselves = _stats_both(filters, scope)
+        assert from_cells == themselves, filters
+    everything, _ = _stats_both(ReportFilters())
+    # An odd and an even number closed: the middle one, or the mean of the middle two.
+    middle = sorted(closing)[(len(closing) - 1) // 2 : len(closing) // 2 + 1]
+    assert everything.median_handling_hours == pytest.approx(sum(middle) / len(middle), abs=0.01)
+    assert everything.on_time_share == round((len(closing) - 2) / len(closing), 4)
+    assert everything.total == len(spread) and sum(everything.by_area.values()) > 0
+
+
+def test_other_filters_count_the_reports_themselves_for_the_statistics(spread):
+    overview_cells_rebuild()
+    with CaptureQueriesContext(connection) as asked:
+        stats = reports_stats_for(
+            ReportFilters(q="container"), scope=EVERYTHING, area_type="district"
+        )
+    assert not any('"reports_statscell"' in q["sql"] for q in asked.captured_queries)
+    assert stats.total == len(spread)

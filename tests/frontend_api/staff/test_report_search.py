@@ -1,6 +1,7 @@
 """GET /api/v1/staff/reports/: every filter, search, ordering, the cursor, the count, and a 400
 naming the parameter for every bad value."""
 
+import math
 from datetime import timedelta
 
 import pytest
@@ -146,6 +147,30 @@ def test_bbox_and_near(staff_client):
     assert str(noord.id) in ids(
         staff_client.get(BASE, {"near": f"{NOORD[0]},{NOORD[1]}", "radius": 10})
     )
+
+
+@pytest.mark.parametrize("bearing", [0, 45, 90, 135, 200, 300])
+@pytest.mark.parametrize("metres", [150, 4_000, 9_500])
+def test_near_agrees_with_postgis_distance_on_the_sphere_to_the_metre(
+    staff_client, bearing, metres
+):
+    dam = make_report(at=DAM)
+    # A centre `metres` away from the Dam in the direction `bearing`, then PostGIS's own
+    # distance between them on the sphere: the report is in at that distance + 1 m, out at - 1.
+    lat = DAM[0] + metres * math.cos(math.radians(bearing)) / 111_195
+    lon = DAM[1] + metres * math.sin(math.radians(bearing)) / (
+        111_195 * math.cos(math.radians(DAM[0]))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_Distance(ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography,"
+            " ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, false)",
+            [DAM[1], DAM[0], lon, lat],
+        )
+        (distance,) = cursor.fetchone()
+    near = f"{lat},{lon}"
+    assert ids(staff_client.get(BASE, {"near": near, "radius": int(distance + 1)})) == {str(dam.id)}
+    assert ids(staff_client.get(BASE, {"near": near, "radius": int(distance - 1)})) == set()
 
 
 def test_ordering_and_cursor_pages_both_ways(staff_client):

@@ -246,6 +246,43 @@ class ReportStats:
     on_time_share: float | None  # of the closed reports that had a deadline
 
 
+class _Tally:
+    """Counts by status, category, department and week, added up from grouped rows."""
+
+    def __init__(self) -> None:
+        self.by: dict[str, Counter[str]] = {
+            key: Counter() for key in ("status", "category", "department", "week")
+        }
+        self.categories = dict(Category.objects.values_list("id", "path"))
+        self.departments = dict(Department.objects.values_list("id", "code"))
+
+    def add(
+        self, status: str, category_id: int | None, department_id: int | None, week: Any, n: int
+    ) -> None:
+        by = self.by
+        by["status"][status] += n
+        by["category"][self.categories.get(category_id, "") if category_id else ""] += n
+        by["department"][self.departments.get(department_id, "") if department_id else ""] += n
+        by["week"][week.isoformat()] += n
+
+    def stats(
+        self, *, by_area: dict[str, int], median_seconds: float | None, on_time_share: float | None
+    ) -> ReportStats:
+        by = self.by
+        return ReportStats(
+            total=sum(by["status"].values()),
+            by_status=dict(by["status"]),
+            by_category=dict(by["category"]),
+            by_department=dict(by["department"]),
+            by_area=by_area,
+            by_week=dict(sorted(by["week"].items())),
+            median_handling_hours=(
+                None if median_seconds is None else round(median_seconds / 3600, 2)
+            ),
+            on_time_share=None if on_time_share is None else round(on_time_share, 4),
+        )
+
+
 def reports_stats(qs: QuerySet[Report], *, area_type: str) -> ReportStats:
     """Counts in one pass over the rows, then the handling times, then the areas.
 
@@ -282,31 +319,19 @@ def reports_stats(qs: QuerySet[Report], *, area_type: str) -> ReportStats:
         GROUP BY a.code
     """  # noqa: S608
     area_params = [area_type, *(ids_params if picked else ())]
-    by: dict[str, Counter[str]] = {
-        key: Counter() for key in ("status", "category", "department", "week")
-    }
-    categories = dict(Category.objects.values_list("id", "path"))
-    departments = dict(Department.objects.values_list("id", "code"))
+    tally = _Tally()
     with connection.cursor() as cursor:
         cursor.execute(counts_sql, [settings.TIME_ZONE, *params])
         for status, category_id, department_id, week, n in cursor.fetchall():
-            by["status"][status] += n
-            by["category"][categories.get(category_id, "") if category_id else ""] += n
-            by["department"][departments.get(department_id, "") if department_id else ""] += n
-            by["week"][week.isoformat()] += n
+            tally.add(status, category_id, department_id, week, n)
         cursor.execute(times_sql, params)
         median, on_time = cursor.fetchone()
         cursor.execute(areas_sql, area_params)
         by_area = dict(cursor.fetchall())
-    return ReportStats(
-        total=sum(by["status"].values()),
-        by_status=dict(by["status"]),
-        by_category=dict(by["category"]),
-        by_department=dict(by["department"]),
+    return tally.stats(
         by_area=by_area,
-        by_week=dict(sorted(by["week"].items())),
-        median_handling_hours=None if median is None else round(median / 3600, 2),
-        on_time_share=None if on_time is None else round(float(on_time), 4),
+        median_seconds=median,
+        on_time_share=None if on_time is None else float(on_time),
     )
 
 
@@ -317,11 +342,7 @@ def reports_stats_for(filters: ReportFilters, *, scope: ReportScope, area_type: 
     if not _cells_answer(filters):
         return reports_stats(reports_filtered(filters, scope=scope), area_type=area_type)
     where = _cell_where(filters, scope)
-    by: dict[str, Counter[str]] = {
-        key: Counter() for key in ("status", "category", "department", "week")
-    }
-    categories = dict(Category.objects.values_list("id", "path"))
-    departments = dict(Department.objects.values_list("id", "code"))
+    tally = _Tally()
     closed_with_deadline = closed_on_time = 0
     for status, category_id, department_id, week, n, with_deadline, on_time in (
         StatsCell.objects.filter(**where)
@@ -336,10 +357,7 @@ def reports_stats_for(filters: ReportFilters, *, scope: ReportScope, area_type: 
         )
         .iterator(chunk_size=5000)
     ):
-        by["status"][status] += n
-        by["category"][categories.get(category_id, "") if category_id else ""] += n
-        by["department"][departments.get(department_id, "") if department_id else ""] += n
-        by["week"][week.isoformat()] += n
+        tally.add(status, category_id, department_id, week, n)
         closed_with_deadline += with_deadline
         closed_on_time += on_time
     codes = dict(Area.objects.filter(type=area_type).values_list("id", "code"))
@@ -350,18 +368,10 @@ def reports_stats_for(filters: ReportFilters, *, scope: ReportScope, area_type: 
         .annotate(total=Sum("n"))
         .values_list("area_id", "total")
     }
-    median = _median_handling_seconds(where)
-    return ReportStats(
-        total=sum(by["status"].values()),
-        by_status=dict(by["status"]),
-        by_category=dict(by["category"]),
-        by_department=dict(by["department"]),
+    return tally.stats(
         by_area=by_area,
-        by_week=dict(sorted(by["week"].items())),
-        median_handling_hours=None if median is None else round(median / 3600, 2),
-        on_time_share=(
-            round(closed_on_time / closed_with_deadline, 4) if closed_with_deadline else None
-        ),
+        median_seconds=_median_handling_seconds(where),
+        on_time_share=closed_on_time / closed_with_deadline if closed_with_deadline else None,
     )
 
 

@@ -403,10 +403,10 @@ class MapCell(models.Model):
 
 class StatsCell(models.Model):
     """The statistics' counts, rebuilt with the map's cells (services/overview_cells.py):
-    reports per week of their making, status, category and department; of them how many were
-    closed, closed with a deadline, and closed by it."""
+    reports per day of their making (the municipality's day), status, category and department;
+    of them how many were closed, closed with a deadline, and closed by it."""
 
-    week = models.DateField()
+    day = models.DateField()
     status = models.CharField(max_length=30)
     category_id = models.IntegerField(null=True)
     department_id = models.IntegerField(null=True)
@@ -417,9 +417,11 @@ class StatsCell(models.Model):
 
 
 class AreaCell(models.Model):
-    """The statistics' counts per area, status, category and department, rebuilt with them."""
+    """The statistics' counts per area of STATS_AREA_TYPE, day made, status, category and
+    department, rebuilt with them."""
 
     area_id = models.IntegerField()
+    day = models.DateField()
     status = models.CharField(max_length=30)
     category_id = models.IntegerField(null=True)
     department_id = models.IntegerField(null=True)

@@ -6,7 +6,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -104,16 +104,23 @@ def _unset(value: Any) -> bool:
     return value is None or (isinstance(value, str | tuple | list) and not value)
 
 
-def _cells_answer(filters: ReportFilters) -> bool:
+def _cells_answer(filters: ReportFilters, *, days: bool = False) -> bool:
     """Whether the overviews' cells can answer: a filter of status, category and department
-    (and the bbox, for the map) alone, and cells rebuilt lately."""
+    (and the bbox, for the map; with `days`, a range of whole days of the municipality's) alone,
+    and cells rebuilt lately."""
     rest = replace(filters, statuses=(), category=None, department=None, bbox=None)
+    if days and all(_whole_day(t) for t in (rest.created_after, rest.created_before)):
+        rest = replace(rest, created_after=None, created_before=None)
     if settings.OVERVIEW_CELLS_SECONDS <= 0:
         return False
     if not all(_unset(getattr(rest, f.name)) for f in fields(rest)):
         return False
     stale = timezone.now() - timedelta(seconds=3 * settings.OVERVIEW_CELLS_SECONDS)
     return OverviewCellsBuilt.objects.filter(pk=1, built_at__gt=stale).exists()
+
+
+def _whole_day(moment: datetime | None) -> bool:
+    return moment is None or timezone.localtime(moment).time() == time(0)
 
 
 def _cell_where(filters: ReportFilters, scope: ReportScope) -> dict[str, Any]:
@@ -130,9 +137,9 @@ def _cell_where(filters: ReportFilters, scope: ReportScope) -> dict[str, Any]:
     if filters.department is not None:
         where["department_id"] = filters.department.pk
     if scope.department_id is not None:
-        if where.get("department_id", scope.department_id) != scope.department_id:
-            where["department_id__in"] = []  # another department's: nothing
-        where["department_id"] = scope.department_id
+        asked = where.get("department_id", scope.department_id)
+        # Another department's than the user's own: nothing (no department has id 0).
+        where["department_id"] = scope.department_id if asked == scope.department_id else 0
     return where
 
 
@@ -256,14 +263,23 @@ class _Tally:
         self.categories = dict(Category.objects.values_list("id", "path"))
         self.departments = dict(Department.objects.values_list("id", "code"))
 
+    def count(self, key: str, value: str, n: int) -> None:
+        self.by[key][value] += n
+
+    def count_category(self, category_id: int | None, n: int) -> None:
+        self.count("category", self.categories.get(category_id, "") if category_id else "", n)
+
+    def count_department(self, department_id: int | None, n: int) -> None:
+        name = self.departments.get(department_id, "") if department_id else ""
+        self.count("department", name, n)
+
     def add(
         self, status: str, category_id: int | None, department_id: int | None, week: Any, n: int
     ) -> None:
-        by = self.by
-        by["status"][status] += n
-        by["category"][self.categories.get(category_id, "") if category_id else ""] += n
-        by["department"][self.departments.get(department_id, "") if department_id else ""] += n
-        by["week"][week.isoformat()] += n
+        self.count("status", status, n)
+        self.count_category(category_id, n)
+        self.count_department(department_id, n)
+        self.count("week", week.isoformat(), n)
 
     def stats(
         self, *, by_area: dict[str, int], median_seconds: float | None, on_time_share: float | None
@@ -339,38 +355,65 @@ def reports_stats_for(filters: ReportFilters, *, scope: ReportScope, area_type: 
     """The statistics of what `filters` select for `scope`: from the cells beat keeps where
     they can answer (services/overview_cells.py; as of their last rebuild), with the median
     read live from the handling time's index; else reports_stats over the reports."""
-    if not _cells_answer(filters):
+    if area_type != settings.STATS_AREA_TYPE or not _cells_answer(filters, days=True):
         return reports_stats(reports_filtered(filters, scope=scope), area_type=area_type)
     where = _cell_where(filters, scope)
+    days: dict[str, Any] = {}
+    made: dict[str, Any] = {}
+    if filters.created_after is not None:
+        days["day__gte"] = timezone.localdate(filters.created_after)
+        made["created_at__gte"] = filters.created_after
+    if filters.created_before is not None:
+        days["day__lt"] = timezone.localdate(filters.created_before)
+        made["created_at__lt"] = filters.created_before
+    inner, params = (
+        StatsCell.objects.filter(**where, **days)
+        .values("status", "category_id", "department_id", "day", "n")
+        .annotate(_with_deadline=F("closed_with_deadline"), _on_time=F("closed_on_time"))
+        .query.sql_with_params()
+    )
+    # One pass over the cells, a total per key (GROUPING tells which key a row is the total of).
+    sql = f"""
+        SELECT GROUPING(status, category_id, department_id, day), status, category_id,
+               department_id, day, sum(n), sum(_with_deadline), sum(_on_time)
+        FROM ({inner}) AS shown
+        GROUP BY GROUPING SETS ((status), (category_id), (department_id), (day), ())
+    """  # noqa: S608  (Django's own compiled SQL; every value a parameter)
     tally = _Tally()
     closed_with_deadline = closed_on_time = 0
-    for status, category_id, department_id, week, n, with_deadline, on_time in (
-        StatsCell.objects.filter(**where)
-        .values_list(
-            "status",
-            "category_id",
-            "department_id",
-            "week",
-            "n",
-            "closed_with_deadline",
-            "closed_on_time",
-        )
-        .iterator(chunk_size=5000)
-    ):
-        tally.add(status, category_id, department_id, week, n)
-        closed_with_deadline += with_deadline
-        closed_on_time += on_time
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for (
+            grouping,
+            status,
+            category_id,
+            department_id,
+            day,
+            n,
+            with_deadline,
+            on_time,
+        ) in cursor.fetchall():
+            if grouping == 0b0111:
+                tally.count("status", status, n)
+            elif grouping == 0b1011:
+                tally.count_category(category_id, n)
+            elif grouping == 0b1101:
+                tally.count_department(department_id, n)
+            elif grouping == 0b1110:
+                tally.count("week", (day - timedelta(days=day.weekday())).isoformat(), n)
+            else:
+                closed_with_deadline, closed_on_time = with_deadline, on_time
     codes = dict(Area.objects.filter(type=area_type).values_list("id", "code"))
     by_area = {
         codes[area_id]: n
-        for area_id, n in AreaCell.objects.filter(area_id__in=list(codes), **where)
+        for area_id, n in AreaCell.objects.filter(area_id__in=list(codes), **where, **days)
         .values("area_id")
         .annotate(total=Sum("n"))
         .values_list("area_id", "total")
     }
     return tally.stats(
         by_area=by_area,
-        median_seconds=_median_handling_seconds(where),
+        median_seconds=_median_handling_seconds({**where, **made}),
         on_time_share=closed_on_time / closed_with_deadline if closed_with_deadline else None,
     )
 

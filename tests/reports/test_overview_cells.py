@@ -199,3 +199,45 @@ def test_other_filters_count_the_reports_themselves_for_the_statistics(spread):
         )
     assert not any('"reports_statscell"' in q["sql"] for q in asked.captured_queries)
     assert stats.total == len(spread)
+
+
+def _spread_over_days(spread):
+    """The reports made over the last three weeks, some at a day's first and last moment."""
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    for n, report in enumerate(spread):
+        made = today - timedelta(days=n, seconds=0 if n % 3 else -1)
+        if n % 4 == 0:
+            made -= timedelta(seconds=1)  # the last moment of the day before
+        Report.objects.filter(pk=report.pk).update(created_at=made)
+    return today
+
+
+def test_statistics_over_whole_days_come_from_the_cells_and_agree(spread):
+    _closed(spread, [3, 50, 7], late={0})
+    today = _spread_over_days(spread)
+    overview_cells_rebuild()
+    for after, before in (
+        (today - timedelta(days=7), None),
+        (None, today - timedelta(days=3)),
+        (today - timedelta(days=10), today - timedelta(days=2)),
+    ):
+        filters = ReportFilters(created_after=after, created_before=before)
+        from_cells, themselves = _stats_both(filters)
+        assert from_cells == themselves, (after, before)
+        assert 0 < from_cells.total < len(spread)
+    waste = ReportScope(department_id=department_by_code("ASC").pk)
+    filters = ReportFilters(
+        created_after=today - timedelta(days=9), department=department_by_code("OVL")
+    )
+    from_cells, themselves = _stats_both(filters, waste)
+    assert from_cells == themselves and from_cells.total == 0  # another department's
+
+
+def test_statistics_from_a_moment_within_a_day_count_the_reports(spread):
+    today = _spread_over_days(spread)
+    overview_cells_rebuild()
+    within = ReportFilters(created_after=today - timedelta(days=5, hours=3))
+    with CaptureQueriesContext(connection) as asked:
+        stats = reports_stats_for(within, scope=EVERYTHING, area_type="district")
+    assert not any('"reports_statscell"' in q["sql"] for q in asked.captured_queries)
+    assert stats == reports_stats(reports_filtered(within, scope=EVERYTHING), area_type="district")

@@ -7,12 +7,13 @@ second for the statistics). The cells hold some tens of thousands of rows:
 
 - MapCell: per zoom-14 grid cell, status, category and department, the reports' coordinates
   summed for a cluster's centre;
-- StatsCell: per week made, status, category and department, with the closed, the closed with
-  a deadline and the closed by it;
-- AreaCell: per area, status, category and department.
+- StatsCell: per day made (the municipality's day), status, category and department, with the
+  closed, the closed with a deadline and the closed by it;
+- AreaCell: per area of STATS_AREA_TYPE, day made, status, category and department.
 
 They run up to one rebuild behind the reports. Only a filter of status, category and department
-is answered from them (selectors_overview); any other counts the reports themselves.
+(and, for the statistics, a range of whole days) is answered from them (selectors_overview);
+any other counts the reports themselves.
 """
 
 from django.conf import settings
@@ -34,9 +35,9 @@ _MAP = f"""
 """  # noqa: S608
 _STATS = f"""
     INSERT INTO {StatsCell._meta.db_table}
-        (week, status, category_id, department_id, n, closed, closed_with_deadline,
+        (day, status, category_id, department_id, n, closed, closed_with_deadline,
          closed_on_time)
-    SELECT date_trunc('week', created_at AT TIME ZONE %s)::date, status, category_id,
+    SELECT (created_at AT TIME ZONE %s)::date, status, category_id,
            department_id, count(*),
            count(*) FILTER (WHERE closed_at IS NOT NULL),
            count(*) FILTER (WHERE closed_at IS NOT NULL AND deadline IS NOT NULL),
@@ -45,10 +46,13 @@ _STATS = f"""
     GROUP BY 1, 2, 3, 4
 """  # noqa: S608
 _AREAS = f"""
-    INSERT INTO {AreaCell._meta.db_table} (area_id, status, category_id, department_id, n)
-    SELECT ra.area_id, r.status, r.category_id, r.department_id, count(*)
-    FROM reports_report_areas ra JOIN reports_report r ON r.id = ra.report_id
-    GROUP BY 1, 2, 3, 4
+    INSERT INTO {AreaCell._meta.db_table} (area_id, day, status, category_id, department_id, n)
+    SELECT ra.area_id, (r.created_at AT TIME ZONE %s)::date, r.status, r.category_id,
+           r.department_id, count(*)
+    FROM reports_report_areas ra
+    JOIN geo_area a ON a.id = ra.area_id AND a.type = %s
+    JOIN reports_report r ON r.id = ra.report_id
+    GROUP BY 1, 2, 3, 4, 5
 """  # noqa: S608
 
 
@@ -61,6 +65,6 @@ def overview_cells_rebuild() -> int:
         cursor.execute(_MAP, [MAP_CELL_DEGREES, MAP_CELL_DEGREES])
         count = cursor.rowcount
         cursor.execute(_STATS, [settings.TIME_ZONE])
-        cursor.execute(_AREAS)
+        cursor.execute(_AREAS, [settings.TIME_ZONE, settings.STATS_AREA_TYPE])
         OverviewCellsBuilt.objects.update_or_create(pk=1, defaults={"built_at": timezone.now()})
     return count

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from backend.geo.selectors import area_outlines
-from backend.reports.selectors_overview import STREET_ZOOM, reports_map_for
+from backend.reports.selectors_map import STREET_ZOOM, reports_map_for
 from frontend_api.staff.filters import report_filters
 from frontend_api.staff.overview import MapQuerySerializer
 

@@ -7,7 +7,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from backend.reports.selectors_overview import STREET_ZOOM, reports_map_for, reports_stats_for
+from backend.reports.selectors_map import STREET_ZOOM, reports_map_for
+from backend.reports.selectors_overview import reports_stats_for
 from frontend_api.common.replica_views import reads_from_replica
 from frontend_api.common.serializers import ErrorSerializer
 

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from backend.reports.models import Attachment, Report, WorkQueue
 from backend.reports.selectors import report_area_labels, report_photo_counts, report_ready_photos
-from backend.reports.selectors_overview import MapPoint
+from backend.reports.selectors_map import MapPoint
 from backend.reports.services import BulkOutcome
 from backend.reports.workflow import Actor, allowed_targets
 from backend.routing.models import RuleSet

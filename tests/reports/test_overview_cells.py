@@ -15,12 +15,8 @@ from backend.reports.actors import ActorRef
 from backend.reports.map_grid import MAP_CELL_DEGREES, MAP_CELL_ZOOM
 from backend.reports.models import MapCell, OverviewCellsBuilt, Report
 from backend.reports.search import EVERYTHING, ReportFilters, ReportScope, reports_filtered
-from backend.reports.selectors_overview import (
-    reports_map,
-    reports_map_for,
-    reports_stats,
-    reports_stats_for,
-)
+from backend.reports.selectors_map import reports_map, reports_map_for
+from backend.reports.selectors_overview import reports_stats, reports_stats_for
 from backend.reports.services import report_transition
 from backend.reports.services.overview_cells import overview_cells_rebuild
 from backend.taxonomy.selectors import category_by_path, department_by_code

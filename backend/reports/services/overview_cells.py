@@ -12,7 +12,7 @@ second for the statistics). The cells hold some tens of thousands of rows:
 - AreaCell: per area of STATS_AREA_TYPE, day made, status, category and department.
 
 They run up to one rebuild behind the reports. Only a filter of status, category and department
-(and, for the statistics, a range of whole days) is answered from them (selectors_overview);
+(and, for the statistics, a range of whole days) is answered from them (selectors_cells);
 any other counts the reports themselves.
 """
 

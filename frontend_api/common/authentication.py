@@ -9,7 +9,8 @@ from backend.common.ratelimit import Verdict, rate_take, rates_parse
 from .clients import client_network
 
 
-def _auth_failures(request, *, record: bool) -> Verdict:
+def auth_failures(request, *, record: bool) -> Verdict:
+    """The client's unknown keys against their rate; with ``record``, one more counted."""
     return rate_take(
         scope="auth_failure",
         subject=client_network(request),
@@ -38,12 +39,12 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed("The token has invalid characters.") from exc
         # A client guessing keys is slowed down: refused while its failures are over their rate.
-        failures = _auth_failures(request, record=False)
+        failures = auth_failures(request, record=False)
         if not failures.allowed:
             raise exceptions.Throttled(wait=failures.retry_after)
         token = api_token_for_key(key=key)
         if token is None:
-            _auth_failures(request, record=True)
+            auth_failures(request, record=True)
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         api_token_touch(token=token)
         return token.user, token

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer, WebsocketConsumer
@@ -33,6 +34,8 @@ from backend.notifications.selectors import (
     report_public_events_after,
     report_ref_by_tracking_token,
 )
+from frontend_api.common.authentication import auth_failures
+from frontend_api.common.throttling import token_lookup_done, token_lookup_verdict
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_TIMEOUT = 4408
+CLOSE_TOO_MANY = 4429
 # Offered by the client next to "token.<key>"; the server selects it.
 STAFF_SUBPROTOCOL = "meldpunt.v1"
 
@@ -188,7 +192,17 @@ class ReportEventsConsumer(_HeartbeatConsumer):
             self.last_seq = max(0, int(query.get("after", ["0"])[0]))
         except ValueError:
             self.last_seq = 0
+        # Counted as the HTTP lookups of a tracking token are: a guesser is refused past the
+        # miss rate, on the socket as on the page.
+        client = _client(self.scope)
+        verdict = await sync_to_async(token_lookup_verdict)(client)  # type: ignore[arg-type]
+        if not verdict.allowed:
+            await self.accept()
+            await self.close(code=CLOSE_TOO_MANY)
+            return
         report = await database_sync_to_async(report_ref_by_tracking_token)(token)
+        status = 404 if report is None else 200
+        await sync_to_async(token_lookup_done)(client, status=status)  # type: ignore[arg-type]
         if report is None:
             await self.accept()
             await self.close(code=CLOSE_NOT_FOUND)
@@ -249,6 +263,15 @@ def _session_user(session_key: str):
     return user if user.is_authenticated else None
 
 
+def _client(scope: dict[str, Any]) -> SimpleNamespace:
+    """The socket's client as the HTTP throttles read a request's (common/clients.py): the
+    peer, and the X-Forwarded-For that NUM_PROXIES proxies appended."""
+    headers = dict(scope.get("headers", []))
+    peer = (scope.get("client") or ("", 0))[0]
+    forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1")
+    return SimpleNamespace(META={"REMOTE_ADDR": peer, "HTTP_X_FORWARDED_FOR": forwarded})
+
+
 def _same_origin(scope: dict[str, Any]) -> bool:
     """A cookie is sent whatever page opens the socket: only a page of one of our own hosts
     may use it (cross-site WebSocket hijacking). Tokens need no such check."""
@@ -290,7 +313,17 @@ class StaffFeedConsumer(_HeartbeatConsumer):
             await self.accept(subprotocol=subprotocol)
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        if key:
+            # Unknown keys count against the client as on the API (common/authentication.py).
+            client = _client(self.scope)
+            failures = await sync_to_async(auth_failures)(client, record=False)
+            if not failures.allowed:
+                await self.accept(subprotocol=subprotocol)
+                await self.close(code=CLOSE_TOO_MANY)
+                return
         user = await database_sync_to_async(self._user)(key, session)
+        if key and user is None:
+            await sync_to_async(auth_failures)(client, record=True)
         if user is None or not user.is_municipal_staff:
             await self.accept(subprotocol=subprotocol)
             await self.close(code=CLOSE_UNAUTHENTICATED if user is None else CLOSE_FORBIDDEN)

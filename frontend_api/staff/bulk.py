@@ -5,15 +5,14 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from backend.organisations.selectors import contractor_by_code
 from backend.reports.models import Report
 from backend.reports.search import reports_filtered
 from backend.reports.services import BulkAction, BulkChange, reports_bulk_change
 from backend.reports.workflow import Resolution, Status
-from backend.taxonomy.selectors import category_by_path, department_by_code
 from frontend_api.common.serializers import ErrorSerializer, JSONTypes
 
 from .filters import filters_from_query
+from .lookups import category_named, contractor_named, department_named
 from .representations import BulkResults
 from .views import StaffView, scope_of
 
@@ -65,22 +64,13 @@ class BulkInputSerializer(JSONTypes, serializers.Serializer):
             raise serializers.ValidationError(exc.detail) from None
 
     def validate_department(self, value):
-        department = department_by_code(value)
-        if department is None:
-            raise serializers.ValidationError(_("Unknown department %(value)r.") % {"value": value})
-        return department
+        return department_named(value)
 
     def validate_contractor(self, value):
-        contractor = contractor_by_code(value)
-        if contractor is None:
-            raise serializers.ValidationError(_("Unknown contractor %(value)r.") % {"value": value})
-        return contractor
+        return contractor_named(value)
 
     def validate_category(self, value):
-        category = category_by_path(value)
-        if category is None:
-            raise serializers.ValidationError(_("Unknown category %(value)r.") % {"value": value})
-        return category
+        return category_named(value)
 
     def validate(self, attrs):
         if ("ids" in attrs) == ("filter" in attrs):

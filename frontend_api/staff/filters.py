@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from backend.geo.selectors import area_by_label
-from backend.organisations.selectors import contractor_by_code
 from backend.reports.models import Report
 from backend.reports.search import ORDERINGS, Near, PagePosition, Punctuality, ReportFilters
 from backend.reports.workflow import Status
 from backend.taxonomy.selectors import category_by_any_path, department_by_any_code
 from frontend_api.common.serializers import KnownParameters, TimestampField
+
+from .lookups import category_named, contractor_named, department_named
 
 _CURSOR_SALT = "meldpunt.staff.reports.cursor"
 
@@ -111,22 +112,13 @@ class ReportFilterSerializer(KnownParameters, serializers.Serializer):
         return _several(value, list(Report.Source.values), _("source"))
 
     def validate_category(self, value: str) -> Any:
-        category = category_by_any_path(value)
-        if category is None:
-            raise serializers.ValidationError(_("Unknown category %(value)r.") % {"value": value})
-        return category
+        return category_named(value, category_by_any_path)
 
     def validate_department(self, value: str) -> Any:
-        department = department_by_any_code(value)
-        if department is None:
-            raise serializers.ValidationError(_("Unknown department %(value)r.") % {"value": value})
-        return department
+        return department_named(value, department_by_any_code)
 
     def validate_contractor(self, value: str) -> Any:
-        contractor = contractor_by_code(value)
-        if contractor is None:
-            raise serializers.ValidationError(_("Unknown contractor %(value)r.") % {"value": value})
-        return contractor
+        return contractor_named(value)
 
     def validate_area(self, value: str) -> Any:
         area = area_by_label(value)

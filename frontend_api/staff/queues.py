@@ -10,11 +10,11 @@ from backend.reports.models import WorkQueue
 from backend.reports.search import reports_count, reports_filtered
 from backend.reports.selectors import work_queues_for
 from backend.reports.services import work_queue_create, work_queue_delete, work_queue_update
-from backend.taxonomy.selectors import department_by_code
 from frontend_api.common.permissions import IsStaffMember
 from frontend_api.common.serializers import ErrorSerializer, JSONTypes, TimestampField
 
 from .filters import filters_from_query
+from .lookups import department_named
 from .representations import QueueWithCount
 from .views import StaffView, scope_of
 
@@ -52,9 +52,7 @@ class QueueInputSerializer(JSONTypes, serializers.Serializer):
     def validate_shared_with(self, value):
         if value is None:
             return None
-        department = department_by_code(value)
-        if department is None:
-            raise serializers.ValidationError(_("Unknown department %(value)r.") % {"value": value})
+        department = department_named(value)
         user = self.context["user"]
         scope = user.report_department_scope
         if scope is not None and department.pk != scope:

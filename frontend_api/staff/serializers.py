@@ -2,10 +2,8 @@ from django.contrib.gis.geos import Point
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from backend.organisations.selectors import contractor_by_code
 from backend.reports.models import Report
 from backend.reports.workflow import Resolution, Status
-from backend.taxonomy.selectors import category_by_path, department_by_code
 from frontend_api.common.serializers import (
     AddressSerializer,
     CategoryRefSerializer,
@@ -16,6 +14,8 @@ from frontend_api.common.serializers import (
     PhotoSerializer,
     TimestampField,
 )
+
+from .lookups import category_named, contractor_named, department_named
 
 
 # Reads a Department.
@@ -107,10 +107,7 @@ class ReportUpdateInputSerializer(JSONTypes, serializers.Serializer):
     needs_triage = serializers.BooleanField(required=False)
 
     def validate_category(self, value):
-        category = category_by_path(value)
-        if category is None:
-            raise serializers.ValidationError(_("Unknown category %(value)r.") % {"value": value})
-        return category
+        return category_named(value)
 
     def validate(self, attrs):
         if ("lat" in attrs) != ("lon" in attrs):
@@ -141,16 +138,10 @@ class AssignInputSerializer(JSONTypes, serializers.Serializer):
     contractor = serializers.CharField(required=False, help_text="contractor code")
 
     def validate_department(self, value):
-        department = department_by_code(value)
-        if department is None:
-            raise serializers.ValidationError(_("Unknown department %(value)r.") % {"value": value})
-        return department
+        return department_named(value)
 
     def validate_contractor(self, value):
-        contractor = contractor_by_code(value)
-        if contractor is None:
-            raise serializers.ValidationError(_("Unknown contractor %(value)r.") % {"value": value})
-        return contractor
+        return contractor_named(value)
 
     def validate(self, attrs):
         if not attrs.get("department") and not attrs.get("contractor"):

@@ -95,27 +95,24 @@ def reports_map_for(
     cells' last rebuild. Any other map is reports_map's."""
     if zoom > MAP_CELL_ZOOM or not cells_answer(filters):
         return reports_map(reports_filtered(filters, scope=scope), zoom=zoom)
+    if filters.bbox is None:
+        return _clusters(_cell_sums(filters, scope, zoom, None)), False
     inside = _inner_cells(filters.bbox)
     if inside is None:  # a bbox narrower than a cell: the reports are few
         return reports_map(reports_filtered(filters, scope=scope), zoom=zoom)
     sums = _cell_sums(filters, scope, zoom, inside)
-    if filters.bbox is not None:
-        for key, (n, sx, sy) in _edge_sums(filters, scope, zoom, inside).items():
-            m, tx, ty = sums.get(key, (0, 0.0, 0.0))
-            sums[key] = (m + n, tx + sx, ty + sy)
+    for key, (n, sx, sy) in _edge_sums(filters, scope, zoom, inside).items():
+        m, tx, ty = sums.get(key, (0, 0.0, 0.0))
+        sums[key] = (m + n, tx + sx, ty + sy)
     return _clusters(sums), False
 
 
-_CellRange = tuple[int, int, int, int] | None  # x from, x to, y from, y to; None: every cell
+_CellRange = tuple[int, int, int, int]  # x from, x to, y from, y to
 
 
-def _inner_cells(
-    bbox: tuple[float, float, float, float] | None,
-) -> _CellRange | tuple[()] | None:
-    """The cells wholly inside `bbox` (a cell x spans [x * D, (x + 1) * D)); () for no bbox,
-    None when no cell is wholly inside."""
-    if bbox is None:
-        return ()
+def _inner_cells(bbox: tuple[float, float, float, float]) -> _CellRange | None:
+    """The cells wholly inside `bbox` (a cell x spans [x * D, (x + 1) * D)); None when no
+    cell is."""
     min_lon, min_lat, max_lon, max_lat = bbox
     x0, y0 = math.ceil(min_lon / MAP_CELL_DEGREES), math.ceil(min_lat / MAP_CELL_DEGREES)
     x1 = math.floor(max_lon / MAP_CELL_DEGREES) - 1
@@ -124,10 +121,11 @@ def _inner_cells(
 
 
 def _cell_sums(
-    filters: ReportFilters, scope: ReportScope, zoom: int, inside: _CellRange | tuple[()]
+    filters: ReportFilters, scope: ReportScope, zoom: int, inside: _CellRange | None
 ) -> _Sums:
+    """The kept cells' totals per zoom-`zoom` cell: of the cells `inside`, or of all."""
     cells = MapCell.objects.filter(**cell_where(filters, scope))
-    if inside:
+    if inside is not None:
         x0, x1, y0, y1 = inside
         cells = cells.filter(x__gte=x0, x__lte=x1, y__gte=y0, y__lte=y1)
     inner, params = cells.values("x", "y", "n", "sum_lon", "sum_lat").query.sql_with_params()
@@ -144,11 +142,9 @@ def _cell_sums(
         return {(x, y): (int(n), sx, sy) for x, y, n, sx, sy in cursor.fetchall()}
 
 
-def _edge_sums(
-    filters: ReportFilters, scope: ReportScope, zoom: int, inside: _CellRange | tuple[()]
-) -> _Sums:
+def _edge_sums(filters: ReportFilters, scope: ReportScope, zoom: int, inside: _CellRange) -> _Sums:
     """The reports in the bbox outside the inner cells, counted themselves."""
-    assert filters.bbox is not None and inside
+    assert filters.bbox is not None
     min_lon, min_lat, max_lon, max_lat = filters.bbox
     x0, x1, y0, y1 = inside
     left, right = x0 * MAP_CELL_DEGREES, (x1 + 1) * MAP_CELL_DEGREES

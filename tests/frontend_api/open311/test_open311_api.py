@@ -505,7 +505,10 @@ def test_the_json_and_the_generic_routes_answer_alike(public_client):
     spelt = public_client.get(f"{BASE}/services.json")
     assert spelt.status_code == 200 and spelt["Content-Type"].startswith("application/json")
     assert spelt.json() and {"service_code", "group"} <= set(spelt.json()[0])
-    assert public_client.get(f"{BASE}/services/nonexistent.json").status_code == 404
+    in_xml = xml_items(xml_of(public_client.get(f"{BASE}/services.xml")), "service")
+    assert [s["service_code"] for s in in_xml] == [s["service_code"] for s in spelt.json()]
+    errors_of(public_client.get(f"{BASE}/services/nonexistent.json"), 404)
+    xml_errors_of(public_client.get(f"{BASE}/services/nonexistent.xml"), 404)
 
 
 @pytest.mark.django_db
